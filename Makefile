@@ -1,0 +1,137 @@
+# roster — one GNU Makefile.  Quiet unless V=1; overrides in config.mk.
+#
+#   make          build build/roster
+#   make run      install what is missing, build, serve a local stack on :8080
+#   make test     install what is missing, build, run every test
+#   make asan     build build/roster-asan (AddressSanitizer + UBSan)
+#   make check-layers  core files include no FastCGI, MySQL or JSON header
+
+-include config.mk
+
+CC       ?= cc
+PKGS     := fcgi libmariadb jansson libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libfcgi ships no .pc file on Debian 12.
+ifeq ($(PKG_LIBS),)
+PKG_CFLAGS := $(shell pkg-config --cflags libmariadb jansson libsodium 2>/dev/null)
+PKG_LIBS   := -lfcgi $(shell pkg-config --libs libmariadb jansson libsodium 2>/dev/null)
+endif
+
+WARN     := -Wall -Wextra -Werror -Wformat-security -Wstrict-prototypes \
+            -Wvla -Wwrite-strings -Wshadow
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
+LDLIBS   := $(PKG_LIBS)
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined -DROSTER_ASAN
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SRCS     := $(wildcard app/*.c)
+LIB_SRCS := $(filter-out app/main.c,$(SRCS))
+OBJS     := $(SRCS:app/%.c=build/obj/%.o) build/obj/migrations.o
+LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj/%.o) build/obj/migrations.o
+ASAN_OBJS := $(SRCS:app/%.c=build/obj-asan/%.o) build/obj-asan/migrations.o
+ASAN_LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj-asan/%.o) build/obj-asan/migrations.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9][0-9]_*.sql))
+
+.PHONY: all asan run test unit e2e check-layers deps format install clean bench fuzz
+
+all: build/roster
+
+build/roster: $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+build/roster-asan: $(ASAN_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(LDLIBS)
+
+asan: build/roster-asan
+
+build/obj/%.o: app/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/obj-asan/%.o: app/%.c
+	@mkdir -p $(@D)
+	@echo "  CC-ASAN $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+# The migrations are embedded, so the binary needs no sql/ at run time.
+build/migrations.c: $(MIGRATIONS) Makefile
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q){ echo '#include <stddef.h>'; echo '#include "roster/migrate.h"'; \
+	  echo 'const struct migration migrations[] = {'; \
+	  for f in $(MIGRATIONS); do \
+	    b=$$(basename $$f .sql); v=$$(echo $$b | cut -c1-4 | sed 's/^0*//'); \
+	    printf '{ %s, "%s",\n' "$$v" "$$b"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+	    echo '},'; \
+	  done; \
+	  echo '};'; \
+	  echo 'const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);'; \
+	} > $@.tmp && mv $@.tmp $@
+
+build/obj/migrations.o: build/migrations.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/obj-asan/migrations.o: build/migrations.c
+	@mkdir -p $(@D)
+	@echo "  CC-ASAN $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+# Unit tests (cmocka) link the application objects under the sanitizers.
+build/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	@echo "  CC-TEST $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS) -lcmocka
+
+deps:
+	$(Q)deploy/local/deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory build/roster
+	$(Q)deploy/local/run.sh
+
+unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+e2e: build/roster-asan
+	$(Q)/usr/bin/python3 tests/e2e/run.py --binary build/roster-asan
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all build/roster-asan check-layers
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory e2e
+
+# STYLE.md's layering rule, enforced: the core knows nothing of FastCGI,
+# MySQL or JSON.
+CORE := app/auth.c app/cred.c app/invite.c app/op.c app/team.c app/user.c app/website.c
+check-layers:
+	$(Q)if grep -nE '#include <(fcgiapp|fcgi_stdio|mysql|jansson)\.h>' $(CORE) include/roster/op.h include/roster/auth.h include/roster/team.h include/roster/invite.h include/roster/cred.h include/roster/user.h include/roster/website.h include/roster/db.h; then \
+	  echo "layering violation: a core file includes a plumbing header"; exit 1; fi
+	$(Q)if grep -rn 'fcgi_stdio' app include; then echo "fcgi_stdio.h is banned"; exit 1; fi
+
+format:
+	$(Q)clang-format -i app/*.c include/roster/*.h tests/unit/*.c
+
+PREFIX ?= /usr/local
+install: build/roster
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 build/roster $(DESTDIR)$(PREFIX)/bin/roster
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

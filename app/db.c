@@ -1,0 +1,428 @@
+/*
+ * MariaDB Connector/C behind include/roster/db.h.  The rules of
+ * RELIABILITY.md §2 are kept here: no auto-reconnect, explicit reconnect
+ * with back-off, statement handles closed with their connection, results
+ * always fetched to the end so no request leaves the connection out of sync.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mysql.h>
+#include <errmsg.h>
+
+#include "roster/arena.h"
+#include "roster/clock.h"
+#include "roster/config.h"
+#include "roster/db.h"
+#include "roster/log.h"
+
+#define CELL_INLINE	256	/* first-try buffer per column */
+#define MAX_PARAMS	16
+#define MAX_COLS	16
+#define BACKOFF_MIN_MS	50
+#define BACKOFF_MAX_MS	500
+
+struct db {
+	const struct config	*cfg;
+	MYSQL			*my;
+	MYSQL_STMT		*st[STMT__MAX];
+	int64_t			 next_try;	/* mono ms: no connect before */
+	int			 backoff;	/* ms */
+	unsigned long		 reconnects;
+	int			 connected_once;
+};
+
+struct db *
+db_new(const struct config *cfg)
+{
+	struct db	*db = calloc(1, sizeof(*db));
+	int		 i;
+
+	if (db == NULL)
+		abort();
+	for (i = 0; i < STMT__MAX; i++)
+		if (stmt_sql((enum stmt)i) == NULL) {
+			log_err("statement %d has no sql", i);
+			abort();
+		}
+	db->cfg = cfg;
+	return db;
+}
+
+void
+db_disconnect(struct db *db)
+{
+	int	i;
+
+	for (i = 0; i < STMT__MAX; i++)
+		if (db->st[i] != NULL) {
+			mysql_stmt_close(db->st[i]);
+			db->st[i] = NULL;
+		}
+	if (db->my != NULL) {
+		mysql_close(db->my);
+		db->my = NULL;
+	}
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db);
+}
+
+int
+db_alive(const struct db *db)
+{
+	return db->my != NULL;
+}
+
+unsigned long
+db_reconnects(const struct db *db)
+{
+	return db->reconnects;
+}
+
+/* Maps a server or client error number to a db_rc. */
+static int
+classify(unsigned e)
+{
+	switch (e) {
+	case 1062:	/* ER_DUP_ENTRY */
+	case 1586:	/* ER_DUP_ENTRY_WITH_KEY_NAME */
+		return DB_EDUP;
+	case 1213:	/* ER_LOCK_DEADLOCK, and Galera certification */
+	case 1205:	/* ER_LOCK_WAIT_TIMEOUT */
+		return DB_ERETRY;
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case 2055:	/* CR_SERVER_LOST_EXTENDED */
+	case CR_COMMANDS_OUT_OF_SYNC: /* handles reset under us: start over */
+	case 1927:	/* ER_CONNECTION_KILLED */
+	case 1053:	/* ER_SERVER_SHUTDOWN */
+	case 1047:	/* ER_UNKNOWN_COM_ERROR: wsrep not ready */
+	case 1180:	/* ER_ERROR_DURING_COMMIT: not in primary component */
+		return DB_ELOST;
+	case 1290:	/* ER_OPTION_PREVENTS_STATEMENT: read_only */
+	case 1836:	/* ER_READ_ONLY_MODE */
+		return DB_EUNAVAIL;
+	default:
+		return DB_EFAIL;
+	}
+}
+
+/* Logs the failure once and, for a lost connection, drops it. */
+static int
+fail(struct db *db, unsigned e, const char *err, const char *what)
+{
+	int	rc = classify(e);
+
+	if (rc != DB_EDUP && rc != DB_ERETRY)
+		log_err("database %s failed: %u %s", what, e, err);
+	if (rc == DB_ELOST)
+		db_disconnect(db);
+	return rc;
+}
+
+static int
+connect_now(struct db *db)
+{
+	const struct config	*c = db->cfg;
+	unsigned		 t = (unsigned)c->db_timeout;
+	my_bool			 off = 0;
+	const char		*init =
+	    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,"
+	    "NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO',"
+	    " time_zone = '+00:00',"
+	    " tx_isolation = 'REPEATABLE-READ'";
+
+	if ((db->my = mysql_init(NULL)) == NULL)
+		abort();
+	mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+	mysql_options(db->my, MYSQL_OPT_READ_TIMEOUT, &t);
+	mysql_options(db->my, MYSQL_OPT_WRITE_TIMEOUT, &t);
+	mysql_options(db->my, MYSQL_OPT_RECONNECT, &off);
+	mysql_options(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(db->my, MYSQL_INIT_COMMAND, init);
+	/* Never read option files: the config file is the only source. */
+	if (mysql_real_connect(db->my,
+	    c->db_host[0] ? c->db_host : NULL, c->db_user, c->db_password,
+	    c->db_name, (unsigned)c->db_port,
+	    c->db_socket[0] ? c->db_socket : NULL,
+	    CLIENT_FOUND_ROWS) == NULL) {
+		log_err("database connect to %s failed: %u %s",
+		    c->db_socket[0] ? c->db_socket : c->db_host,
+		    mysql_errno(db->my), mysql_error(db->my));
+		mysql_close(db->my);
+		db->my = NULL;
+		return DB_ELOST;
+	}
+	return DB_OK;
+}
+
+int
+db_ensure(struct db *db)
+{
+	int64_t	now;
+
+	if (db->my != NULL)
+		return DB_OK;
+	now = clock_mono_ms();
+	if (now < db->next_try)
+		return DB_ELOST;
+	if (connect_now(db) != DB_OK) {
+		db->backoff = db->backoff ? db->backoff * 2 : BACKOFF_MIN_MS;
+		if (db->backoff > BACKOFF_MAX_MS)
+			db->backoff = BACKOFF_MAX_MS;
+		db->next_try = now + db->backoff;
+		return DB_ELOST;
+	}
+	if (db->connected_once) {
+		db->reconnects++;
+		log_info("database reconnected");
+	}
+	db->connected_once = 1;
+	db->backoff = 0;
+	db->next_try = 0;
+	return DB_OK;
+}
+
+static MYSQL_STMT *
+prepared(struct db *db, enum stmt s, int *rc)
+{
+	MYSQL_STMT	*st;
+	const char	*q = stmt_sql(s);
+
+	if ((st = db->st[s]) != NULL)
+		return st;
+	if ((st = mysql_stmt_init(db->my)) == NULL)
+		abort();
+	if (mysql_stmt_prepare(st, q, strlen(q)) != 0) {
+		*rc = fail(db, mysql_stmt_errno(st), mysql_stmt_error(st),
+		    "prepare");
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	/* fail() may have closed the connection: only cache when alive. */
+	db->st[s] = st;
+	return st;
+}
+
+/* Fetches every row into res; always drains the result. */
+static int
+fetch_all(struct db *db, struct arena *a, MYSQL_STMT *st, struct dbres *res)
+{
+	MYSQL_BIND	 b[MAX_COLS];
+	unsigned long	 len[MAX_COLS];
+	my_bool		 isnull[MAX_COLS], err[MAX_COLS];
+	char		 inl[MAX_COLS][CELL_INLINE];
+	size_t		 cap = 0, i, nc;
+	int		 f, rc = DB_OK;
+
+	nc = mysql_stmt_field_count(st);
+	res->ncols = nc;
+	if (nc == 0)
+		return DB_OK;
+	if (nc > MAX_COLS) {
+		log_err("statement returns %zu columns, max %d", nc, MAX_COLS);
+		abort();
+	}
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < nc; i++) {
+		b[i].buffer_type = MYSQL_TYPE_STRING;
+		b[i].buffer = inl[i];
+		b[i].buffer_length = CELL_INLINE;
+		b[i].length = &len[i];
+		b[i].is_null = &isnull[i];
+		b[i].error = &err[i];
+	}
+	if (mysql_stmt_bind_result(st, b) != 0)
+		return fail(db, mysql_stmt_errno(st), mysql_stmt_error(st),
+		    "bind result");
+	for (;;) {
+		f = mysql_stmt_fetch(st);
+		if (f == MYSQL_NO_DATA)
+			break;
+		if (f == 1) {
+			rc = fail(db, mysql_stmt_errno(st),
+			    mysql_stmt_error(st), "fetch");
+			break;
+		}
+		if (res->nrows == cap) {
+			size_t	 ncap = cap ? cap * 2 : 8;
+			char	**nv = arena_alloc(a, ncap * nc * sizeof(char *));
+			size_t	*nl = arena_alloc(a, ncap * nc * sizeof(size_t));
+			if (cap) {
+				memcpy(nv, res->cell, cap * nc * sizeof(char *));
+				memcpy(nl, res->len, cap * nc * sizeof(size_t));
+			}
+			res->cell = nv;
+			res->len = nl;
+			cap = ncap;
+		}
+		for (i = 0; i < nc; i++) {
+			size_t k = res->nrows * nc + i;
+			if (isnull[i]) {
+				res->cell[k] = NULL;
+				res->len[k] = 0;
+				continue;
+			}
+			if (len[i] <= CELL_INLINE) {
+				res->cell[k] = arena_strndup(a, inl[i], len[i]);
+			} else {
+				/* Truncated: fetch the whole column. */
+				MYSQL_BIND	 big;
+				char		*p = arena_alloc(a, len[i] + 1);
+				unsigned long	 l2 = 0;
+				memset(&big, 0, sizeof(big));
+				big.buffer_type = MYSQL_TYPE_STRING;
+				big.buffer = p;
+				big.buffer_length = len[i];
+				big.length = &l2;
+				if (mysql_stmt_fetch_column(st, &big,
+				    (unsigned)i, 0) != 0) {
+					rc = fail(db, mysql_stmt_errno(st),
+					    mysql_stmt_error(st),
+					    "fetch column");
+					goto out;
+				}
+				p[len[i]] = '\0';
+				res->cell[k] = p;
+			}
+			res->len[k] = len[i];
+		}
+		res->nrows++;
+	}
+out:
+	if (db->my != NULL)
+		mysql_stmt_free_result(st);
+	return rc;
+}
+
+int
+db_exec(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
+    size_t np, struct dbres *res)
+{
+	MYSQL_STMT	*st;
+	MYSQL_BIND	 b[MAX_PARAMS];
+	long long	 ival[MAX_PARAMS];
+	struct dbres	 scratch;
+	size_t		 i;
+	int		 rc = DB_OK;
+
+	if (res == NULL)
+		res = &scratch;
+	memset(res, 0, sizeof(*res));
+	if (db->my == NULL)
+		return DB_ELOST;
+	if ((st = prepared(db, s, &rc)) == NULL)
+		return rc;
+	if (np > MAX_PARAMS || np != mysql_stmt_param_count(st)) {
+		log_err("statement %d takes %lu params, given %zu", (int)s,
+		    mysql_stmt_param_count(st), np);
+		abort();
+	}
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < np; i++) {
+		switch (p[i].t) {
+		case DBP_NULL:
+			b[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case DBP_STR:
+			b[i].buffer_type = MYSQL_TYPE_STRING;
+			b[i].buffer = (void *)(uintptr_t)p[i].p;
+			b[i].buffer_length = p[i].n;
+			break;
+		case DBP_BIN:
+			b[i].buffer_type = MYSQL_TYPE_BLOB;
+			b[i].buffer = (void *)(uintptr_t)p[i].p;
+			b[i].buffer_length = p[i].n;
+			break;
+		case DBP_I64:
+			ival[i] = p[i].i;
+			b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[i].buffer = &ival[i];
+			break;
+		}
+	}
+	if (np > 0 && mysql_stmt_bind_param(st, b) != 0)
+		return fail(db, mysql_stmt_errno(st), mysql_stmt_error(st),
+		    "bind");
+	if (mysql_stmt_execute(st) != 0)
+		return fail(db, mysql_stmt_errno(st), mysql_stmt_error(st),
+		    "execute");
+	rc = fetch_all(db, a, st, res);
+	if (rc == DB_OK && res->ncols == 0)
+		res->affected = mysql_stmt_affected_rows(st);
+	return rc;
+}
+
+static int
+simple(struct db *db, const char *q, const char *what)
+{
+	if (db->my == NULL)
+		return DB_ELOST;
+	if (mysql_real_query(db->my, q, strlen(q)) != 0)
+		return fail(db, mysql_errno(db->my), mysql_error(db->my), what);
+	return DB_OK;
+}
+
+int
+db_begin(struct db *db)
+{
+	return simple(db, "START TRANSACTION", "begin");
+}
+
+int
+db_commit(struct db *db)
+{
+	return simple(db, "COMMIT", "commit");
+}
+
+void
+db_rollback(struct db *db)
+{
+	/* A failed rollback means a lost connection, already handled. */
+	if (db->my != NULL)
+		(void)simple(db, "ROLLBACK", "rollback");
+}
+
+int
+db_run_ddl(struct db *db, const char *q, size_t len)
+{
+	MYSQL_RES	*r;
+
+	if (db->my == NULL)
+		return DB_ELOST;
+	if (mysql_real_query(db->my, q, len) != 0)
+		return fail(db, mysql_errno(db->my), mysql_error(db->my),
+		    "migration statement");
+	if ((r = mysql_store_result(db->my)) != NULL)
+		mysql_free_result(r);
+	return DB_OK;
+}
+
+const char *
+db_cell(const struct dbres *r, size_t row, size_t col)
+{
+	return r->cell[row * r->ncols + col];
+}
+
+size_t
+db_cell_len(const struct dbres *r, size_t row, size_t col)
+{
+	return r->len[row * r->ncols + col];
+}
+
+int64_t
+db_cell_i64(const struct dbres *r, size_t row, size_t col)
+{
+	const char *s = db_cell(r, row, col);
+
+	return s == NULL ? 0 : strtoll(s, NULL, 10);
+}

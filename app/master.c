@@ -1,0 +1,349 @@
+/*
+ * The pool's master (see include/roster/master.h).  Signals are blocked in
+ * the master and taken synchronously with sigtimedwait(), so none is lost
+ * between a check and a wait, and the one-second timeout doubles as the
+ * heartbeat that enforces the request deadline (php-fpm's
+ * request_terminate_timeout, unicorn's timeout).
+ */
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <mysql.h>
+
+#include "roster/clock.h"
+#include "roster/config.h"
+#include "roster/listen.h"
+#include "roster/log.h"
+#include "roster/master.h"
+#include "roster/scoreboard.h"
+#include "roster/worker.h"
+
+#define CRASH_WINDOW_MS	10000
+#define CRASH_MAX	10	/* crashes per window before the brake */
+#define BRAKE_MS	2000
+
+struct pool {
+	struct config	*cfg;
+	const char	*config_path;
+	int		 fd;
+	struct slot	*slots;
+	int		 nslots;
+	int64_t		 born[512];	/* mono ms a slot's worker started */
+	int		 generation[512];
+	int		 gen;		/* bumped by each reload */
+	int64_t		 crash_t[CRASH_MAX];
+	int		 crash_i;
+	int64_t		 respawn_after;	/* brake: no fork before */
+	int		 stopping;
+	int		 pidfd;
+};
+
+static int
+spawn(struct pool *p, int i)
+{
+	pid_t		pid;
+
+	/* Signals stay blocked across fork(); the child resets them. */
+	if ((pid = fork()) < 0) {
+		log_err("fork failed: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		int rc;
+		log_init(p->cfg->log, "worker");
+		/* A worker never outlives its master. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (p->pidfd >= 0)
+			close(p->pidfd);
+		rc = worker_run(p->cfg, p->fd, &p->slots[i]);
+		mysql_library_end();
+		_exit(rc);
+	}
+	p->slots[i].pid = pid;
+	p->slots[i].started = 0;
+	p->born[i] = clock_mono_ms();
+	p->generation[i] = p->gen;
+	return 0;
+}
+
+static int
+slot_of(struct pool *p, pid_t pid)
+{
+	int	i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (p->slots[i].pid == pid)
+			return i;
+	return -1;
+}
+
+/* A crash loop slows respawning instead of spinning the CPU. */
+static void
+note_crash(struct pool *p)
+{
+	int64_t	now = clock_mono_ms(), oldest;
+
+	p->crash_t[p->crash_i] = now;
+	p->crash_i = (p->crash_i + 1) % CRASH_MAX;
+	oldest = p->crash_t[p->crash_i];
+	if (oldest != 0 && now - oldest < CRASH_WINDOW_MS) {
+		log_err("%d worker crashes in %d s: respawning slowed down",
+		    CRASH_MAX, CRASH_WINDOW_MS / 1000);
+		p->respawn_after = now + BRAKE_MS;
+	}
+}
+
+static void
+reap(struct pool *p)
+{
+	struct slot	*s;
+	pid_t		 pid;
+	int		 st, i;
+	double		 up;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if ((i = slot_of(p, pid)) < 0)
+			continue;
+		s = &p->slots[i];
+		up = (double)(clock_mono_ms() - p->born[i]) / 1000.0;
+		if (WIFSIGNALED(st)) {
+			log_warn("worker %d exited on signal %d (%s)%s after "
+			    "%.1f s, %lu requests%s%s%s", (int)pid,
+			    WTERMSIG(st), strsignal(WTERMSIG(st)),
+			    WCOREDUMP(st) ? " - core dumped" : "", up,
+			    s->served, s->started ? "; in flight: " : "",
+			    s->started ? s->method : "",
+			    s->started ? s->uri : "");
+			if (!p->stopping)
+				note_crash(p);
+		} else if (WEXITSTATUS(st) != 0) {
+			log_warn("worker %d exited with status %d after "
+			    "%.1f s", (int)pid, WEXITSTATUS(st), up);
+			if (!p->stopping)
+				note_crash(p);
+		} else
+			log_info("worker %d exited after %.1f s, %lu requests",
+			    (int)pid, up, s->served);
+		s->pid = 0;
+		s->started = 0;
+		s->served = 0;
+	}
+}
+
+static void
+respawn(struct pool *p)
+{
+	int	i;
+
+	if (p->stopping || clock_mono_ms() < p->respawn_after)
+		return;
+	for (i = 0; i < p->nslots; i++)
+		if (p->slots[i].pid == 0 && spawn(p, i) == 0)
+			log_info("worker %d started", (int)p->slots[i].pid);
+}
+
+/* SIGKILL for a worker held by one request past the deadline. */
+static void
+enforce_deadline(struct pool *p)
+{
+	int64_t	 now = clock_mono_ms(), limit;
+	int	 i;
+
+	limit = (int64_t)p->cfg->request_timeout * 1000;
+	for (i = 0; i < p->nslots; i++) {
+		struct slot *s = &p->slots[i];
+		int64_t t = s->started;
+		if (s->pid == 0 || t == 0 || now - t <= limit)
+			continue;
+		log_err("worker %d: request %s %s %s exceeded %d s; killed",
+		    (int)s->pid, s->request_id, s->method, s->uri,
+		    p->cfg->request_timeout);
+		kill(s->pid, SIGKILL);
+		s->started = 0;
+	}
+}
+
+static void
+signal_workers(struct pool *p, int sig)
+{
+	int	i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (p->slots[i].pid > 0)
+			kill(p->slots[i].pid, sig);
+}
+
+static int
+alive(struct pool *p)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < p->nslots; i++)
+		n += p->slots[i].pid > 0;
+	return n;
+}
+
+/*
+ * SIGHUP: read the config again; when it is valid, replace the workers.
+ * Each old worker finishes its request and exits; the listen socket stays
+ * open in the master, so connections wait in the backlog, none is refused.
+ */
+static void
+reload(struct pool *p)
+{
+	struct config	 next;
+	char		 err[512];
+
+	config_defaults(&next);
+	if (config_load(&next, p->config_path, err, sizeof(err)) != 0) {
+		log_err("reload refused, keeping the old config: %s", err);
+		return;
+	}
+	if (next.workers != p->cfg->workers)
+		log_warn("reload: workers stays %d until a restart",
+		    p->cfg->workers);
+	next.workers = p->cfg->workers;
+	*p->cfg = next;
+	p->gen++;
+	log_info("reloading: replacing %d workers", alive(p));
+	signal_workers(p, SIGTERM);
+}
+
+static int
+pidfile_take(const char *path)
+{
+	char	buf[32];
+	int	fd;
+
+	if (path[0] == '\0')
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		log_err("pidfile %s: %s", path, strerror(errno));
+		return -2;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		log_err("pidfile %s is locked: roster is already running",
+		    path);
+		close(fd);
+		return -2;
+	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, buf, strlen(buf)) < 0)
+		log_warn("pidfile %s: cannot write", path);
+	return fd;
+}
+
+int
+master_run(struct config *cfg, const char *config_path)
+{
+	struct pool		 p;
+	enum listen_origin	 origin;
+	struct timespec		 tick = { 1, 0 };
+	sigset_t		 set;
+	siginfo_t		 si;
+	int64_t			 deadline = 0;
+	int			 sig, i;
+
+	memset(&p, 0, sizeof(p));
+	p.cfg = cfg;
+	p.config_path = config_path;
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0) {
+		log_err("fcgx init failed");
+		return 1;
+	}
+	/* Once, before fork; no MYSQL handle ever crosses a fork. */
+	if (mysql_library_init(0, NULL, NULL) != 0) {
+		log_err("mysql library init failed");
+		return 1;
+	}
+	if ((p.fd = listen_open(cfg, &origin)) < 0)
+		return 1;
+	/* Under mod_fcgid the web server is the process manager. */
+	if (origin == LISTEN_INHERITED && getenv("ROSTER_POOL") == NULL) {
+		int rc = worker_run(cfg, p.fd, NULL);
+		mysql_library_end();
+		return rc;
+	}
+	if ((p.pidfd = pidfile_take(cfg->pidfile)) == -2) {
+		listen_close(cfg, p.fd, origin);
+		return 1;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	p.nslots = cfg->workers;
+	p.slots = scoreboard_new(p.nslots);
+	log_info("serving on %s with %d workers",
+	    origin == LISTEN_OWN ? cfg->listen : origin == LISTEN_SYSTEMD ?
+	    "a systemd socket" : "an inherited socket", p.nslots);
+	for (i = 0; i < p.nslots; i++)
+		spawn(&p, i);
+
+	for (;;) {
+		sig = sigtimedwait(&set, &si, &tick);
+		switch (sig) {
+		case SIGCHLD:
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			if (!p.stopping) {
+				log_info("stopping: finishing in-flight "
+				    "requests");
+				p.stopping = 1;
+				/* Stop accepting at once: new connections
+				 * are refused, not queued for no one. */
+				listen_close(cfg, p.fd, origin);
+				signal_workers(&p, SIGTERM);
+				deadline = clock_mono_ms() +
+				    (int64_t)cfg->request_timeout * 1000 + 2000;
+			}
+			break;
+		case SIGHUP:
+			if (!p.stopping)
+				reload(&p);
+			break;
+		default:
+			break;
+		}
+		reap(&p);
+		if (p.stopping) {
+			if (alive(&p) == 0)
+				break;
+			if (clock_mono_ms() > deadline) {
+				log_warn("stop deadline passed: killing "
+				    "%d workers", alive(&p));
+				signal_workers(&p, SIGKILL);
+				deadline = clock_mono_ms() + 60000;
+			}
+			continue;
+		}
+		enforce_deadline(&p);
+		respawn(&p);
+	}
+	scoreboard_free(p.slots, p.nslots);
+	if (p.pidfd >= 0) {
+		(void)unlink(cfg->pidfile);
+		close(p.pidfd);
+	}
+	mysql_library_end();
+	log_info("stopped");
+	return 0;
+}

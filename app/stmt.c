@@ -1,0 +1,238 @@
+/*
+ * All SQL that runs with data, in one table (see include/roster/stmt.h).
+ * Parameters are bound, never pasted.  Times are milliseconds passed in by
+ * the caller, so "now" is the application's, the same on every node.
+ */
+#include <stddef.h>
+
+#include "roster/stmt.h"
+
+static const char *const sql[STMT__MAX] = {
+[STMT_PING] = "SELECT 1",
+
+/*
+ * Authentication and authorisation in one round trip: the credential by
+ * hash, the website named by the path (if any), the credential's user's
+ * role there, and whether the token's allowlist holds it.
+ * Params: website id ('' when the route names none), token hash.
+ */
+[STMT_AUTH] =
+	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped,"
+	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
+	" (SELECT COUNT(*) FROM credential_websites cw"
+	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id)"
+	" FROM credentials c"
+	" LEFT JOIN websites w ON w.id = ?"
+	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
+	" LEFT JOIN users u ON u.id = c.user_id"
+	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
+
+/* A token's website allowlist.  Params: credential id. */
+[STMT_CRED_WEBSITES] =
+	"SELECT website_id FROM credential_websites WHERE credential_id = ?"
+	" ORDER BY website_id",
+
+/*
+ * The websites a user's token reaches.  Params: user id, scoped (0/1),
+ * credential id.
+ */
+[STMT_WEBSITES_OF_USER] =
+	"SELECT w.id, w.domain, w.name, m.role, w.seat_limit"
+	" FROM members m JOIN websites w ON w.id = m.website_id"
+	" WHERE m.user_id = ? AND (? = 0 OR EXISTS (SELECT 1"
+	"   FROM credential_websites cw WHERE cw.credential_id = ?"
+	"   AND cw.website_id = w.id))"
+	" ORDER BY w.created_at, w.id",
+
+[STMT_WEBSITE_GET] =
+	"SELECT id, domain, name, seat_limit FROM websites WHERE id = ?",
+
+[STMT_WEBSITE_INSERT] =
+	"INSERT INTO websites (id, domain, name, seat_limit, created_at)"
+	" VALUES (?, ?, ?, ?, ?)",
+
+/*
+ * Serialises seat-consuming writes of one website: the row lock does it on
+ * one server, and the write makes two such transactions on different Galera
+ * nodes conflict at certification.  Params: website id.
+ */
+[STMT_WEBSITE_LOCK] =
+	"UPDATE websites SET seat_seq = seat_seq + 1 WHERE id = ?",
+
+/*
+ * Seats taken: members plus unexpired pending invitations other than the
+ * one named.  Params: website id, website id, now, invitation id or ''.
+ */
+[STMT_SEATS_USED] =
+	"SELECT (SELECT COUNT(*) FROM members WHERE website_id = ?)"
+	" + (SELECT COUNT(*) FROM invitations WHERE website_id = ?"
+	"    AND status = 'pending' AND expires_at > ? AND id <> ?)",
+
+/* A locking read: it sees a row committed after our snapshot. */
+[STMT_USER_BY_EMAIL] =
+	"SELECT id, name FROM users WHERE email = ? LOCK IN SHARE MODE",
+
+[STMT_USER_INSERT] =
+	"INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)",
+
+/* Params: website id, user id. */
+[STMT_MEMBER_OF] =
+	"SELECT role FROM members WHERE website_id = ? AND user_id = ?",
+
+/* Params: website id, user id, role, joined at. */
+[STMT_MEMBER_INSERT] =
+	"INSERT INTO members (website_id, user_id, role, joined_at)"
+	" VALUES (?, ?, ?, ?)",
+
+/* The owner is never deleted here.  Params: website id, user id. */
+[STMT_MEMBER_DELETE] =
+	"DELETE FROM members WHERE website_id = ? AND user_id = ?"
+	" AND role <> 'owner'",
+
+/* Params: role, website id, user id.  Counts matched rows (FOUND_ROWS). */
+[STMT_MEMBER_SET_ROLE] =
+	"UPDATE members SET role = ? WHERE website_id = ? AND user_id = ?"
+	" AND role <> 'owner'",
+
+[STMT_MEMBER_ROLE] =
+	"SELECT m.role, u.name, u.email, u.image, m.joined_at"
+	" FROM members m JOIN users u ON u.id = m.user_id"
+	" WHERE m.website_id = ? AND m.user_id = ?",
+
+/* Params: website id, email. */
+[STMT_MEMBER_BY_EMAIL] =
+	"SELECT m.user_id FROM users u JOIN members m"
+	" ON m.user_id = u.id AND m.website_id = ? WHERE u.email = ?",
+
+/*
+ * The team in list order: owner first, then by joined_at (user id breaks
+ * ties).  Keyset pagination on the members_list index, so a middle page
+ * costs what the first does.  Params: website id, limit.
+ */
+[STMT_TEAM_FIRST] =
+	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at,"
+	" m.sort_rank"
+	" FROM members m JOIN users u ON u.id = m.user_id"
+	" WHERE m.website_id = ?"
+	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?",
+
+/* Params: website id, rank, rank, joined, joined, user id, limit. */
+[STMT_TEAM_AFTER] =
+	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at,"
+	" m.sort_rank"
+	" FROM members m JOIN users u ON u.id = m.user_id"
+	" WHERE m.website_id = ? AND (m.sort_rank > ? OR (m.sort_rank = ?"
+	"  AND (m.joined_at > ? OR (m.joined_at = ? AND m.user_id > ?))))"
+	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?",
+
+/*
+ * A pending invitation past its expiry stops holding the one-pending slot,
+ * so that an expired invitation never blocks a new one.
+ * Params: website id, email, now.
+ */
+[STMT_INVITE_EXPIRE_STALE] =
+	"UPDATE invitations SET status = 'expired' WHERE website_id = ?"
+	" AND email = ? AND status = 'pending' AND expires_at <= ?",
+
+/* Params: id, website, email, role, token hash, invited by, created, expires. */
+[STMT_INVITE_INSERT] =
+	"INSERT INTO invitations (id, website_id, email, role, token_hash,"
+	" status, invited_by, created_at, expires_at)"
+	" VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+
+/* Pending and expired, not accepted or revoked.  Params: website id. */
+[STMT_INVITE_LIST] =
+	"SELECT i.id, i.email, i.role, i.created_at, i.expires_at,"
+	" i.invited_by, u.email"
+	" FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
+	" WHERE i.website_id = ? AND i.status IN ('pending', 'expired')"
+	" ORDER BY i.created_at, i.id",
+
+/* Params: invitation id, website id. */
+[STMT_INVITE_GET] =
+	"SELECT i.id, i.email, i.role, i.created_at, i.expires_at,"
+	" i.invited_by, u.email, i.status"
+	" FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
+	" WHERE i.id = ? AND i.website_id = ?",
+
+/* Params: invitation id, website id. */
+[STMT_INVITE_REVOKE] =
+	"UPDATE invitations SET status = 'revoked' WHERE id = ?"
+	" AND website_id = ? AND status IN ('pending', 'expired')",
+
+/*
+ * A new token and expiry; the old hash is overwritten, so the old link
+ * stops working in the same statement.
+ * Params: token hash, expires, invitation id, website id.
+ */
+[STMT_INVITE_RESEND] =
+	"UPDATE invitations SET token_hash = ?, expires_at = ?,"
+	" status = 'pending' WHERE id = ? AND website_id = ?"
+	" AND status IN ('pending', 'expired')",
+
+/* Params: user id. */
+[STMT_TOKEN_LIST] =
+	"SELECT id, name, display_key, perms, scoped, created_at"
+	" FROM credentials WHERE user_id = ? AND kind = 'token'"
+	" AND revoked_at IS NULL ORDER BY created_at, id",
+
+/* Allowlists of a user's live tokens.  Params: user id. */
+[STMT_TOKEN_LIST_SITES] =
+	"SELECT cw.credential_id, cw.website_id FROM credential_websites cw"
+	" JOIN credentials c ON c.id = cw.credential_id"
+	" WHERE c.user_id = ? AND c.kind = 'token' AND c.revoked_at IS NULL"
+	" ORDER BY cw.website_id",
+
+/* Params: website id. */
+[STMT_KEY_LIST] =
+	"SELECT id, name, display_key, created_at FROM credentials"
+	" WHERE website_id = ? AND kind = 'key' AND revoked_at IS NULL"
+	" ORDER BY created_at, id",
+
+/*
+ * Params: id, kind, hash, user id, website id, name, display key, perms,
+ * scoped, created.
+ */
+[STMT_CRED_INSERT] =
+	"INSERT INTO credentials (id, kind, token_hash, user_id, website_id,"
+	" name, display_key, perms, scoped, created_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+
+[STMT_CRED_SITE_INSERT] =
+	"INSERT INTO credential_websites (credential_id, website_id)"
+	" VALUES (?, ?)",
+
+/* Params: now, token id, user id. */
+[STMT_TOKEN_REVOKE] =
+	"UPDATE credentials SET revoked_at = ? WHERE id = ? AND user_id = ?"
+	" AND kind = 'token' AND revoked_at IS NULL",
+
+/* Params: now, key id, website id. */
+[STMT_KEY_REVOKE] =
+	"UPDATE credentials SET revoked_at = ? WHERE id = ? AND website_id = ?"
+	" AND kind = 'key' AND revoked_at IS NULL",
+
+/*
+ * Params: id, at, website, user, credential, action, target, request id.
+ */
+[STMT_AUDIT_INSERT] =
+	"INSERT INTO audit_log (id, created_at, website_id, user_id,"
+	" credential_id, action, target, request_id)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+
+/* One migrator at a time.  Params: none. */
+[STMT_MIGRATION_LOCK] = "SELECT GET_LOCK('roster.migrate', 60)",
+
+[STMT_MIGRATION_APPLIED] =
+	"SELECT version FROM schema_version ORDER BY version",
+
+[STMT_MIGRATION_RECORD] =
+	"INSERT INTO schema_version (version, name, applied_at)"
+	" VALUES (?, ?, ?)",
+};
+
+const char *
+stmt_sql(enum stmt s)
+{
+	return (unsigned)s < STMT__MAX ? sql[s] : NULL;
+}

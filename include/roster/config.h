@@ -1,0 +1,43 @@
+/*
+ * Configuration: a file of `key = value` lines, each key overridable by the
+ * environment variable ROSTER_<KEY>.  See docs/DESIGN.md for the keys.
+ * A bad file is refused whole, with a message naming the key.
+ */
+#ifndef ROSTER_CONFIG_H
+#define ROSTER_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	char	 listen[256];
+	unsigned listen_mode;
+	char	 listen_group[64];
+	char	 pidfile[256];
+	int	 workers;
+	long	 max_requests;
+	int	 request_timeout;	/* seconds */
+	long	 max_body;		/* bytes */
+	char	 db_host[256];
+	int	 db_port;
+	char	 db_socket[256];
+	char	 db_name[64];
+	char	 db_user[64];
+	char	 db_password[128];
+	int	 db_timeout;		/* seconds */
+	char	 public_url[256];
+	long	 invite_ttl;		/* seconds */
+	char	 log[16];		/* "stderr" or "syslog" */
+};
+
+void	config_defaults(struct config *);
+/*
+ * Reads the file at path (NULL: defaults and environment only), then the
+ * environment.  On error returns -1 and writes a message naming the key or
+ * line into err.
+ */
+int	config_load(struct config *, const char *path, char *err, size_t errsz);
+/* Parses one `key = value` text (not a file); for tests and fuzzers. */
+int	config_parse(struct config *, const char *text, size_t len,
+	    char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * The database layer: one connection per worker, the statement table of
+ * include/roster/stmt.h prepared on first use, results copied into the
+ * request's arena.  Callers never see MYSQL types.
+ *
+ * Connection loss is never papered over: there is no auto-reconnect (it
+ * commits half a transaction, RELIABILITY.md D1).  A lost connection is
+ * closed with every statement handle, and db_ensure() reconnects at the
+ * start of a later request, with a short back-off.
+ */
+#ifndef ROSTER_DB_H
+#define ROSTER_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "roster/stmt.h"
+
+struct arena;
+struct config;
+struct db;
+
+/* Return codes of every db_* call: 0, or one of these. */
+enum db_rc {
+	DB_OK = 0,
+	DB_EDUP = -1,		/* unique key violated (1062) */
+	DB_ERETRY = -2,		/* deadlock or certification failure: retry the transaction */
+	DB_ELOST = -3,		/* connection lost or server not ready */
+	DB_EUNAVAIL = -4,	/* server refuses writes (read-only) */
+	DB_EFAIL = -5,		/* anything else: a bug or a schema mismatch */
+};
+
+enum dbp_type { DBP_NULL, DBP_STR, DBP_BIN, DBP_I64 };
+
+/* One statement parameter. */
+struct dbp {
+	enum dbp_type	 t;
+	const void	*p;
+	size_t		 n;
+	int64_t		 i;
+};
+
+/* A string parameter; NULL binds SQL NULL. */
+static inline struct dbp
+db_str(const char *s)
+{
+	struct dbp p = { DBP_NULL, NULL, 0, 0 };
+
+	if (s != NULL) {
+		p.t = DBP_STR;
+		p.p = s;
+		p.n = strlen(s);
+	}
+	return p;
+}
+
+#define DB_STR(s)	db_str(s)
+#define DB_BIN(b, len)	((struct dbp){ DBP_BIN, (b), (len), 0 })
+#define DB_I64(v)	((struct dbp){ DBP_I64, NULL, 0, (v) })
+#define DB_NULL		((struct dbp){ DBP_NULL, NULL, 0, 0 })
+
+/* A statement's result, owned by the arena given to db_exec(). */
+struct dbres {
+	size_t		 nrows;
+	size_t		 ncols;
+	char		**cell;		/* nrows * ncols; NULL for SQL NULL */
+	size_t		*len;		/* byte length of each cell */
+	uint64_t	 affected;	/* rows matched, for writes */
+};
+
+/* Allocates the worker's handle; nothing is connected yet. */
+struct db	*db_new(const struct config *);
+void		 db_free(struct db *);
+/* Connects if not connected (honouring the back-off). */
+int		 db_ensure(struct db *);
+/* Closes the connection and every statement handle. */
+void		 db_disconnect(struct db *);
+/* 1 while a connection is believed alive. */
+int		 db_alive(const struct db *);
+/* Reconnections made since start, for metrics. */
+unsigned long	 db_reconnects(const struct db *);
+
+int		 db_exec(struct db *, struct arena *, enum stmt,
+		    const struct dbp *, size_t, struct dbres *);
+int		 db_begin(struct db *);
+int		 db_commit(struct db *);
+void		 db_rollback(struct db *);
+/*
+ * Runs fixed SQL text that is not in the statement table (migrations' DDL,
+ * which the server cannot prepare).  Never give it request data.
+ */
+int		 db_run_ddl(struct db *, const char *sql, size_t len);
+
+/* Cell accessors; r and c must be in range. */
+const char	*db_cell(const struct dbres *, size_t r, size_t c);
+size_t		 db_cell_len(const struct dbres *, size_t r, size_t c);
+int64_t		 db_cell_i64(const struct dbres *, size_t r, size_t c);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * Invitations: created by a website's owner for an email, accepted through
+ * a link.  The link's token is shown only when made (create, resend) and
+ * stored only as a hash.
+ */
+#ifndef ROSTER_INVITE_H
+#define ROSTER_INVITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "roster/err.h"
+
+struct op;
+
+struct invitation {
+	const char	*id;
+	const char	*email;
+	const char	*role;
+	const char	*invited_by;	/* user id, may be NULL */
+	const char	*inviter_email;	/* may be NULL */
+	int64_t		 created_at;
+	int64_t		 expires_at;
+	int		 expired;
+	const char	*link;		/* create and resend only, else NULL */
+};
+
+/*
+ * POST /websites/{id}/team: email is raw input (trimmed and lowercased
+ * here); role NULL means viewer.  400 (field), 403 seat limit, 409 member
+ * or pending.  The acting user is op->actor; seat_limit from the actor's
+ * resolution of the website (-1: none).
+ */
+enum rerr	invite_create(struct op *, const char *site, int64_t seat_limit,
+		    const char *email, size_t email_len, const char *role,
+		    struct invitation *);
+/* Pending and expired invitations, oldest first; owned by op->a. */
+enum rerr	invite_list(struct op *, const char *site,
+		    struct invitation **, size_t *);
+/* One invitation of the website that is pending or expired; else 404. */
+enum rerr	invite_get(struct op *, const char *site, const char *id,
+		    struct invitation *);
+/* Revokes; fills the invitation as it was (for dialects that return it). */
+enum rerr	invite_revoke(struct op *, const char *site, const char *id,
+		    struct invitation *);
+/* A new token and expiry; the old link stops working. */
+enum rerr	invite_resend(struct op *, const char *site, int64_t seat_limit,
+		    const char *id, struct invitation *);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * The route table and the router.  The router does everything generic
+ * once, before any handler: match the path, 404 vs 405 with Allow,
+ * authentication, the 24-hex id rule, permission, website scope and role,
+ * and the JSON body.  Handlers hold only their semantics: they return an
+ * outcome and fill ctx->data; the route's dialect renders it.
+ */
+#ifndef ROSTER_ROUTE_H
+#define ROSTER_ROUTE_H
+
+#include <jansson.h>
+
+#include "roster/auth.h"
+#include "roster/err.h"
+#include "roster/http.h"
+#include "roster/op.h"
+
+struct config;
+struct db;
+
+/* The API dialects; each renders outcomes in its own envelope. */
+enum dialect { D_TEAM, D__MAX };
+
+enum body_mode {
+	BODY_NONE,	/* any body is ignored */
+	BODY_OPTIONAL,	/* empty, or a JSON object */
+	BODY_REQUIRED,	/* a JSON object */
+};
+
+/* Worker-lifetime state a request needs. */
+struct service {
+	const struct config	*cfg;
+	struct db		*db;
+};
+
+/* One request in the router's and a handler's hands. */
+struct ctx {
+	struct service	*svc;
+	struct rq	*rq;
+	struct resp	*resp;
+	struct op	 op;
+	struct actor	 actor;
+	const struct route *route;
+	json_t		*body;		/* the JSON object, or NULL */
+	const char	*site;		/* the :site capture, or NULL */
+	const char	*id;		/* the :id capture, or NULL */
+	json_t		*data;		/* success payload */
+	json_t		*extra;		/* Team API: keys beside data */
+};
+
+typedef enum rerr (*handler_fn)(struct ctx *);
+
+struct route {
+	enum method	 method;
+	const char	*pattern;	/* segments; ":site" and ":id" capture */
+	enum dialect	 dialect;
+	struct need	 need;		/* need.kinds == 0: no credential */
+	enum body_mode	 body;
+	handler_fn	 fn;
+	const char	*name;		/* for logs and metrics */
+};
+
+/* Routes, answers and renders one request into resp. */
+void	route_dispatch(struct service *, struct rq *, struct resp *);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Secrets: account tokens (dft_), website API keys (df_) and invitation
+ * tokens.  Each is 32 bytes from the CSPRNG (256 bits, above ASVS's 128),
+ * sent as unpadded base64url, and stored only as SHA-256 of the whole text.
+ */
+#ifndef ROSTER_SECRET_H
+#define ROSTER_SECRET_H
+
+#include <stddef.h>
+
+#define SECRET_HASH_LEN	32
+#define SECRET_B64_LEN	43	/* 32 bytes as unpadded base64url */
+#define SECRET_MAX	(4 + SECRET_B64_LEN + 1)
+#define DISPLAY_MAX	24
+
+enum secret_kind { SECRET_TOKEN, SECRET_KEY, SECRET_INVITE };
+
+/*
+ * Makes a new secret of the kind into out[SECRET_MAX], its hash into
+ * hash[SECRET_HASH_LEN] and, for tokens and keys, the masked form shown in
+ * lists ("dft_ab1...xyz9") into display[DISPLAY_MAX] (may be NULL).
+ */
+void	secret_new(enum secret_kind, char *out, unsigned char *hash,
+	    char *display);
+/* SHA-256 of s[0..len). */
+void	secret_hash(const char *s, size_t len, unsigned char *hash);
+/*
+ * Which kind a presented credential claims to be, from its syntax alone:
+ * SECRET_TOKEN, SECRET_KEY, or -1 when malformed.
+ */
+int	secret_classify(const char *s);
+/* 1 for a syntactically valid invitation token. */
+int	secret_invite_valid(const char *s);
+/* Constant-time equality of two hashes. */
+int	secret_equal(const unsigned char *, const unsigned char *);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * A website's team: its members and their roles.
+ */
+#ifndef ROSTER_TEAM_H
+#define ROSTER_TEAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "roster/err.h"
+#include "roster/ids.h"
+
+struct arena;
+struct op;
+
+#define TEAM_LIMIT_DEFAULT	100
+#define TEAM_LIMIT_MAX		1000
+
+struct member {
+	const char	*user_id;
+	const char	*name;		/* may be NULL */
+	const char	*email;
+	const char	*image;		/* may be NULL */
+	const char	*role;
+	int64_t		 joined_at;
+};
+
+struct team_page {
+	struct member	*v;		/* owned by op->a */
+	size_t		 n;
+	const char	*next;		/* cursor of the next page, or NULL */
+};
+
+/* Where a page starts: the sort key of the last row of the page before. */
+struct team_cursor {
+	int		 rank;
+	int64_t		 joined;
+	char		 user_id[ID_LEN + 1];
+};
+
+/*
+ * GET /websites/{id}/team: one page in list order (owner first, then by
+ * joined_at).  cursor NULL: the first page.  RERR_INVALID for a bad
+ * cursor or a limit outside 1..1000.
+ */
+enum rerr	team_list(struct op *, const char *site, long limit,
+		    const char *cursor, struct team_page *);
+/* DELETE /websites/{id}/team: 400 self, 404 not a member. */
+enum rerr	team_remove(struct op *, const char *site, const char *user);
+/* PATCH /websites/{id}/team/{userId}: member <-> viewer only. */
+enum rerr	team_set_role(struct op *, const char *site, const char *user,
+		    const char *role);
+/*
+ * Direct add for imports (the CLI): creates the user if needed; the seat
+ * limit still holds.  Writes the user id into user[ID_LEN + 1].
+ */
+enum rerr	team_add(struct op *, const char *site, const char *email,
+		    const char *role, char *user);
+
+/* The cursor's text form, owned by the arena; and back (0 or -1). */
+char		*team_cursor_encode(struct arena *, const struct team_cursor *);
+int		 team_cursor_decode(const char *, struct team_cursor *);
+
+/*
+ * Locks the website's seats and checks one more fits; except_invite names
+ * an invitation not to count (or NULL).  Call inside a transaction.
+ * RERR_SEAT_LIMIT when full; RERR_OK at once when the site has no limit.
+ */
+enum rerr	team_seat_take(struct op *, const char *site,
+		    int64_t seat_limit, const char *except_invite);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * A worker: one process, one database connection, one request at a time,
+ * accepting on the listen socket it inherited from the master (or from the
+ * web server).  It returns after SIGTERM (finishing the request in hand),
+ * after about cfg->max_requests requests, or when accept fails.
+ */
+#ifndef ROSTER_WORKER_H
+#define ROSTER_WORKER_H
+
+struct config;
+struct slot;
+
+/* slot may be NULL (no master: mod_fcgid, spawn-fcgi). Returns an exit code. */
+int	worker_run(const struct config *, int listen_fd, struct slot *);
+
+#endif
