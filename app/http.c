@@ -165,15 +165,21 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 	memset(rq, 0, sizeof(*rq));
 	rq->a = a;
 	rq->early = RERR_OK;
-	rq->method_name = env_get(envp, "REQUEST_METHOD");
+	/*
+	 * Params die at FCGX_Finish_r (RELIABILITY.md §1.9), but the request
+	 * is logged after it: copy what we keep into the arena.
+	 */
+	rq->method_name = arena_strdup(a, env_get(envp, "REQUEST_METHOD"));
 	rq->method = http_method(rq->method_name);
 	if (rq->method_name == NULL)
 		rq->method_name = "GET";
-	rq->authorization = env_get(envp, "HTTP_AUTHORIZATION");
-	rq->content_type = env_get(envp, "CONTENT_TYPE");
-	rq->idempotency_key = env_get(envp, "HTTP_IDEMPOTENCY_KEY");
-	rq->site_header = env_get(envp, "HTTP_X_SITE_ID");
-	rq->remote_addr = env_get(envp, "REMOTE_ADDR");
+	rq->authorization = arena_strdup(a, env_get(envp,
+	    "HTTP_AUTHORIZATION"));
+	rq->content_type = arena_strdup(a, env_get(envp, "CONTENT_TYPE"));
+	rq->idempotency_key = arena_strdup(a, env_get(envp,
+	    "HTTP_IDEMPOTENCY_KEY"));
+	rq->site_header = arena_strdup(a, env_get(envp, "HTTP_X_SITE_ID"));
+	rq->remote_addr = arena_strdup(a, env_get(envp, "REMOTE_ADDR"));
 	rid = env_get(envp, "HTTP_X_REQUEST_ID");
 	if (rid != NULL && request_id_ok(rid))
 		snprintf(rq->request_id, sizeof(rq->request_id), "%s", rid);

@@ -56,6 +56,10 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	n += m;
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
+	/* A path from a client must not forge a second log line. */
+	for (m = 0; m < n; m++)
+		if ((unsigned char)line[m] < 0x20 && line[m] != '\t')
+			line[m] = '?';
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

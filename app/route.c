@@ -223,7 +223,9 @@ run(struct ctx *c, const char **allow)
 
 	if (rq->early != RERR_OK)
 		return op_fail(&c->op, rq->early, rq->early_msg);
-	if ((c->route = find(rq, allow)) == NULL)
+	c->route = find(rq, allow);
+	rq->route_name = c->route != NULL ? c->route->name : NULL;
+	if (c->route == NULL)
 		return *allow != NULL ?
 		    op_fail(&c->op, RERR_METHOD, arena_printf(rq->a,
 		    "Method %s is not allowed here; allowed: %s",
@@ -240,6 +242,7 @@ run(struct ctx *c, const char **allow)
 		    &c->actor)) != RERR_OK)
 			return e;
 		c->op.actor = &c->actor;
+		rq->cred_id = arena_strdup(rq->a, c->actor.cred_id);
 	}
 	/* A path id that is not 24 hex characters names nothing: 404. */
 	if (site != NULL && !id_valid(site))

@@ -143,9 +143,12 @@ worker_run(const struct config *cfg, int fd, struct slot *slot)
 			log_warn("request %s: client went away before the "
 			    "response", rq.request_id);
 		FCGX_Finish_r(&req);
-		log_info("request %s %s %s %d %lldms", rq.request_id,
+		/* Never a token or a body: the credential's id only. */
+		log_info("request id=%s method=%s path=%s status=%d "
+		    "duration_ms=%lld credential=%s", rq.request_id,
 		    rq.method_name, rq.path, resp.status,
-		    (long long)(clock_mono_ms() - t0));
+		    (long long)(clock_mono_ms() - t0),
+		    rq.cred_id != NULL ? rq.cred_id : "-");
 		if (slot != NULL) {
 			slot->started = 0;
 			slot->served++;

@@ -38,6 +38,9 @@ struct rq {
 	/* A problem found while reading, answered before routing: */
 	enum rerr	 early;
 	const char	*early_msg;
+	/* Filled by the router, for the request's log line: */
+	const char	*route_name;	/* NULL: no route matched */
+	const char	*cred_id;	/* the authenticated credential */
 	/* Path captures filled by the router. */
 	const char	*params[RQ_MAX_PARAMS];
 	size_t		 nparams;

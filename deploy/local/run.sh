@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# `make run`: the local stack in .run/local on 127.0.0.1:${PORT:-8080}, a demo
+# website with an owner token and a website API key, and curl lines to try.
+# Runs until Ctrl-C, which stops the stack. A second run keeps the database and
+# the demo website and prints a fresh token and key.
+#
+# Environment: PORT (default 8080), ROSTER_WORKERS and the other variables of
+# stack.sh up.
+
+set -euo pipefail
+
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+STACK=$SCRIPT_DIR/stack.sh
+STATE=$REPO_ROOT/.run/local
+BIN=$REPO_ROOT/build/roster
+PORT=${PORT:-8080}
+CONF=$STATE/roster.conf
+URL=http://127.0.0.1:$PORT
+DEMO_DOMAIN=demo.example
+DEMO_OWNER=owner@demo.example
+
+die() { printf 'run.sh: error: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$BIN" ] || die "$BIN is missing: run make first"
+
+stopping=0
+sleeper=
+stop() {
+	[ "$stopping" = 0 ] || return 0
+	stopping=1
+	trap - INT TERM
+	[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
+	printf '\nstopping the stack\n' >&2
+	"$STACK" down "$STATE" || true
+	exit 0
+}
+trap stop INT TERM
+
+# ROSTER_* variables of the caller's shell would override roster.conf.
+CLEAN_ENV=()
+for v in $(compgen -e); do
+	case $v in
+	ROSTER_*) CLEAN_ENV+=(-u "$v") ;;
+	esac
+done
+
+# admin NOUN VERB ARGS...: run an admin command and print its JSON; the
+# command's own error message (on stderr) passes through.
+admin() {
+	local out
+	if ! out=$(env "${CLEAN_ENV[@]}" "$BIN" "$1" "$2" --config "$CONF" "${@:3}"); then
+		printf '%s\n' "$out" >&2
+		die "roster $1 $2 failed"
+	fi
+	printf '%s\n' "$out"
+}
+
+# field JSON KEY: one string field of an admin command's JSON object.
+field() {
+	python3 -c 'import json, sys
+v = json.loads(sys.argv[1]).get(sys.argv[2])
+if not isinstance(v, str) or not v:
+    sys.exit("no string field %r in %s" % (sys.argv[2], sys.argv[1]))
+print(v)' "$1" "$2"
+}
+
+"$STACK" up "$STATE" "$PORT" "$BIN"
+
+# The demo website: made once, its id kept in the state dir. If the database
+# lost it (or it was never made), make it again.
+website=
+if [ -s "$STATE/demo_website_id" ]; then
+	read -r website <"$STATE/demo_website_id"
+	case $website in
+	*[!0-9a-f]* | '') website= ;;
+	*)
+		n=$("$STACK" sql "$STATE" "SELECT COUNT(*) FROM websites WHERE id = '$website'") || n=0
+		[ "$n" = 1 ] || website=
+		;;
+	esac
+fi
+if [ -z "$website" ]; then
+	out=$(admin website create --domain "$DEMO_DOMAIN" --owner-email "$DEMO_OWNER" --name "Demo site")
+	website=$(field "$out" websiteId)
+	printf '%s\n' "$website" >"$STATE/demo_website_id"
+fi
+
+out=$(admin token create --email "$DEMO_OWNER" --name demo)
+token=$(field "$out" key)
+out=$(admin apikey create --website "$website" --name demo)
+apikey=$(field "$out" key)
+
+cat <<EOF
+
+roster runs at $URL (nginx -> roster -> MariaDB, all in $STATE)
+
+  website     $website ($DEMO_DOMAIN, owner $DEMO_OWNER)
+  owner token $token
+  website key $apikey
+
+Try:
+  curl -s $URL/api/v1/health
+  curl -s -H 'Authorization: Bearer $token' $URL/api/v1/admin/websites
+  curl -s -H 'Authorization: Bearer $token' $URL/api/v1/admin/websites/$website/team
+  curl -s -H 'Authorization: Bearer $apikey' $URL/api/v1/admin/websites/$website/team
+  curl -s -X POST -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
+       -d '{"email":"alice@example.com","role":"member"}' $URL/api/v1/admin/websites/$website/team
+  curl -s -H 'Authorization: Bearer $token' $URL/api/v1/admin/websites/$website/team/invitations
+  curl -s -X DELETE -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' \\
+       -d '{"userId":"USER_ID"}' $URL/api/v1/admin/websites/$website/team
+  curl -s -H 'Authorization: Bearer $token' -H 'X-Site-Id: $website' $URL/cma/site-invitations
+  (an invitation's inviteUrl opens the accept page in a browser; USER_ID is a
+  userId from the team list)
+
+Admin CLI (JSON on stdout):
+  $BIN user create --config $CONF --email someone@example.com
+  $BIN token create --config $CONF --email $DEMO_OWNER --name mine
+
+SQL as the DB superuser:
+  $STACK sql $STATE 'SELECT id, email FROM users'
+
+Logs: $STATE/roster.log $STATE/nginx-error.log $STATE/nginx-access.log
+Press Ctrl-C to stop.
+EOF
+
+# sleep in the background and wait for it: a trapped signal interrupts `wait`
+# at once, where it would wait for a foreground sleep to end.
+while :; do
+	sleep 3600 &
+	sleeper=$!
+	wait "$sleeper" || true
+done
