@@ -9,13 +9,13 @@
 -include config.mk
 
 CC       ?= cc
-PKGS     := fcgi libmariadb jansson libsodium
+PKGS     := fcgi libmariadb jansson libsodium libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libfcgi ships no .pc file on Debian 12.
 ifeq ($(PKG_LIBS),)
-PKG_CFLAGS := $(shell pkg-config --cflags libmariadb jansson libsodium 2>/dev/null)
-PKG_LIBS   := -lfcgi $(shell pkg-config --libs libmariadb jansson libsodium 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags libmariadb jansson libsodium libcurl 2>/dev/null)
+PKG_LIBS   := -lfcgi $(shell pkg-config --libs libmariadb jansson libsodium libcurl 2>/dev/null)
 endif
 
 WARN     := -Wall -Wextra -Werror -Wformat-security -Wstrict-prototypes \

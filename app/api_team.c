@@ -296,6 +296,29 @@ api_invite_resend(struct ctx *c)
 	    "Invitation resent. Send the new invite link to the user."));
 }
 
+/*
+ * POST /api/v1/invitations/accept {"token", "name"?} (public): 200; 400;
+ * 403 seat limit; 404 unknown token; 409 already a member; 410 used,
+ * revoked or expired.
+ */
+enum rerr
+api_invite_accept(struct ctx *c)
+{
+	struct accepted	 a;
+	const char	*token, *name;
+	enum rerr	 e;
+
+	if ((e = opt_string(c, "token", &token, NULL)) != RERR_OK ||
+	    (e = opt_string(c, "name", &name, NULL)) != RERR_OK)
+		return e;
+	if ((e = invite_accept(&c->op, token, name, &a)) != RERR_OK)
+		return e;
+	return data_one(c, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "message", "Invitation accepted.", "invitationId", a.invitation_id,
+	    "websiteId", a.website_id, "userId", a.user_id, "email", a.email,
+	    "role", a.role));
+}
+
 static json_t *
 perms_json(unsigned perms)
 {

@@ -136,6 +136,8 @@ auth_resolve(struct op *op, const char *authz, const char *site,
 	if (db_cell(&r, 0, 10) != NULL)
 		snprintf(ac->email, sizeof(ac->email), "%s",
 		    db_cell(&r, 0, 10));
+	if (db_cell(&r, 0, 12) != NULL)
+		snprintf(ac->name, sizeof(ac->name), "%s", db_cell(&r, 0, 12));
 	/* Keys have a fixed, read-only grant: API.md caps them at member. */
 	ac->perms = ac->kind == CRED_KEY ? PERM_TEAM_READ :
 	    perm_close((unsigned)db_cell_i64(&r, 0, 4));

@@ -10,7 +10,7 @@
 
 #include "roster/config.h"
 
-enum ctype { C_STR, C_INT, C_LONG, C_MODE, C_LOGDEST, C_URL };
+enum ctype { C_STR, C_INT, C_LONG, C_MODE, C_LOGDEST, C_URL, C_BOOL };
 
 struct ckey {
 	const char	*name;
@@ -42,6 +42,15 @@ static const struct ckey ckeys[] = {
 	{ "db_timeout",		I(db_timeout, 1, 600) },
 	{ "public_url",		C_URL, offsetof(struct config, public_url), sizeof(((struct config *)0)->public_url), 0, 0 },
 	{ "invite_ttl",		L(invite_ttl, 60, 366L * 86400) },
+	{ "smtp_host",		S(smtp_host) },
+	{ "smtp_port",		I(smtp_port, 1, 65535) },
+	{ "smtp_starttls",	C_BOOL, offsetof(struct config, smtp_starttls), 0, 0, 1 },
+	{ "smtp_user",		S(smtp_user) },
+	{ "smtp_password",	S(smtp_password) },
+	{ "smtp_from",		S(smtp_from) },
+	{ "smtp_retry",		I(smtp_retry, 1, 86400) },
+	{ "smtp_max_attempts",	I(smtp_max_attempts, 1, 1000) },
+	{ "smtp_claim_timeout",	I(smtp_claim_timeout, 1, 3600) },
 	{ "log",		C_LOGDEST, offsetof(struct config, log), sizeof(((struct config *)0)->log), 0, 0 },
 };
 
@@ -65,6 +74,11 @@ config_defaults(struct config *c)
 	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 	c->invite_ttl = 7 * 86400;
 	snprintf(c->log, sizeof(c->log), "stderr");
+	c->smtp_port = 25;
+	snprintf(c->smtp_from, sizeof(c->smtp_from), "roster@localhost");
+	c->smtp_retry = 30;
+	c->smtp_max_attempts = 20;
+	c->smtp_claim_timeout = 60;
 }
 
 static const struct ckey *
@@ -134,6 +148,19 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 			return -1;
 		}
 		snprintf(dst, k->size, "%s", v);
+		return 0;
+	case C_BOOL:
+		if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0 ||
+		    strcmp(v, "1") == 0 || strcmp(v, "true") == 0)
+			*(int *)(void *)dst = 1;
+		else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0 ||
+		    strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
+			*(int *)(void *)dst = 0;
+		else {
+			snprintf(err, errsz, "%s: %s must be on or off",
+			    where, k->name);
+			return -1;
+		}
 		return 0;
 	case C_MODE:
 		errno = 0;

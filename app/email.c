@@ -11,7 +11,9 @@
 static int
 local_char(unsigned char c)
 {
-	return isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+	/* strchr() finds the terminator too: a NUL byte is not a match. */
+	return isalnum(c) ||
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
 }
 
 static int

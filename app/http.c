@@ -77,9 +77,9 @@ pct_decode(struct arena *a, const char *s, size_t n, int plus_space)
 }
 
 const char *
-http_query(struct rq *rq, const char *name, int *bad)
+http_param(struct arena *a, const char *text, const char *name, int *bad)
 {
-	const char	*p = rq->query, *amp, *eq;
+	const char	*p = text, *amp, *eq;
 	size_t		 nl = strlen(name), klen;
 	char		*v;
 
@@ -92,8 +92,7 @@ http_query(struct rq *rq, const char *name, int *bad)
 		if (klen == nl && memcmp(p, name, nl) == 0) {
 			if (eq == NULL)
 				return "";
-			v = pct_decode(rq->a, eq + 1, (size_t)(amp - eq - 1),
-			    1);
+			v = pct_decode(a, eq + 1, (size_t)(amp - eq - 1), 1);
 			if (v == NULL)
 				*bad = 1;
 			return v;
@@ -101,6 +100,12 @@ http_query(struct rq *rq, const char *name, int *bad)
 		p = *amp ? amp + 1 : amp;
 	}
 	return NULL;
+}
+
+const char *
+http_query(struct rq *rq, const char *name, int *bad)
+{
+	return http_param(rq->a, rq->query, name, bad);
 }
 
 static const char *

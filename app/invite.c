@@ -14,15 +14,79 @@
 #include "roster/email.h"
 #include "roster/ids.h"
 #include "roster/invite.h"
+#include "roster/mail.h"
 #include "roster/op.h"
 #include "roster/secret.h"
 #include "roster/team.h"
+#include "roster/text.h"
+#include "roster/user.h"
 
 static const char *
 link_for(struct op *op, const char *token)
 {
 	return arena_printf(op->a, "%s/join?token=%s", op->cfg->public_url,
 	    token);
+}
+
+/*
+ * Queues the invitation email in the caller's transaction: the message
+ * exists exactly when the invitation (or its resend) commits.
+ */
+static enum rerr
+queue_email(struct op *op, const char *site, const struct invitation *v)
+{
+	const struct actor	*ac = op->actor;
+	struct mail_invite	 in;
+	struct mail		 m;
+	struct dbres		 r;
+	struct dbp		 p[10];
+	char			 id[ID_LEN + 1];
+	int			 rc;
+
+	p[0] = DB_STR(site);
+	if ((rc = db_exec(op->db, op->a, STMT_WEBSITE_GET, p, 1, &r)))
+		return op_db(op, rc);
+	if (r.nrows != 1)
+		return op_fail(op, RERR_NOT_FOUND, "Website not found");
+	id_new(id);
+	memset(&in, 0, sizeof(in));
+	in.website_domain = db_cell(&r, 0, 1);
+	in.website_name = db_cell(&r, 0, 2);
+	in.role = v->role;
+	in.inviter = ac == NULL ? NULL : ac->name[0] ? ac->name :
+	    ac->email[0] ? ac->email : NULL;
+	in.link = v->link;
+	in.expires_at = v->expires_at;
+	in.outbox_id = id;
+	in.public_url = op->cfg->public_url;
+	mail_compose_invite(op->a, &in, &m);
+	p[0] = DB_STR(id);
+	p[1] = DB_STR(v->id);
+	p[2] = DB_STR(site);
+	p[3] = DB_STR(v->email);
+	p[4] = DB_STR(m.subject);
+	p[5] = DB_STR(m.text);
+	p[6] = DB_STR(m.html);
+	p[7] = DB_STR(m.message_id);
+	p[8] = DB_I64(op->now);
+	p[9] = DB_I64(op->now);
+	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_INSERT, p, 10, NULL)))
+		return op_db(op, rc);
+	return RERR_OK;
+}
+
+/* Unsent email of an invitation whose link just died stays unsent. */
+static enum rerr
+supersede_email(struct op *op, const char *invitation, const char *why)
+{
+	struct dbp	p[2];
+	int		rc;
+
+	p[0] = DB_STR(why);
+	p[1] = DB_STR(invitation);
+	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_SUPERSEDE, p, 2, NULL)))
+		return op_db(op, rc);
+	return RERR_OK;
 }
 
 struct create_args {
@@ -84,6 +148,8 @@ create_tx(struct op *op, void *arg)
 	a->out->expires_at = op->now + op->cfg->invite_ttl * 1000;
 	a->out->expired = 0;
 	a->out->link = link_for(op, token);
+	if ((e = queue_email(op, a->site, a->out)) != RERR_OK)
+		return e;
 	return op_audit(op, a->site, "invite.create", a->out->id);
 }
 
@@ -206,6 +272,8 @@ revoke_tx(struct op *op, void *arg)
 	/* Accepted or revoked between our read and our write. */
 	if (r.affected == 0)
 		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	if ((e = supersede_email(op, a->id, "invitation revoked")) != RERR_OK)
+		return e;
 	return op_audit(op, a->site, "invite.revoke", a->id);
 }
 
@@ -252,6 +320,9 @@ resend_tx(struct op *op, void *arg)
 	a->out->expires_at = op->now + op->cfg->invite_ttl * 1000;
 	a->out->expired = 0;
 	a->out->link = link_for(op, token);
+	if ((e = supersede_email(op, a->id, "superseded by a resend")) !=
+	    RERR_OK || (e = queue_email(op, a->site, a->out)) != RERR_OK)
+		return e;
 	return op_audit(op, a->site, "invite.resend", a->id);
 }
 
@@ -264,4 +335,146 @@ invite_resend(struct op *op, const char *site, int64_t limit, const char *id,
 	if (!id_valid(id))
 		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
 	return op_tx(op, resend_tx, &a);
+}
+
+/* The outcome for an invitation that cannot be accepted any more. */
+static enum rerr
+closed(struct op *op, const char *status, int64_t expires)
+{
+	if (strcmp(status, "accepted") == 0)
+		return op_fail(op, RERR_GONE, "This invitation has already "
+		    "been used");
+	if (strcmp(status, "revoked") == 0)
+		return op_fail(op, RERR_GONE, "This invitation was revoked");
+	if (strcmp(status, "expired") == 0 || expires <= op->now)
+		return op_fail(op, RERR_GONE, "This invitation has expired");
+	return RERR_OK;
+}
+
+enum rerr
+invite_lookup(struct op *op, const char *token, struct invite_view *v)
+{
+	unsigned char	hash[SECRET_HASH_LEN];
+	struct dbres	r;
+	struct dbp	p[1];
+	int		rc;
+
+	memset(v, 0, sizeof(*v));
+	if (token == NULL || !secret_invite_valid(token))
+		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		    "not valid");
+	secret_hash(token, strlen(token), hash);
+	p[0] = DB_BIN(hash, sizeof(hash));
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_BY_TOKEN, p, 1, &r)))
+		return op_db(op, rc);
+	if (r.nrows != 1)
+		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		    "not valid");
+	v->id = db_cell(&r, 0, 0);
+	v->website_id = db_cell(&r, 0, 1);
+	v->email = db_cell(&r, 0, 2);
+	v->role = db_cell(&r, 0, 3);
+	v->expires_at = db_cell_i64(&r, 0, 5);
+	v->website_name = db_cell(&r, 0, 6);
+	v->website_domain = db_cell(&r, 0, 7);
+	v->inviter = db_cell(&r, 0, 8);
+	return closed(op, db_cell(&r, 0, 4), v->expires_at);
+}
+
+struct accept_args {
+	unsigned char		 hash[SECRET_HASH_LEN];
+	const char		*name;
+	struct accepted		*out;
+};
+
+static enum rerr
+accept_tx(struct op *op, void *arg)
+{
+	struct accept_args	*a = arg;
+	struct accepted		*o = a->out;
+	char			 user[ID_LEN + 1];
+	struct dbres		 r;
+	struct dbp		 p[4];
+	int64_t			 limit;
+	enum rerr		 e;
+	int			 rc;
+
+	/* Locks the invitation: a concurrent accept waits, then sees it used. */
+	p[0] = DB_BIN(a->hash, sizeof(a->hash));
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_BY_TOKEN_LOCK, p, 1,
+	    &r)))
+		return op_db(op, rc);
+	if (r.nrows != 1)
+		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		    "not valid");
+	o->invitation_id = db_cell(&r, 0, 0);
+	o->website_id = db_cell(&r, 0, 1);
+	o->email = db_cell(&r, 0, 2);
+	o->role = db_cell(&r, 0, 3);
+	o->website_name = db_cell(&r, 0, 7);
+	if ((e = closed(op, db_cell(&r, 0, 4), db_cell_i64(&r, 0, 5))))
+		return e;
+	limit = db_cell(&r, 0, 6) != NULL ? db_cell_i64(&r, 0, 6) : -1;
+	/* The pending invitation holds a seat already: count the others. */
+	if ((e = team_seat_take(op, o->website_id, limit, o->invitation_id)))
+		return e;
+	if ((e = user_ensure(op, o->email, a->name, user, &o->created)))
+		return e;
+	o->user_id = arena_strdup(op->a, user);
+	if (a->name != NULL && !o->created) {
+		p[0] = DB_STR(a->name);
+		p[1] = DB_STR(user);
+		if ((rc = db_exec(op->db, op->a, STMT_USER_SET_NAME, p, 2,
+		    NULL)))
+			return op_db(op, rc);
+	}
+	p[0] = DB_STR(o->website_id);
+	p[1] = DB_STR(user);
+	p[2] = DB_STR(o->role);
+	p[3] = DB_I64(op->now);
+	rc = db_exec(op->db, op->a, STMT_MEMBER_INSERT, p, 4, NULL);
+	if (rc == DB_EDUP)
+		return op_fail(op, RERR_ALREADY_MEMBER, "You are already a "
+		    "member of this website's team");
+	if (rc != 0)
+		return op_db(op, rc);
+	p[0] = DB_STR(user);
+	p[1] = DB_I64(op->now);
+	p[2] = DB_STR(o->invitation_id);
+	p[3] = DB_I64(op->now);
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_MARK_ACCEPTED, p, 4,
+	    &r)))
+		return op_db(op, rc);
+	if (r.affected != 1)
+		return op_fail(op, RERR_GONE, "This invitation is no longer "
+		    "valid");
+	return op_audit(op, o->website_id, "invite.accept",
+	    o->invitation_id);
+}
+
+enum rerr
+invite_accept(struct op *op, const char *token, const char *name,
+    struct accepted *out)
+{
+	struct accept_args	a;
+
+	memset(out, 0, sizeof(*out));
+	if (token == NULL || *token == '\0')
+		return op_invalid(op, "token", "token is required");
+	if (!secret_invite_valid(token))
+		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		    "not valid");
+	if (name != NULL) {
+		while (*name == ' ')
+			name++;
+		if (*name == '\0')
+			name = NULL;
+		else if (!text_valid(name, strlen(name), 200))
+			return op_invalid(op, "name", "name must be valid "
+			    "UTF-8 text of at most 200 characters");
+	}
+	secret_hash(token, strlen(token), a.hash);
+	a.name = name;
+	a.out = out;
+	return op_tx(op, accept_tx, &a);
 }

@@ -8,6 +8,7 @@
 #include "roster/cli.h"
 #include "roster/config.h"
 #include "roster/log.h"
+#include "roster/mailer.h"
 #include "roster/master.h"
 
 static void
@@ -15,6 +16,7 @@ usage(void)
 {
 	fputs("usage: roster serve   --config FILE\n"
 	    "       roster migrate --config FILE\n"
+	    "       roster mailer  --config FILE   (the outbox sender alone)\n"
 	    "       roster user create    --config FILE --email E [--name N]\n"
 	    "       roster website create --config FILE --domain D "
 	    "--owner-email E [--name N] [--seats N]\n"
@@ -58,6 +60,10 @@ main(int argc, char **argv)
 	if (strcmp(args[0], "serve") == 0) {
 		log_init(cfg.log, "master");
 		return master_run(&cfg, path);
+	}
+	if (strcmp(args[0], "mailer") == 0) {
+		log_init(cfg.log, "mailer");
+		return mailer_run(&cfg);
 	}
 	log_init("stderr", "cli");
 	return cli_run(&cfg, n, args);

@@ -25,6 +25,7 @@
 #include "roster/config.h"
 #include "roster/listen.h"
 #include "roster/log.h"
+#include "roster/mailer.h"
 #include "roster/master.h"
 #include "roster/scoreboard.h"
 #include "roster/worker.h"
@@ -47,6 +48,8 @@ struct pool {
 	int64_t		 respawn_after;	/* brake: no fork before */
 	int		 stopping;
 	int		 pidfd;
+	pid_t		 mailer;	/* the outbox sender, if SMTP is set */
+	int64_t		 mailer_after;	/* no respawn before (mono ms) */
 };
 
 static int
@@ -75,6 +78,36 @@ spawn(struct pool *p, int i)
 	p->born[i] = clock_mono_ms();
 	p->generation[i] = p->gen;
 	return 0;
+}
+
+/*
+ * The outbox sender runs as one more child of the master, so `roster serve`
+ * is the only process to run; it is respawned like a worker.
+ */
+static void
+spawn_mailer(struct pool *p)
+{
+	pid_t	pid;
+
+	if (p->cfg->smtp_host[0] == '\0' || p->mailer > 0 || p->stopping ||
+	    clock_mono_ms() < p->mailer_after)
+		return;
+	if ((pid = fork()) < 0) {
+		log_err("fork failed: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		int rc;
+		log_init(p->cfg->log, "mailer");
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (p->pidfd >= 0)
+			close(p->pidfd);
+		close(p->fd);
+		rc = mailer_run(p->cfg);
+		mysql_library_end();
+		_exit(rc);
+	}
+	p->mailer = pid;
 }
 
 static int
@@ -113,6 +146,14 @@ reap(struct pool *p)
 	double		 up;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == p->mailer) {
+			p->mailer = 0;
+			p->mailer_after = clock_mono_ms() + 1000;
+			if (!p->stopping)
+				log_warn("mailer %d exited (status %d); "
+				    "respawning", (int)pid, st);
+			continue;
+		}
 		if ((i = slot_of(p, pid)) < 0)
 			continue;
 		s = &p->slots[i];
@@ -182,12 +223,14 @@ signal_workers(struct pool *p, int sig)
 	for (i = 0; i < p->nslots; i++)
 		if (p->slots[i].pid > 0)
 			kill(p->slots[i].pid, sig);
+	if (p->mailer > 0)
+		kill(p->mailer, sig);
 }
 
 static int
 alive(struct pool *p)
 {
-	int	i, n = 0;
+	int	i, n = p->mailer > 0;
 
 	for (i = 0; i < p->nslots; i++)
 		n += p->slots[i].pid > 0;
@@ -295,6 +338,7 @@ master_run(struct config *cfg, const char *config_path)
 	    "a systemd socket" : "an inherited socket", p.nslots);
 	for (i = 0; i < p.nslots; i++)
 		spawn(&p, i);
+	spawn_mailer(&p);
 
 	for (;;) {
 		sig = sigtimedwait(&set, &si, &tick);
@@ -337,6 +381,7 @@ master_run(struct config *cfg, const char *config_path)
 		}
 		enforce_deadline(&p);
 		respawn(&p);
+		spawn_mailer(&p);
 	}
 	scoreboard_free(p.slots, p.nslots);
 	if (p.pidfd >= 0) {

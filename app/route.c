@@ -10,6 +10,7 @@
 #include "roster/arena.h"
 #include "roster/config.h"
 #include "roster/ids.h"
+#include "roster/join.h"
 #include "roster/jsonmem.h"
 #include "roster/route.h"
 
@@ -33,6 +34,12 @@
 static const struct route routes[] = {
 	{ M_GET, "/api/v1/health", D_TEAM, PUBLIC, BODY_NONE,
 	  api_health, "health" },
+	{ M_POST, "/api/v1/invitations/accept", D_TEAM, PUBLIC, BODY_REQUIRED,
+	  api_invite_accept, "invitations.accept" },
+	{ M_GET, "/join", D_HTML, PUBLIC, BODY_NONE, join_page, "join.page" },
+	{ M_POST, "/join", D_HTML, PUBLIC, BODY_NONE, join_accept,
+	  "join.accept" },
+	{ M_GET, "/join.css", D_HTML, PUBLIC, BODY_NONE, join_css, "join.css" },
 	{ M_GET, ADM "/websites", D_TEAM, N_WEBSITES, BODY_NONE,
 	  api_websites_list, "websites.list" },
 	{ M_GET, ADM "/websites/:site/team", D_TEAM, N_TEAM_READ, BODY_NONE,
@@ -67,6 +74,7 @@ static const struct route routes[] = {
 
 static void (*const renderers[D__MAX])(struct ctx *, enum rerr) = {
 	[D_TEAM] = api_team_render,
+	[D_HTML] = join_render,
 };
 
 /*
@@ -209,8 +217,7 @@ parse_body(struct ctx *c)
 static enum dialect
 dialect_of_path(const char *path)
 {
-	(void)path;
-	return D_TEAM;
+	return strncmp(path, "/join", 5) == 0 ? D_HTML : D_TEAM;
 }
 
 static enum rerr

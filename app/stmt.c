@@ -20,7 +20,8 @@ static const char *const sql[STMT__MAX] = {
 	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped,"
 	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
 	" (SELECT COUNT(*) FROM credential_websites cw"
-	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id)"
+	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
+	" u.name"
 	" FROM credentials c"
 	" LEFT JOIN websites w ON w.id = ?"
 	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
@@ -169,6 +170,86 @@ static const char *const sql[STMT__MAX] = {
 	"UPDATE invitations SET token_hash = ?, expires_at = ?,"
 	" status = 'pending' WHERE id = ? AND website_id = ?"
 	" AND status IN ('pending', 'expired')",
+
+/* The join page's view of an invitation.  Params: token hash. */
+[STMT_INVITE_BY_TOKEN] =
+	"SELECT i.id, i.website_id, i.email, i.role, i.status, i.expires_at,"
+	" w.name, w.domain, COALESCE(u.name, u.email)"
+	" FROM invitations i JOIN websites w ON w.id = i.website_id"
+	" LEFT JOIN users u ON u.id = i.invited_by"
+	" WHERE i.token_hash = ?",
+
+/*
+ * The invitation an accept works on, locked: a second accept of the same
+ * token waits here and then sees it accepted.  Params: token hash.
+ */
+[STMT_INVITE_BY_TOKEN_LOCK] =
+	"SELECT i.id, i.website_id, i.email, i.role, i.status, i.expires_at,"
+	" w.seat_limit, w.name"
+	" FROM invitations i JOIN websites w ON w.id = i.website_id"
+	" WHERE i.token_hash = ? FOR UPDATE",
+
+/*
+ * The single-use compare-and-set (RELIABILITY.md D8).
+ * Params: user id, now, invitation id, now.
+ */
+[STMT_INVITE_MARK_ACCEPTED] =
+	"UPDATE invitations SET status = 'accepted', accepted_by = ?,"
+	" accepted_at = ? WHERE id = ? AND status = 'pending'"
+	" AND expires_at > ?",
+
+/* A name given at accept fills an empty one.  Params: name, user id. */
+[STMT_USER_SET_NAME] =
+	"UPDATE users SET name = ? WHERE id = ? AND name IS NULL",
+
+/*
+ * Params: id, invitation, website, to, subject, text, html, message id,
+ * next attempt, created.
+ */
+[STMT_OUTBOX_INSERT] =
+	"INSERT INTO outbox (id, invitation_id, website_id, to_email, subject,"
+	" body_text, body_html, message_id, next_attempt, created_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+
+/*
+ * A revoked or resent invitation's unsent email must not go out with a
+ * dead link.  Params: reason, invitation id.
+ */
+[STMT_OUTBOX_SUPERSEDE] =
+	"UPDATE outbox SET status = 'failed', last_error = ?"
+	" WHERE invitation_id = ? AND status = 'pending'",
+
+/*
+ * Claims due messages for one sender; an expired claim (a sender that
+ * died) is taken over.  Params: sender, claimed until, now, now, batch.
+ */
+[STMT_OUTBOX_CLAIM] =
+	"UPDATE outbox SET claimed_by = ?, claimed_until = ?"
+	" WHERE status = 'pending' AND next_attempt <= ?"
+	" AND (claimed_until IS NULL OR claimed_until < ?)"
+	" ORDER BY next_attempt LIMIT ?",
+
+/* Params: sender. */
+[STMT_OUTBOX_CLAIMED] =
+	"SELECT id, to_email, subject, body_text, body_html, message_id,"
+	" attempts FROM outbox WHERE claimed_by = ? AND status = 'pending'"
+	" ORDER BY next_attempt",
+
+/* Params: now, id, sender. */
+[STMT_OUTBOX_SENT] =
+	"UPDATE outbox SET status = 'sent', sent_at = ?,"
+	" attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL"
+	" WHERE id = ? AND claimed_by = ?",
+
+/*
+ * Assignments run left to right in MariaDB, so status sees the new
+ * attempts.  Params: next attempt, error, max attempts, id, sender.
+ */
+[STMT_OUTBOX_RETRY] =
+	"UPDATE outbox SET attempts = attempts + 1, next_attempt = ?,"
+	" last_error = ?, claimed_by = NULL, claimed_until = NULL,"
+	" status = IF(attempts >= ?, 'failed', 'pending')"
+	" WHERE id = ? AND claimed_by = ?",
 
 /* Params: user id. */
 [STMT_TOKEN_LIST] =

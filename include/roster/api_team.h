@@ -21,6 +21,7 @@ enum rerr	api_team_set_role(struct ctx *);
 enum rerr	api_invites_list(struct ctx *);
 enum rerr	api_invite_revoke(struct ctx *);
 enum rerr	api_invite_resend(struct ctx *);
+enum rerr	api_invite_accept(struct ctx *);
 enum rerr	api_tokens_list(struct ctx *);
 enum rerr	api_token_create(struct ctx *);
 enum rerr	api_token_revoke(struct ctx *);

@@ -41,6 +41,7 @@ struct actor {
 	char		 user_id[ID_LEN + 1];	/* tokens; "" for keys */
 	char		 key_site[ID_LEN + 1];	/* keys: their website */
 	char		 email[EMAIL_MAX + 1];	/* tokens: the user's */
+	char		 name[201 * 4];		/* tokens: the user's, may be "" */
 	unsigned	 perms;			/* effective, implications applied */
 	int		 scoped;		/* token has an allowlist */
 	/* The website the route names, if any: */

@@ -27,6 +27,16 @@ struct config {
 	char	 public_url[256];
 	long	 invite_ttl;		/* seconds */
 	char	 log[16];		/* "stderr" or "syslog" */
+	/* Invitation email; no smtp_host: emails stay queued, links in the API. */
+	char	 smtp_host[256];
+	int	 smtp_port;
+	int	 smtp_starttls;		/* 0 none, 1 required */
+	char	 smtp_user[128];
+	char	 smtp_password[128];
+	char	 smtp_from[256];
+	int	 smtp_retry;		/* seconds before the first retry */
+	int	 smtp_max_attempts;
+	int	 smtp_claim_timeout;	/* seconds a sender holds a message */
 };
 
 void	config_defaults(struct config *);

@@ -80,6 +80,9 @@ void		 http_serialize(const struct resp *, const struct rq *,
  * Sets *bad when the parameter's encoding is invalid.
  */
 const char	*http_query(struct rq *, const char *name, int *bad);
+/* The same for any urlencoded text (a form body), NUL-terminated. */
+const char	*http_param(struct arena *, const char *text, const char *name,
+		    int *bad);
 enum method	 http_method(const char *);
 const char	*http_method_name(enum method);
 

@@ -47,4 +47,41 @@ enum rerr	invite_revoke(struct op *, const char *site, const char *id,
 enum rerr	invite_resend(struct op *, const char *site, int64_t seat_limit,
 		    const char *id, struct invitation *);
 
+/* What the join page shows of an invitation. */
+struct invite_view {
+	const char	*id;
+	const char	*website_id;
+	const char	*website_name;
+	const char	*website_domain;
+	const char	*email;
+	const char	*role;
+	const char	*inviter;	/* name or email; may be NULL */
+	int64_t		 expires_at;
+};
+
+struct accepted {
+	const char	*invitation_id;
+	const char	*website_id;
+	const char	*website_name;
+	const char	*user_id;
+	const char	*email;
+	const char	*role;
+	int		 created;	/* the user was created */
+};
+
+/*
+ * The invitation behind a link, for the join page.  404 unknown token;
+ * 410 used, revoked or expired (v is filled as far as known).
+ */
+enum rerr	invite_lookup(struct op *, const char *token,
+		    struct invite_view *);
+/*
+ * Accepts: creates the user if needed, adds the membership with the
+ * invited role, marks the invitation accepted — one transaction, so a
+ * token works once however many accepts race.  404 unknown token; 410
+ * used, revoked or expired; 409 already a member; 403 seat limit.
+ */
+enum rerr	invite_accept(struct op *, const char *token, const char *name,
+		    struct accepted *);
+
 #endif

@@ -19,7 +19,7 @@ struct config;
 struct db;
 
 /* The API dialects; each renders outcomes in its own envelope. */
-enum dialect { D_TEAM, D__MAX };
+enum dialect { D_TEAM, D_HTML, D__MAX };
 
 enum body_mode {
 	BODY_NONE,	/* any body is ignored */

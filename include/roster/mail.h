@@ -1,0 +1,34 @@
+/*
+ * The invitation email: subject, a plain-text part and an HTML part, and a
+ * Message-ID that stays the same across delivery retries.
+ */
+#ifndef ROSTER_MAIL_H
+#define ROSTER_MAIL_H
+
+#include <stdint.h>
+
+struct arena;
+
+struct mail_invite {
+	const char	*website_name;
+	const char	*website_domain;
+	const char	*role;
+	const char	*inviter;	/* name or email; may be NULL */
+	const char	*link;
+	int64_t		 expires_at;	/* ms */
+	const char	*outbox_id;	/* makes the Message-ID */
+	const char	*public_url;	/* its host names the Message-ID */
+};
+
+struct mail {
+	const char	*subject;
+	const char	*text;
+	const char	*html;
+	const char	*message_id;	/* "<id@host>" */
+};
+
+/* Composes the invitation email into arena memory. */
+void	mail_compose_invite(struct arena *, const struct mail_invite *,
+	    struct mail *);
+
+#endif
