@@ -121,7 +121,7 @@ CORE := app/auth.c app/cred.c app/invite.c app/op.c app/team.c app/user.c app/we
 check-layers:
 	$(Q)if grep -nE '#include <(fcgiapp|fcgi_stdio|mysql|jansson)\.h>' $(CORE) include/roster/op.h include/roster/auth.h include/roster/team.h include/roster/invite.h include/roster/cred.h include/roster/user.h include/roster/website.h include/roster/db.h; then \
 	  echo "layering violation: a core file includes a plumbing header"; exit 1; fi
-	$(Q)if grep -rn 'fcgi_stdio' app include; then echo "fcgi_stdio.h is banned"; exit 1; fi
+	$(Q)if grep -rnE '#include <fcgi_stdio\.h>' app include; then echo "fcgi_stdio.h is banned"; exit 1; fi
 
 format:
 	$(Q)clang-format -i app/*.c include/roster/*.h tests/unit/*.c

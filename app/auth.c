@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "roster/arena.h"
 #include "roster/auth.h"
@@ -97,7 +98,8 @@ auth_resolve(struct op *op, const char *authz, const char *site,
 
 	memset(ac, 0, sizeof(*ac));
 	ac->seat_limit = -1;
-	if (authz == NULL || strncmp(authz, "Bearer ", 7) != 0)
+	/* The scheme is case-insensitive (RFC 9110 §11.1). */
+	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0)
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Missing or malformed Authorization header; "
 		    "expected: Bearer <token>");

@@ -209,7 +209,7 @@ config_parse(struct config *c, const char *text, size_t len, char *err,
 		while (k < nl && isspace((unsigned char)*k))
 			k++;
 		if (k == nl || *k == '#') {
-			p = nl + 1;
+			p = nl < end ? nl + 1 : end;
 			continue;
 		}
 		if (memchr(k, '\0', (size_t)(nl - k)) != NULL) {
@@ -252,7 +252,7 @@ config_parse(struct config *c, const char *text, size_t len, char *err,
 		val[ve - v] = '\0';
 		if (set_key(c, key, val, where, err, errsz) != 0)
 			return -1;
-		p = nl + 1;
+		p = nl < end ? nl + 1 : end;
 	}
 	return 0;
 }

@@ -357,8 +357,10 @@ db_exec(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
 		return fail(db, mysql_stmt_errno(st), mysql_stmt_error(st),
 		    "execute");
 	rc = fetch_all(db, a, st, res);
-	if (rc == DB_OK && res->ncols == 0)
+	if (rc == DB_OK && res->ncols == 0) {
 		res->affected = mysql_stmt_affected_rows(st);
+		res->insert_id = mysql_stmt_insert_id(st);
+	}
 	return rc;
 }
 

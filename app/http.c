@@ -177,7 +177,7 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 	rq->method_name = arena_strdup(a, env_get(envp, "REQUEST_METHOD"));
 	rq->method = http_method(rq->method_name);
 	if (rq->method_name == NULL)
-		rq->method_name = "GET";
+		rq->method_name = "-";
 	rq->authorization = arena_strdup(a, env_get(envp,
 	    "HTTP_AUTHORIZATION"));
 	rq->content_type = arena_strdup(a, env_get(envp, "CONTENT_TYPE"));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "roster/cli.h"
 #include "roster/config.h"
 #include "roster/log.h"
@@ -51,6 +53,11 @@ main(int argc, char **argv)
 	    strcmp(args[0], "--help") == 0) {
 		usage();
 		return n == 0 ? 2 : 0;
+	}
+	/* Picks the RNG implementation once, before any fork. */
+	if (sodium_init() < 0) {
+		fputs("roster: libsodium init failed\n", stderr);
+		return 1;
 	}
 	config_defaults(&cfg);
 	if (config_load(&cfg, path, err, sizeof(err)) != 0) {

@@ -81,6 +81,8 @@ op_tx(struct op *op, enum rerr (*fn)(struct op *, void *), void *arg)
 	unsigned	attempt;
 	int		rc;
 
+	if (op->in_tx)
+		return fn(op, arg);
 	for (attempt = 0; ; attempt++) {
 		op->retry = 0;
 		op->msg = NULL;

@@ -162,13 +162,24 @@ find(struct rq *rq, const char **allow)
 	return NULL;
 }
 
+/* application/json or application/vnd.api+json, with parameters or not. */
 static int
 is_json_type(const char *ct)
 {
+	static const char *const types[] = {
+		"application/json", "application/vnd.api+json",
+	};
+	size_t	i, n;
+
 	while (ct != NULL && *ct == ' ')
 		ct++;
-	return ct != NULL && (strncasecmp(ct, "application/json", 16) == 0 ||
-	    strncasecmp(ct, "application/vnd.api+json", 24) == 0);
+	for (i = 0; ct != NULL && i < sizeof(types) / sizeof(types[0]); i++) {
+		n = strlen(types[i]);
+		if (strncasecmp(ct, types[i], n) == 0 &&
+		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+			return 1;
+	}
+	return 0;
 }
 
 static int

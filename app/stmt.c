@@ -302,6 +302,49 @@ static const char *const sql[STMT__MAX] = {
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 
 /* One migrator at a time.  Params: none. */
+/* `roster audit`.  Params: website id, since (ms). */
+[STMT_AUDIT_LIST] =
+	"SELECT id, created_at, website_id, user_id, credential_id, action,"
+	" target, request_id FROM audit_log"
+	" WHERE website_id = ? AND created_at >= ?"
+	" ORDER BY created_at, id",
+
+/*
+ * One round trip counts a hit and returns the window's count: the new count
+ * travels back as LAST_INSERT_ID (0 for a fresh row, meaning 1).
+ * Params: key, window start.
+ */
+[STMT_RATE_HIT] =
+	"INSERT INTO rate_windows (rkey, window_start, hits) VALUES (?, ?, 1)"
+	" ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1)",
+
+/* Params: oldest window to keep. */
+[STMT_RATE_GC] =
+	"DELETE FROM rate_windows WHERE window_start < ? LIMIT 1000",
+
+/* A record past its 24 hours frees the key.  Params: cred, key hash, cutoff. */
+[STMT_IDEM_DROP_OLD] =
+	"DELETE FROM idempotency WHERE credential_id = ? AND key_hash = ?"
+	" AND created_at <= ?",
+
+/*
+ * Locking read: a concurrent request with the same key waits for this
+ * one's transaction and then finds its record.  Params: cred, key hash.
+ */
+[STMT_IDEM_GET] =
+	"SELECT request_hash, status, content_type, body FROM idempotency"
+	" WHERE credential_id = ? AND key_hash = ? FOR UPDATE",
+
+/* Params: cred, key hash, request hash, status, content type, body, at. */
+[STMT_IDEM_PUT] =
+	"INSERT INTO idempotency (credential_id, key_hash, request_hash,"
+	" status, content_type, body, created_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?)",
+
+/* Params: cutoff. */
+[STMT_IDEM_GC] =
+	"DELETE FROM idempotency WHERE created_at < ? LIMIT 1000",
+
 [STMT_MIGRATION_LOCK] = "SELECT GET_LOCK('roster.migrate', 60)",
 
 [STMT_MIGRATION_APPLIED] =

@@ -2,6 +2,7 @@
  * The team of a website (API.md "List team members", "Remove team
  * member", role change) and the seat limit every addition respects.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +60,9 @@ team_cursor_decode(const char *s, struct team_cursor *c)
 	p += 2;
 	if (*p < '0' || *p > '9')
 		return -1;
+	errno = 0;
 	joined = strtoll(p, &end, 10);
-	if (*end != ':' || joined < 0)
+	if (*end != ':' || joined < 0 || errno != 0)
 		return -1;
 	c->joined = joined;
 	if (!id_valid(end + 1))

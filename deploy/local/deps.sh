@@ -11,11 +11,18 @@ set -euo pipefail
 PACKAGES=(
 	build-essential pkg-config
 	libfcgi-dev default-libmysqlclient-dev libjansson-dev libsodium-dev
-	libcmocka-dev
+	libcurl4-openssl-dev libcmocka-dev
 	mariadb-server mariadb-client nginx-light
 	curl python3
+	python3-aiosmtpd # the SMTP receiver of the delivery tests
+	chromium         # the join page's browser test (driven by playwright-core)
 	clang libclang-rt-14-dev # clang's sanitizer runtimes: make asan
 )
+# Node.js drives the browser test and the DatoCMS client test; the machine
+# image usually has it, Debian's packages otherwise.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	PACKAGES+=(nodejs npm)
+fi
 
 # Services of these packages that must not start when installed.
 SERVICES=(mariadb mysql nginx)

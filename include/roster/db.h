@@ -67,6 +67,7 @@ struct dbres {
 	char		**cell;		/* nrows * ncols; NULL for SQL NULL */
 	size_t		*len;		/* byte length of each cell */
 	uint64_t	 affected;	/* rows matched, for writes */
+	uint64_t	 insert_id;	/* LAST_INSERT_ID(expr) of an upsert */
 };
 
 /* Allocates the worker's handle; nothing is connected yet. */

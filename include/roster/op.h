@@ -29,6 +29,7 @@ struct op {
 	const char		*msg;		/* NULL: the table's default */
 	const char		*field;		/* the invalid input field */
 	int			 retry;		/* the database asked for a retry */
+	int			 in_tx;		/* the caller holds the transaction */
 	unsigned		 retries;	/* transactions retried, for metrics */
 };
 
@@ -45,7 +46,10 @@ enum rerr	op_invalid(struct op *, const char *field, const char *msg);
  */
 enum rerr	op_db(struct op *, int rc);
 /*
- * Runs fn(op, arg) in one transaction: BEGIN, fn, COMMIT.  When fn fails
+ * Runs fn(op, arg) in one transaction: BEGIN, fn, COMMIT.  When the caller
+ * already holds a transaction (op->in_tx: the router's idempotent-write
+ * path, which must commit the write and its idempotency record together),
+ * fn joins it and the caller commits, rolls back and retries.  When fn fails
  * the transaction is rolled back.  A deadlock or certification failure
  * (anywhere, COMMIT included) reruns the whole transaction from its start,
  * at most three times with jittered back-off, then answers 503.
