@@ -3,6 +3,7 @@
  * admin has no actor: op->actor is NULL).
  */
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 #include <mysql.h>
 
 #include "roster/arena.h"
+#include "roster/audit.h"
 #include "roster/auth.h"
 #include "roster/cli.h"
+#include "roster/clock.h"
 #include "roster/config.h"
 #include "roster/cred.h"
 #include "roster/db.h"
@@ -27,7 +30,7 @@
 
 struct opts {
 	const char	*email, *name, *domain, *owner, *seats, *perms;
-	const char	*websites, *website, *role;
+	const char	*websites, *website, *role, *since;
 };
 
 static int
@@ -46,6 +49,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "--websites", offsetof(struct opts, websites) },
 		{ "--website", offsetof(struct opts, website) },
 		{ "--role", offsetof(struct opts, role) },
+		{ "--since", offsetof(struct opts, since) },
 	};
 	size_t	i;
 	int	k;
@@ -134,6 +138,75 @@ user_id_for(struct op *op, const char *raw, char *id, int create)
 	return 0;
 }
 
+/* --since: Unix seconds, or ISO-8601 UTC (2026-05-21[T10:00:00[.000]Z]). */
+static int
+parse_since(const char *s, int64_t *ms)
+{
+	struct tm	 tm;
+	const char	*end;
+	char		*e;
+	long long	 secs;
+
+	if (*s >= '0' && *s <= '9' && strchr(s, '-') == NULL) {
+		errno = 0;
+		secs = strtoll(s, &e, 10);
+		if (*e != '\0' || errno != 0 || secs < 0)
+			return -1;
+		*ms = secs * 1000;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*end == 'T' && (end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			;
+	if (*end == 'Z')
+		end++;
+	if (*end != '\0')
+		return -1;
+	*ms = (int64_t)timegm(&tm) * 1000;
+	return 0;
+}
+
+/* `roster audit`: one JSON object per line, oldest first. */
+static int
+audit(struct op *op, const struct opts *o)
+{
+	struct audit_entry	*v;
+	size_t			 n, i;
+	int64_t			 since = 0;
+	enum rerr		 e;
+
+	if (need(o->website, "--website"))
+		return 2;
+	if (o->since != NULL && parse_since(o->since, &since) != 0)
+		return fail("--since must be Unix seconds or an ISO-8601 time");
+	if (!id_valid(o->website))
+		return fail("website not found");
+	if ((e = audit_list(op, o->website, since, &v, &n)) != RERR_OK)
+		return outcome(op, e);
+	for (i = 0; i < n; i++) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
+		    "id", v[i].id, "at", clock_iso(op->a, v[i].at),
+		    "websiteId", v[i].website_id,
+		    "userId", v[i].user_id ? json_string(v[i].user_id) :
+		    json_null(),
+		    "credentialId", v[i].credential_id ?
+		    json_string(v[i].credential_id) : json_null(),
+		    "action", v[i].action,
+		    "target", v[i].target ? json_string(v[i].target) :
+		    json_null(),
+		    "requestId", v[i].request_id ?
+		    json_string(v[i].request_id) : json_null());
+		char *line = json_dumps(j, JSON_COMPACT);
+		printf("%s\n", line);
+	}
+	return 0;
+}
+
 static int
 run(struct op *op, int argc, char **argv)
 {
@@ -150,7 +223,9 @@ run(struct op *op, int argc, char **argv)
 			return fail("migration failed; see the log above");
 		return print(json_pack("{s:i}", "applied", n));
 	}
-	if (parse_opts(argc - 2, argv + 2, &o) != 0)
+	/* `audit` takes options right away; the others a verb first. */
+	if (strcmp(cmd, "audit") == 0 ? parse_opts(argc - 1, argv + 1, &o) :
+	    parse_opts(argc - 2, argv + 2, &o))
 		return 2;
 	if (db_ensure(op->db) != 0)
 		return fail("cannot connect to the database");
@@ -225,6 +300,8 @@ run(struct op *op, int argc, char **argv)
 			return outcome(op, e);
 		return print(json_pack("{s:s, s:s}", "id", k.id, "key", k.key));
 	}
+	if (strcmp(cmd, "audit") == 0)
+		return audit(op, &o);
 	if (strcmp(cmd, "member") == 0 && strcmp(sub, "add") == 0) {
 		if (need(o.website, "--website") || need(o.email, "--email") ||
 		    need(o.role, "--role"))

@@ -42,6 +42,9 @@ static const struct ckey ckeys[] = {
 	{ "db_timeout",		I(db_timeout, 1, 600) },
 	{ "public_url",		C_URL, offsetof(struct config, public_url), sizeof(((struct config *)0)->public_url), 0, 0 },
 	{ "invite_ttl",		L(invite_ttl, 60, 366L * 86400) },
+	{ "rate_limit",		L(rate_limit, 0, 100000000) },
+	{ "rate_window",	I(rate_window, 1, 86400) },
+	{ "metrics_token",	S(metrics_token) },
 	{ "smtp_host",		S(smtp_host) },
 	{ "smtp_port",		I(smtp_port, 1, 65535) },
 	{ "smtp_starttls",	C_BOOL, offsetof(struct config, smtp_starttls), 0, 0, 1 },
@@ -74,6 +77,8 @@ config_defaults(struct config *c)
 	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 	c->invite_ttl = 7 * 86400;
 	snprintf(c->log, sizeof(c->log), "stderr");
+	c->rate_limit = 1000;
+	c->rate_window = 60;
 	c->smtp_port = 25;
 	snprintf(c->smtp_from, sizeof(c->smtp_from), "roster@localhost");
 	c->smtp_retry = 30;

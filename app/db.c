@@ -29,6 +29,7 @@ struct db {
 	int64_t			 next_try;	/* mono ms: no connect before */
 	int			 backoff;	/* ms */
 	unsigned long		 reconnects;
+	unsigned long		 errors;
 	int			 connected_once;
 };
 
@@ -81,6 +82,12 @@ db_alive(const struct db *db)
 }
 
 unsigned long
+db_errors(const struct db *db)
+{
+	return db->errors;
+}
+
+unsigned long
 db_reconnects(const struct db *db)
 {
 	return db->reconnects;
@@ -122,6 +129,8 @@ fail(struct db *db, unsigned e, const char *err, const char *what)
 {
 	int	rc = classify(e);
 
+	if (rc != DB_EDUP)
+		db->errors++;
 	if (rc != DB_EDUP && rc != DB_ERETRY)
 		log_err("database %s failed: %u %s", what, e, err);
 	if (rc == DB_ELOST)

@@ -170,6 +170,7 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 	memset(rq, 0, sizeof(*rq));
 	rq->a = a;
 	rq->early = RERR_OK;
+	rq->route_index = -1;
 	/*
 	 * Params die at FCGX_Finish_r (RELIABILITY.md §1.9), but the request
 	 * is logged after it: copy what we keep into the arena.

@@ -28,6 +28,8 @@ usage(void)
 	    "[--name N]\n"
 	    "       roster member add     --config FILE --website ID "
 	    "--email E --role member|viewer\n"
+	    "       roster audit          --config FILE --website ID "
+	    "[--since T]   (JSON lines)\n"
 	    "--config may also come from ROSTER_CONFIG.\n", stderr);
 }
 

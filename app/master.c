@@ -56,7 +56,8 @@ struct pool {
 	struct config	*cfg;
 	const char	*config_path;
 	int		 fd;
-	struct slot	*slots;
+	struct scoreboard *sb;
+	struct slot	*slots;		/* sb->slot */
 	int		 nslots;
 	int64_t		 born[512];	/* mono ms a slot's worker started */
 	int		 generation[512];
@@ -87,12 +88,13 @@ spawn(struct pool *p, int i)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (p->pidfd >= 0)
 			close(p->pidfd);
-		rc = worker_run(p->cfg, p->fd, &p->slots[i]);
+		rc = worker_run(p->cfg, p->fd, p->sb, &p->slots[i]);
 		mysql_library_end();
 		child_exit(rc);
 	}
 	p->slots[i].pid = pid;
 	p->slots[i].started = 0;
+	p->sb->worker_starts++;
 	p->born[i] = clock_mono_ms();
 	p->generation[i] = p->gen;
 	return 0;
@@ -186,14 +188,19 @@ reap(struct pool *p)
 			    s->started ? s->uri : "");
 			if (!p->stopping)
 				note_crash(p);
+			p->sb->worker_crashes++;
 		} else if (WEXITSTATUS(st) != 0) {
 			log_warn("worker %d exited with status %d after "
 			    "%.1f s", (int)pid, WEXITSTATUS(st), up);
 			if (!p->stopping)
 				note_crash(p);
+			p->sb->worker_crashes++;
 		} else
 			log_info("worker %d exited after %.1f s, %lu requests",
 			    (int)pid, up, s->served);
+		/* The dead worker's counts live on in the totals. */
+		met_fold(&p->sb->retired, &s->met);
+		memset(&s->met, 0, sizeof(s->met));
 		s->pid = 0;
 		s->started = 0;
 		s->served = 0;
@@ -230,6 +237,7 @@ enforce_deadline(struct pool *p)
 		    p->cfg->request_timeout);
 		kill(s->pid, SIGKILL);
 		s->started = 0;
+		p->sb->deadline_kills++;
 	}
 }
 
@@ -333,7 +341,7 @@ master_run(struct config *cfg, const char *config_path)
 		return 1;
 	/* Under mod_fcgid the web server is the process manager. */
 	if (origin == LISTEN_INHERITED && getenv("ROSTER_POOL") == NULL) {
-		int rc = worker_run(cfg, p.fd, NULL);
+		int rc = worker_run(cfg, p.fd, NULL, NULL);
 		mysql_library_end();
 		return rc;
 	}
@@ -350,7 +358,8 @@ master_run(struct config *cfg, const char *config_path)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	p.nslots = cfg->workers;
-	p.slots = scoreboard_new(p.nslots);
+	p.sb = scoreboard_new(p.nslots);
+	p.slots = p.sb->slot;
 	log_info("serving on %s with %d workers",
 	    origin == LISTEN_OWN ? cfg->listen : origin == LISTEN_SYSTEMD ?
 	    "a systemd socket" : "an inherited socket", p.nslots);
@@ -401,7 +410,7 @@ master_run(struct config *cfg, const char *config_path)
 		respawn(&p);
 		spawn_mailer(&p);
 	}
-	scoreboard_free(p.slots, p.nslots);
+	scoreboard_free(p.sb);
 	if (p.pidfd >= 0) {
 		(void)unlink(cfg->pidfile);
 		close(p.pidfd);

@@ -5,13 +5,18 @@
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "roster/api_team.h"
 #include "roster/arena.h"
+#include "roster/clock.h"
 #include "roster/config.h"
+#include "roster/db.h"
+#include "roster/idem.h"
 #include "roster/ids.h"
 #include "roster/join.h"
 #include "roster/jsonmem.h"
+#include "roster/metrics.h"
 #include "roster/route.h"
 
 #define TOK	CRED_ALLOW_TOKEN
@@ -33,41 +38,44 @@
 
 static const struct route routes[] = {
 	{ M_GET, "/api/v1/health", D_TEAM, PUBLIC, BODY_NONE,
-	  api_health, "health" },
+	  api_health, "health", ROUTE_NO_RATE },
+	{ M_GET, "/metrics", D_TEAM, PUBLIC, BODY_NONE, api_metrics, "metrics",
+	  ROUTE_NO_RATE },
 	{ M_POST, "/api/v1/invitations/accept", D_TEAM, PUBLIC, BODY_REQUIRED,
-	  api_invite_accept, "invitations.accept" },
-	{ M_GET, "/join", D_HTML, PUBLIC, BODY_NONE, join_page, "join.page" },
+	  api_invite_accept, "invitations.accept", 0 },
+	{ M_GET, "/join", D_HTML, PUBLIC, BODY_NONE, join_page, "join.page", 0 },
 	{ M_POST, "/join", D_HTML, PUBLIC, BODY_NONE, join_accept,
-	  "join.accept" },
-	{ M_GET, "/join.css", D_HTML, PUBLIC, BODY_NONE, join_css, "join.css" },
+	  "join.accept", 0 },
+	{ M_GET, "/join.css", D_HTML, PUBLIC, BODY_NONE, join_css, "join.css",
+	  ROUTE_NO_RATE },
 	{ M_GET, ADM "/websites", D_TEAM, N_WEBSITES, BODY_NONE,
-	  api_websites_list, "websites.list" },
+	  api_websites_list, "websites.list", 0 },
 	{ M_GET, ADM "/websites/:site/team", D_TEAM, N_TEAM_READ, BODY_NONE,
-	  api_team_list, "team.list" },
+	  api_team_list, "team.list", 0 },
 	{ M_POST, ADM "/websites/:site/team", D_TEAM, N_INVITE, BODY_REQUIRED,
-	  api_team_invite, "team.invite" },
+	  api_team_invite, "team.invite", 0 },
 	{ M_DELETE, ADM "/websites/:site/team", D_TEAM, N_TEAM_WRITE,
-	  BODY_REQUIRED, api_team_remove, "team.remove" },
+	  BODY_REQUIRED, api_team_remove, "team.remove", 0 },
 	{ M_PATCH, ADM "/websites/:site/team/:id", D_TEAM, N_TEAM_WRITE,
-	  BODY_REQUIRED, api_team_set_role, "team.role" },
+	  BODY_REQUIRED, api_team_set_role, "team.role", 0 },
 	{ M_GET, ADM "/websites/:site/team/invitations", D_TEAM, N_TEAM_READ,
-	  BODY_NONE, api_invites_list, "invitations.list" },
+	  BODY_NONE, api_invites_list, "invitations.list", 0 },
 	{ M_DELETE, ADM "/websites/:site/team/invitations/:id", D_TEAM,
-	  N_TEAM_WRITE, BODY_NONE, api_invite_revoke, "invitations.revoke" },
+	  N_TEAM_WRITE, BODY_NONE, api_invite_revoke, "invitations.revoke", 0 },
 	{ M_POST, ADM "/websites/:site/team/invitations/:id/resend", D_TEAM,
-	  N_TEAM_WRITE, BODY_NONE, api_invite_resend, "invitations.resend" },
+	  N_TEAM_WRITE, BODY_NONE, api_invite_resend, "invitations.resend", 0 },
 	{ M_GET, ADM "/access-tokens", D_TEAM, N_TOKENS_READ, BODY_NONE,
-	  api_tokens_list, "tokens.list" },
+	  api_tokens_list, "tokens.list", 0 },
 	{ M_POST, ADM "/access-tokens", D_TEAM, N_TOKENS_WRITE, BODY_OPTIONAL,
-	  api_token_create, "tokens.create" },
+	  api_token_create, "tokens.create", 0 },
 	{ M_DELETE, ADM "/access-tokens/:id", D_TEAM, N_TOKENS_WRITE,
-	  BODY_NONE, api_token_revoke, "tokens.revoke" },
+	  BODY_NONE, api_token_revoke, "tokens.revoke", 0 },
 	{ M_GET, ADM "/websites/:site/api-keys", D_TEAM, N_KEYS_READ,
-	  BODY_NONE, api_keys_list, "apikeys.list" },
+	  BODY_NONE, api_keys_list, "apikeys.list", 0 },
 	{ M_POST, ADM "/websites/:site/api-keys", D_TEAM, N_KEYS_WRITE,
-	  BODY_OPTIONAL, api_key_create, "apikeys.create" },
+	  BODY_OPTIONAL, api_key_create, "apikeys.create", 0 },
 	{ M_DELETE, ADM "/websites/:site/api-keys/:id", D_TEAM, N_KEYS_WRITE,
-	  BODY_NONE, api_key_revoke, "apikeys.revoke" },
+	  BODY_NONE, api_key_revoke, "apikeys.revoke", 0 },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -231,6 +239,144 @@ dialect_of_path(const char *path)
 	return strncmp(path, "/join", 5) == 0 ? D_HTML : D_TEAM;
 }
 
+/*
+ * Counts the request against its key's budget: the credential's, or the
+ * client address's for requests without one (failed logins included).
+ */
+static enum rerr
+rate(struct ctx *c, int authenticated)
+{
+	const char	*key;
+
+	if (c->route != NULL && (c->route->flags & ROUTE_NO_RATE))
+		return RERR_OK;
+	key = authenticated ? arena_printf(c->rq->a, "c:%s", c->actor.cred_id) :
+	    arena_printf(c->rq->a, "a:%s", c->rq->remote_addr != NULL ?
+	    c->rq->remote_addr : "-");
+	return ratelimit_hit(&c->op, key, &c->rl);
+}
+
+static void
+render(struct ctx *c, enum rerr e)
+{
+	renderers[c->route != NULL ? c->route->dialect :
+	    dialect_of_path(c->rq->path)](c, e);
+}
+
+static int
+is_write(const struct route *r)
+{
+	return r->method == M_POST || r->method == M_PUT ||
+	    r->method == M_PATCH || r->method == M_DELETE;
+}
+
+/* Sends a stored response again, as the first attempt got it. */
+static void
+replay(struct ctx *c, const struct idem_rec *rec)
+{
+	struct resp	*r = c->resp;
+
+	r->status = rec->status;
+	r->content_type = arena_strdup(c->rq->a, rec->content_type);
+	r->body.len = 0;
+	buf_add(&r->body, rec->body, rec->body_len);
+	resp_header(r, "Idempotent-Replayed", "true");
+	c->rendered = 1;
+}
+
+/*
+ * A write with an Idempotency-Key: the router holds the transaction, so the
+ * write, its audit row and the idempotency record with the rendered
+ * response commit together or not at all.  A retry with the same key gets
+ * the stored response; with another body, 422.  Deadlocks and
+ * certification failures rerun the whole unit.
+ */
+static enum rerr
+run_idempotent(struct ctx *c)
+{
+	struct rq	*rq = c->rq;
+	struct idem_rec	 rec;
+	struct buf	 h;
+	unsigned char	 key[SECRET_HASH_LEN], req[SECRET_HASH_LEN];
+	size_t		 klen = strlen(rq->idempotency_key), i;
+	unsigned	 attempt;
+	enum rerr	 e;
+	int		 rc;
+
+	if (klen == 0 || klen > IDEM_KEY_MAX)
+		return op_fail(&c->op, RERR_INVALID, "Idempotency-Key must be "
+		    "1 to 255 characters");
+	for (i = 0; i < klen; i++)
+		if ((unsigned char)rq->idempotency_key[i] < 0x21 ||
+		    (unsigned char)rq->idempotency_key[i] > 0x7e)
+			return op_fail(&c->op, RERR_INVALID, "Idempotency-Key "
+			    "must be printable ASCII without spaces");
+	secret_hash(rq->idempotency_key, klen, key);
+	/* What makes "the same request": method, path and body. */
+	buf_init(&h, rq->a, rq->body_len + 128);
+	buf_printf(&h, "%s %s\n", rq->method_name, rq->path);
+	buf_add(&h, rq->body, rq->body_len);
+	secret_hash(h.p, h.len, req);
+
+	for (attempt = 0; attempt < 3; attempt++) {
+		if (attempt > 0) {
+			struct timespec ts = { 0, 10000000L * attempt };
+			nanosleep(&ts, NULL);
+			resp_init(c->resp, rq->a);
+			c->data = c->extra = NULL;
+		}
+		c->op.retry = 0;
+		c->op.msg = c->op.field = NULL;
+		if ((rc = db_begin(c->op.db)) != DB_OK)
+			return op_db(&c->op, rc);
+		if ((rc = idem_lookup(&c->op, c->actor.cred_id,
+		    rq->idempotency_key, key, &rec))) {
+			db_rollback(c->op.db);
+			if (rc == DB_ERETRY)
+				continue;
+			return op_db(&c->op, rc);
+		}
+		if (rec.found) {
+			db_rollback(c->op.db);
+			if (!secret_equal(rec.request_hash, req))
+				return op_fail(&c->op, RERR_UNPROCESSABLE,
+				    "This Idempotency-Key was used with a "
+				    "different request");
+			replay(c, &rec);
+			return RERR_OK;
+		}
+		c->op.in_tx = 1;
+		e = c->route->fn(c);
+		c->op.in_tx = 0;
+		if (e != RERR_OK) {
+			db_rollback(c->op.db);
+			if (c->op.retry)
+				continue;
+			/* Failures change nothing: nothing to remember. */
+			return e;
+		}
+		render(c, e);
+		c->rendered = 1;
+		rc = idem_store(&c->op, c->actor.cred_id,
+		    rq->idempotency_key, key, req,
+		    c->resp->status, c->resp->content_type, c->resp->body.p,
+		    c->resp->body.len);
+		if (rc == DB_OK)
+			rc = db_commit(c->op.db);
+		else
+			db_rollback(c->op.db);
+		if (rc == DB_OK)
+			return RERR_OK;
+		c->rendered = 0;
+		/* A twin request committed first: the next lookup replays it. */
+		if (rc == DB_ERETRY || rc == DB_EDUP)
+			continue;
+		return op_db(&c->op, rc);
+	}
+	return op_fail(&c->op, RERR_UNAVAILABLE, "The database is busy; "
+	    "retry with the same Idempotency-Key");
+}
+
 static enum rerr
 run(struct ctx *c, const char **allow)
 {
@@ -243,6 +389,7 @@ run(struct ctx *c, const char **allow)
 		return op_fail(&c->op, rq->early, rq->early_msg);
 	c->route = find(rq, allow);
 	rq->route_name = c->route != NULL ? c->route->name : NULL;
+	rq->route_index = c->route != NULL ? (int)(c->route - routes) : -1;
 	if (c->route == NULL)
 		return *allow != NULL ?
 		    op_fail(&c->op, RERR_METHOD, arena_printf(rq->a,
@@ -257,11 +404,17 @@ run(struct ctx *c, const char **allow)
 		c->id = rq->params[i++];
 	if (c->route->need.kinds != 0) {
 		if ((e = auth_resolve(&c->op, rq->authorization, site,
-		    &c->actor)) != RERR_OK)
+		    &c->actor)) != RERR_OK) {
+			/* Guessing credentials spends the address's budget. */
+			if (e == RERR_UNAUTHENTICATED && rate(c, 0) != RERR_OK)
+				return RERR_RATE_LIMITED;
 			return e;
+		}
 		c->op.actor = &c->actor;
 		rq->cred_id = arena_strdup(rq->a, c->actor.cred_id);
 	}
+	if ((e = rate(c, c->route->need.kinds != 0)) != RERR_OK)
+		return e;
 	/* A path id that is not 24 hex characters names nothing: 404. */
 	if (site != NULL && !id_valid(site))
 		return op_fail(&c->op, RERR_NOT_FOUND, "Website not found");
@@ -272,7 +425,28 @@ run(struct ctx *c, const char **allow)
 		return e;
 	if ((e = parse_body(c)) != RERR_OK)
 		return e;
+	if (rq->idempotency_key != NULL && c->route->need.kinds != 0 &&
+	    is_write(c->route))
+		return run_idempotent(c);
 	return c->route->fn(c);
+}
+
+static void
+rate_headers(struct ctx *c, enum rerr e)
+{
+	struct arena	*a = c->rq->a;
+	const char	*reset;
+
+	if (!c->rl.counted)
+		return;
+	reset = arena_printf(a, "%ld", c->rl.reset);
+	resp_header(c->resp, "X-RateLimit-Limit", arena_printf(a, "%ld",
+	    c->rl.limit));
+	resp_header(c->resp, "X-RateLimit-Remaining", arena_printf(a, "%ld",
+	    c->rl.remaining));
+	resp_header(c->resp, "X-RateLimit-Reset", reset);
+	if (e == RERR_RATE_LIMITED)
+		resp_header(c->resp, "Retry-After", reset);
 }
 
 void
@@ -291,6 +465,20 @@ route_dispatch(struct service *svc, struct rq *rq, struct resp *resp)
 	e = run(&c, &allow);
 	if (e == RERR_METHOD && allow != NULL)
 		resp_header(resp, "Allow", allow);
-	renderers[c.route != NULL ? c.route->dialect :
-	    dialect_of_path(rq->path)](&c, e);
+	if (!c.rendered)
+		render(&c, e);
+	rate_headers(&c, e);
+	if (e == RERR_RATE_LIMITED)
+		svc->rate_limited++;
+	svc->tx_retries += c.op.retries;
+	/* Past windows and records go a batch at a time, now and then. */
+	if (svc->requests++ % 1000 == 999)
+		ratelimit_gc(&c.op);
+}
+
+const struct route *
+route_table(size_t *n)
+{
+	*n = NROUTES;
+	return routes;
 }

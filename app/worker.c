@@ -84,8 +84,10 @@ limit_memory(void)
 }
 
 int
-worker_run(const struct config *cfg, int fd, struct slot *slot)
+worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
+    struct slot *slot)
 {
+	struct scoreboard *own = NULL;
 	FCGX_Request	 req;
 	struct service	 svc;
 	struct arena	 a;
@@ -93,23 +95,27 @@ worker_run(const struct config *cfg, int fd, struct slot *slot)
 	struct resp	 resp;
 	struct buf	 out;
 	unsigned long	 served = 0, limit;
-	int64_t		 t0;
+	int64_t		 t0, t0us;
 	int		 rc;
 
 	setup_signals();
 	limit_memory();
 	jsonmem_init();
 	arena_init(&a);
+	if (sb == NULL) {
+		sb = own = scoreboard_new(1);
+		slot = &sb->slot[0];
+	}
+	memset(&svc, 0, sizeof(svc));
 	svc.cfg = cfg;
 	svc.db = db_new(cfg);
+	svc.sb = sb;
 	/* Recycle with jitter so workers do not all restart together. */
 	limit = (unsigned long)cfg->max_requests;
 	if (limit > 0)
 		limit += randombytes_uniform((uint32_t)(limit / 10 + 1));
-	if (slot != NULL) {
-		slot->pid = getpid();
-		slot->started = 0;
-	}
+	slot->pid = getpid();
+	slot->started = 0;
 	if (FCGX_InitRequest(&req, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_err("fcgx init request failed");
 		return 1;
@@ -122,16 +128,15 @@ worker_run(const struct config *cfg, int fd, struct slot *slot)
 			break;
 		}
 		t0 = clock_mono_ms();
+		t0us = clock_mono_us();
 		http_request(&rq, &a, req.envp, read_body, &req,
 		    cfg->max_body);
-		if (slot != NULL) {
-			snprintf(slot->method, sizeof(slot->method), "%s",
-			    rq.method_name);
-			snprintf(slot->uri, sizeof(slot->uri), "%s", rq.path);
-			snprintf(slot->request_id, sizeof(slot->request_id),
-			    "%s", rq.request_id);
-			slot->started = t0;
-		}
+		snprintf(slot->method, sizeof(slot->method), "%s",
+		    rq.method_name);
+		snprintf(slot->uri, sizeof(slot->uri), "%s", rq.path);
+		snprintf(slot->request_id, sizeof(slot->request_id), "%s",
+		    rq.request_id);
+		slot->started = t0;
 		(void)db_ensure(svc.db);
 		resp_init(&resp, &a);
 		route_dispatch(&svc, &rq, &resp);
@@ -149,16 +154,22 @@ worker_run(const struct config *cfg, int fd, struct slot *slot)
 		    rq.method_name, rq.path, resp.status,
 		    (long long)(clock_mono_ms() - t0),
 		    rq.cred_id != NULL ? rq.cred_id : "-");
-		if (slot != NULL) {
-			slot->started = 0;
-			slot->served++;
-		}
+		slot->started = 0;
+		slot->served++;
+		met_record(&slot->met, rq.route_index, resp.status,
+		    clock_mono_us() - t0us);
+		slot->met.db_errors = db_errors(svc.db);
+		slot->met.db_reconnects = db_reconnects(svc.db);
+		slot->met.rate_limited = svc.rate_limited;
+		slot->met.tx_retries = svc.tx_retries;
 		arena_reset(&a);
 		if (limit > 0 && ++served >= limit)
 			break;
 	}
 	FCGX_Free(&req, 0);
 	db_free(svc.db);
+	if (own != NULL)
+		scoreboard_free(own);
 	arena_release(&a);
 	return 0;
 }

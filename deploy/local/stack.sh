@@ -24,7 +24,8 @@
 # Environment read by `up`:
 #   ROSTER_WORKERS (default 4), and, when set, ROSTER_MAX_REQUESTS,
 #   ROSTER_REQUEST_TIMEOUT, ROSTER_MAX_BODY, ROSTER_DB_TIMEOUT, ROSTER_INVITE_TTL,
-#   ROSTER_LOG, ROSTER_LISTEN_MODE, ROSTER_PUBLIC_URL: written into roster.conf.
+#   ROSTER_LOG, ROSTER_LISTEN_MODE, ROSTER_PUBLIC_URL, ROSTER_RATE_*, ROSTER_SMTP_*,
+#   ROSTER_METRICS_TOKEN: written into roster.conf.
 #   Every ROSTER_* variable is then removed from the environment of the roster
 #   processes, so roster.conf alone says how the stack runs.
 #   NGINX_WORKERS (default 2).
@@ -434,7 +435,9 @@ write_roster_conf() {
 		printf 'db_user = roster\n'
 		printf 'db_password = %s\n' "$DB_PASSWORD"
 		printf 'public_url = %s\n' "${ROSTER_PUBLIC_URL:-http://127.0.0.1:$port}"
-		for key in max_requests request_timeout max_body db_timeout invite_ttl log listen_mode; do
+		for key in max_requests request_timeout max_body db_timeout invite_ttl log listen_mode \
+			rate_limit rate_window metrics_token smtp_host smtp_port smtp_starttls \
+			smtp_user smtp_password smtp_from smtp_retry smtp_max_attempts smtp_claim_timeout; do
 			var=ROSTER_${key^^}
 			if [ -n "${!var:-}" ]; then
 				printf '%s = %s\n' "$key" "${!var}"

@@ -27,6 +27,9 @@ struct config {
 	char	 public_url[256];
 	long	 invite_ttl;		/* seconds */
 	char	 log[16];		/* "stderr" or "syslog" */
+	long	 rate_limit;		/* requests per window and key; 0: off */
+	int	 rate_window;		/* seconds */
+	char	 metrics_token[128];	/* non-loopback access to /metrics */
 	/* Invitation email; no smtp_host: emails stay queued, links in the API. */
 	char	 smtp_host[256];
 	int	 smtp_port;

@@ -81,6 +81,8 @@ void		 db_disconnect(struct db *);
 int		 db_alive(const struct db *);
 /* Reconnections made since start, for metrics. */
 unsigned long	 db_reconnects(const struct db *);
+/* Failed statements (not counting unique-key violations), for metrics. */
+unsigned long	 db_errors(const struct db *);
 
 int		 db_exec(struct db *, struct arena *, enum stmt,
 		    const struct dbp *, size_t, struct dbres *);

@@ -40,6 +40,7 @@ struct rq {
 	const char	*early_msg;
 	/* Filled by the router, for the request's log line: */
 	const char	*route_name;	/* NULL: no route matched */
+	int		 route_index;	/* in the route table; -1: none */
 	const char	*cred_id;	/* the authenticated credential */
 	/* Path captures filled by the router. */
 	const char	*params[RQ_MAX_PARAMS];

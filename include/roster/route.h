@@ -14,9 +14,11 @@
 #include "roster/err.h"
 #include "roster/http.h"
 #include "roster/op.h"
+#include "roster/ratelimit.h"
 
 struct config;
 struct db;
+struct scoreboard;
 
 /* The API dialects; each renders outcomes in its own envelope. */
 enum dialect { D_TEAM, D_HTML, D__MAX };
@@ -31,7 +33,14 @@ enum body_mode {
 struct service {
 	const struct config	*cfg;
 	struct db		*db;
+	unsigned long		 requests;	/* served by this worker */
+	unsigned long		 rate_limited;	/* requests refused with 429 */
+	unsigned long		 tx_retries;	/* transactions run again */
+	struct scoreboard	*sb;		/* every worker's counters */
 };
+
+/* The route table, for /metrics' labels. */
+const struct route	*route_table(size_t *n);
 
 /* One request in the router's and a handler's hands. */
 struct ctx {
@@ -46,6 +55,8 @@ struct ctx {
 	const char	*id;		/* the :id capture, or NULL */
 	json_t		*data;		/* success payload */
 	json_t		*extra;		/* Team API: keys beside data */
+	struct rl_state	 rl;		/* the rate-limit count, for headers */
+	int		 rendered;	/* the response is final already */
 };
 
 typedef enum rerr (*handler_fn)(struct ctx *);
@@ -58,7 +69,11 @@ struct route {
 	enum body_mode	 body;
 	handler_fn	 fn;
 	const char	*name;		/* for logs and metrics */
+	unsigned	 flags;		/* ROUTE_* */
 };
+
+/* Not rate-limited: monitoring and static assets. */
+#define ROUTE_NO_RATE	(1u << 0)
 
 /* Routes, answers and renders one request into resp. */
 void	route_dispatch(struct service *, struct rq *, struct resp *);

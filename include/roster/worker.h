@@ -8,9 +8,14 @@
 #define ROSTER_WORKER_H
 
 struct config;
+struct scoreboard;
 struct slot;
 
-/* slot may be NULL (no master: mod_fcgid, spawn-fcgi). Returns an exit code. */
-int	worker_run(const struct config *, int listen_fd, struct slot *);
+/*
+ * sb and slot are NULL without a master (mod_fcgid, spawn-fcgi): the
+ * worker then keeps a private scoreboard.  Returns an exit code.
+ */
+int	worker_run(const struct config *, int listen_fd, struct scoreboard *,
+	    struct slot *);
 
 #endif
