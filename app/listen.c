@@ -131,6 +131,11 @@ listen_open(const struct config *cfg, enum listen_origin *origin)
 		unsetenv("LISTEN_FDS");
 		unsetenv("LISTEN_FDNAMES");
 		*origin = LISTEN_SYSTEMD;
+		/* Our own socket, handed over by an upgrade (SIGUSR2). */
+		if (getenv("ROSTER_OWN_SOCKET") != NULL) {
+			unsetenv("ROSTER_OWN_SOCKET");
+			*origin = LISTEN_OWN;
+		}
 		return 3;
 	}
 	/* fd 0 a listening socket: started by mod_fcgid or spawn-fcgi. */

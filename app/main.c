@@ -68,7 +68,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(args[0], "serve") == 0) {
 		log_init(cfg.log, "master");
-		return master_run(&cfg, path);
+		return master_run(&cfg, path, argv);
 	}
 	if (strcmp(args[0], "mailer") == 0) {
 		log_init(cfg.log, "mailer");

@@ -67,6 +67,7 @@ struct pool {
 	int64_t		 respawn_after;	/* brake: no fork before */
 	int		 stopping;
 	int		 pidfd;
+	char		 exe[4096];	/* for SIGUSR2's re-exec */
 	pid_t		 mailer;	/* the outbox sender, if SMTP is set */
 	int64_t		 mailer_after;	/* no respawn before (mono ms) */
 };
@@ -313,8 +314,61 @@ pidfile_take(const char *path)
 	return fd;
 }
 
+/*
+ * SIGUSR2: replace the running binary without closing the listen socket.
+ * The master execs the binary found at its own path again (a new build
+ * installed there), keeping its pid and passing the socket as systemd
+ * would (fd 3, LISTEN_FDS, LISTEN_PID).  Old workers get SIGTERM, finish
+ * their request and exit; the new master's workers start accepting at
+ * once, and connections wait in the backlog meanwhile.
+ */
+static void
+upgrade(struct pool *p, enum listen_origin origin, char **argv)
+{
+	char	pid[32];
+	int	fd = p->fd;
+
+	if (argv == NULL || p->exe[0] == '\0') {
+		log_err("upgrade: the binary's path is unknown");
+		return;
+	}
+	if (access(p->exe, X_OK) != 0) {
+		log_err("upgrade: %s is not executable; keeping this binary",
+		    p->exe);
+		return;
+	}
+	if (fd != 3) {
+		if (dup2(fd, 3) < 0) {
+			log_err("upgrade: dup2: %s", strerror(errno));
+			return;
+		}
+		fd = 3;
+	}
+	fcntl(fd, F_SETFD, 0);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_PID", pid, 1);
+	/* The socket file stays ours to remove at the final stop. */
+	if (origin == LISTEN_OWN)
+		setenv("ROSTER_OWN_SOCKET", "1", 1);
+	log_info("upgrade: re-executing %s", p->exe);
+	signal_workers(p, SIGTERM);
+	if (p->pidfd >= 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	/* Signals stay blocked across exec; the new master blocks them too. */
+	execv(p->exe, argv);
+	log_err("upgrade: exec %s failed: %s; carrying on", p->exe,
+	    strerror(errno));
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("ROSTER_OWN_SOCKET");
+	p->pidfd = pidfile_take(p->cfg->pidfile);
+}
+
 int
-master_run(struct config *cfg, const char *config_path)
+master_run(struct config *cfg, const char *config_path, char **argv)
 {
 	struct pool		 p;
 	enum listen_origin	 origin;
@@ -327,6 +381,12 @@ master_run(struct config *cfg, const char *config_path)
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
 	p.config_path = config_path;
+	p.pidfd = -1;
+	/* Resolved now: after an upgrade the running file may be replaced. */
+	if (argv != NULL && argv[0] != NULL &&
+	    realpath(argv[0], p.exe) == NULL &&
+	    readlink("/proc/self/exe", p.exe, sizeof(p.exe) - 1) < 0)
+		p.exe[0] = '\0';
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0) {
 		log_err("fcgx init failed");
@@ -355,6 +415,7 @@ master_run(struct config *cfg, const char *config_path)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	p.nslots = cfg->workers;
@@ -390,6 +451,10 @@ master_run(struct config *cfg, const char *config_path)
 		case SIGHUP:
 			if (!p.stopping)
 				reload(&p);
+			break;
+		case SIGUSR2:
+			if (!p.stopping)
+				upgrade(&p, origin, argv);
 			break;
 		default:
 			break;
