@@ -40,6 +40,9 @@ static const struct ckey ckeys[] = {
 	{ "db_user",		S(db_user) },
 	{ "db_password",	S(db_password) },
 	{ "db_timeout",		I(db_timeout, 1, 600) },
+	{ "db_hosts",		S(db_hosts) },
+	{ "db_sync_wait",	I(db_sync_wait, 0, 15) },
+	{ "db_failback",	I(db_failback, 1, 86400) },
 	{ "public_url",		C_URL, offsetof(struct config, public_url), sizeof(((struct config *)0)->public_url), 0, 0 },
 	{ "invite_ttl",		L(invite_ttl, 60, 366L * 86400) },
 	{ "rate_limit",		L(rate_limit, 0, 100000000) },
@@ -74,6 +77,7 @@ config_defaults(struct config *c)
 	snprintf(c->db_name, sizeof(c->db_name), "roster");
 	snprintf(c->db_user, sizeof(c->db_user), "roster");
 	c->db_timeout = 5;
+	c->db_failback = 30;
 	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 	c->invite_ttl = 7 * 86400;
 	snprintf(c->log, sizeof(c->log), "stderr");

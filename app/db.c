@@ -4,6 +4,7 @@
  * with back-off, statement handles closed with their connection, results
  * always fetched to the end so no request leaves the connection out of sync.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,10 +22,22 @@
 #define MAX_COLS	16
 #define BACKOFF_MIN_MS	50
 #define BACKOFF_MAX_MS	500
+#define MAX_HOSTS	8
+#define BAD_HOST_MS	2000	/* a host that failed is skipped this long */
+
+struct endpoint {
+	char		 host[256];
+	unsigned	 port;
+	int64_t		 bad_until;	/* mono ms */
+};
 
 struct db {
 	const struct config	*cfg;
 	MYSQL			*my;
+	struct endpoint		 ep[MAX_HOSTS];
+	int			 nep;
+	int			 cur;		/* endpoint connected to */
+	int64_t			 connected_at;	/* mono ms */
 	MYSQL_STMT		*st[STMT__MAX];
 	int64_t			 next_try;	/* mono ms: no connect before */
 	int			 backoff;	/* ms */
@@ -32,6 +45,36 @@ struct db {
 	unsigned long		 errors;
 	int			 connected_once;
 };
+
+/*
+ * The endpoints, in order of preference: db_hosts ("h1:3306,h2,...") when
+ * set, else db_host/db_port (with db_socket for localhost).
+ */
+static void
+parse_hosts(struct db *db, const struct config *cfg)
+{
+	char	 list[sizeof(cfg->db_hosts)], *tok, *save, *colon;
+
+	db->nep = 0;
+	snprintf(list, sizeof(list), "%s", cfg->db_hosts);
+	for (tok = strtok_r(list, ", ", &save); tok != NULL &&
+	    db->nep < MAX_HOSTS; tok = strtok_r(NULL, ", ", &save)) {
+		struct endpoint *e = &db->ep[db->nep++];
+		e->port = (unsigned)cfg->db_port;
+		if ((colon = strrchr(tok, ':')) != NULL && colon[1] != '\0' &&
+		    strchr(tok, ']') < colon) {
+			*colon = '\0';
+			e->port = (unsigned)atoi(colon + 1);
+		}
+		snprintf(e->host, sizeof(e->host), "%s", tok);
+	}
+	if (db->nep == 0) {
+		snprintf(db->ep[0].host, sizeof(db->ep[0].host), "%s",
+		    cfg->db_host);
+		db->ep[0].port = (unsigned)cfg->db_port;
+		db->nep = 1;
+	}
+}
 
 struct db *
 db_new(const struct config *cfg)
@@ -47,6 +90,7 @@ db_new(const struct config *cfg)
 			abort();
 		}
 	db->cfg = cfg;
+	parse_hosts(db, cfg);
 	return db;
 }
 
@@ -131,6 +175,9 @@ fail(struct db *db, unsigned e, const char *err, const char *what)
 
 	if (rc != DB_EDUP)
 		db->errors++;
+	/* A lost or not-ready node is skipped for a while by reconnects. */
+	if (rc == DB_ELOST && db->nep > 1)
+		db->ep[db->cur].bad_until = clock_mono_ms() + BAD_HOST_MS;
 	if (rc != DB_EDUP && rc != DB_ERETRY)
 		log_err("database %s failed: %u %s", what, e, err);
 	if (rc == DB_ELOST)
@@ -139,17 +186,28 @@ fail(struct db *db, unsigned e, const char *err, const char *what)
 }
 
 static int
-connect_now(struct db *db)
+connect_one(struct db *db, int i)
 {
 	const struct config	*c = db->cfg;
+	const struct endpoint	*e = &db->ep[i];
 	unsigned		 t = (unsigned)c->db_timeout;
 	my_bool			 off = 0;
-	const char		*init =
+	char			 init[512], wait[48] = "";
+	const char		*sock;
+
+	/*
+	 * Session state for every connection (RELIABILITY.md D5); with
+	 * Galera, wsrep_sync_wait makes reads wait for the writes the cluster
+	 * has certified, so a read on any node sees the caller's last write.
+	 */
+	if (c->db_sync_wait > 0)
+		snprintf(wait, sizeof(wait), ", wsrep_sync_wait = %d",
+		    c->db_sync_wait);
+	snprintf(init, sizeof(init),
 	    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,"
 	    "NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO',"
-	    " time_zone = '+00:00',"
-	    " tx_isolation = 'REPEATABLE-READ'";
-
+	    " time_zone = '+00:00', tx_isolation = 'REPEATABLE-READ'%s",
+	    wait);
 	if ((db->my = mysql_init(NULL)) == NULL)
 		abort();
 	mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
@@ -158,20 +216,45 @@ connect_now(struct db *db)
 	mysql_options(db->my, MYSQL_OPT_RECONNECT, &off);
 	mysql_options(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(db->my, MYSQL_INIT_COMMAND, init);
+	sock = strcmp(e->host, "localhost") == 0 && c->db_socket[0] ?
+	    c->db_socket : NULL;
 	/* Never read option files: the config file is the only source. */
-	if (mysql_real_connect(db->my,
-	    c->db_host[0] ? c->db_host : NULL, c->db_user, c->db_password,
-	    c->db_name, (unsigned)c->db_port,
-	    c->db_socket[0] ? c->db_socket : NULL,
+	if (mysql_real_connect(db->my, e->host[0] ? e->host : NULL,
+	    c->db_user, c->db_password, c->db_name, e->port, sock,
 	    CLIENT_FOUND_ROWS) == NULL) {
-		log_err("database connect to %s failed: %u %s",
-		    c->db_socket[0] ? c->db_socket : c->db_host,
+		log_err("database connect to %s:%u failed: %u %s",
+		    sock != NULL ? sock : e->host, e->port,
 		    mysql_errno(db->my), mysql_error(db->my));
 		mysql_close(db->my);
 		db->my = NULL;
 		return DB_ELOST;
 	}
+	db->cur = i;
+	db->connected_at = clock_mono_ms();
 	return DB_OK;
+}
+
+/*
+ * Tries the endpoints in order of preference, skipping those that failed
+ * recently unless all did: the first that answers wins.
+ */
+static int
+connect_now(struct db *db)
+{
+	int64_t	now = clock_mono_ms();
+	int	i, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < db->nep; i++) {
+			if (pass == 0 && db->ep[i].bad_until > now)
+				continue;
+			if (pass == 1 && db->ep[i].bad_until <= now)
+				continue;
+			if (connect_one(db, i) == DB_OK)
+				return DB_OK;
+			db->ep[i].bad_until = now + BAD_HOST_MS;
+		}
+	return DB_ELOST;
 }
 
 int
@@ -179,9 +262,17 @@ db_ensure(struct db *db)
 {
 	int64_t	now;
 
+	now = clock_mono_ms();
+	/* Back to the preferred host after a while on another one. */
+	if (db->my != NULL && db->cur != 0 && db->nep > 1 &&
+	    now - db->connected_at > (int64_t)db->cfg->db_failback * 1000 &&
+	    db->ep[0].bad_until <= now) {
+		log_info("database: returning to the preferred host %s",
+		    db->ep[0].host);
+		db_disconnect(db);
+	}
 	if (db->my != NULL)
 		return DB_OK;
-	now = clock_mono_ms();
 	if (now < db->next_try)
 		return DB_ELOST;
 	if (connect_now(db) != DB_OK) {

@@ -24,6 +24,9 @@ struct config {
 	char	 db_user[64];
 	char	 db_password[128];
 	int	 db_timeout;		/* seconds */
+	char	 db_hosts[512];		/* "h1:3306,h2:3306": overrides db_host */
+	int	 db_sync_wait;		/* wsrep_sync_wait for the session; 0: off */
+	int	 db_failback;		/* seconds before retrying the first host */
 	char	 public_url[256];
 	long	 invite_ttl;		/* seconds */
 	char	 log[16];		/* "stderr" or "syslog" */
