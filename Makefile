@@ -9,13 +9,13 @@
 -include config.mk
 
 CC       ?= cc
-PKGS     := fcgi libmariadb jansson libsodium libcurl
+PKGS     := fcgi libmariadb jansson libsodium libcurl libmemcached
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libfcgi ships no .pc file on Debian 12.
 ifeq ($(PKG_LIBS),)
-PKG_CFLAGS := $(shell pkg-config --cflags libmariadb jansson libsodium libcurl 2>/dev/null)
-PKG_LIBS   := -lfcgi $(shell pkg-config --libs libmariadb jansson libsodium libcurl 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags libmariadb jansson libsodium libcurl libmemcached 2>/dev/null)
+PKG_LIBS   := -lfcgi $(shell pkg-config --libs libmariadb jansson libsodium libcurl libmemcached 2>/dev/null)
 endif
 
 WARN     := -Wall -Wextra -Werror -Wformat-security -Wstrict-prototypes \
@@ -107,7 +107,12 @@ run: deps
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-e2e: build/roster-asan
+# The browser test's npm dependencies (playwright-core, pinned by the lock file).
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	$(Q)cd tests/browser && npm ci --no-audit --no-fund
+	$(Q)touch $@
+
+e2e: build/roster-asan tests/browser/node_modules/.installed
 	$(Q)/usr/bin/python3 tests/e2e/run.py --binary build/roster-asan
 
 test: deps

@@ -150,6 +150,10 @@ auth_resolve(struct op *op, const char *authz, const char *site,
 		ac->seat_limit = db_cell(&r, 0, 8) == NULL ? -1 :
 		    db_cell_i64(&r, 0, 8);
 		ac->site_listed = db_cell_i64(&r, 0, 11) > 0;
+		snprintf(ac->site_name, sizeof(ac->site_name), "%s",
+		    db_cell(&r, 0, 13) ? db_cell(&r, 0, 13) : "");
+		snprintf(ac->site_domain, sizeof(ac->site_domain), "%s",
+		    db_cell(&r, 0, 14) ? db_cell(&r, 0, 14) : "");
 		if (ac->kind == CRED_TOKEN)
 			ac->role = role_parse(db_cell(&r, 0, 9));
 		else

@@ -10,7 +10,7 @@
 
 #include "roster/config.h"
 
-enum ctype { C_STR, C_INT, C_LONG, C_MODE, C_LOGDEST, C_URL, C_BOOL };
+enum ctype { C_STR, C_INT, C_LONG, C_MODE, C_LOGDEST, C_URL, C_BOOL, C_STORE };
 
 struct ckey {
 	const char	*name;
@@ -47,6 +47,8 @@ static const struct ckey ckeys[] = {
 	{ "invite_ttl",		L(invite_ttl, 60, 366L * 86400) },
 	{ "rate_limit",		L(rate_limit, 0, 100000000) },
 	{ "rate_window",	I(rate_window, 1, 86400) },
+	{ "rate_store",		C_STORE, offsetof(struct config, rate_store), sizeof(((struct config *)0)->rate_store), 0, 0 },
+	{ "memcached",		S(memcached) },
 	{ "metrics_token",	S(metrics_token) },
 	{ "smtp_host",		S(smtp_host) },
 	{ "smtp_port",		I(smtp_port, 1, 65535) },
@@ -83,6 +85,8 @@ config_defaults(struct config *c)
 	snprintf(c->log, sizeof(c->log), "stderr");
 	c->rate_limit = 1000;
 	c->rate_window = 60;
+	snprintf(c->rate_store, sizeof(c->rate_store), "database");
+	snprintf(c->memcached, sizeof(c->memcached), "127.0.0.1:11211");
 	c->smtp_port = 25;
 	snprintf(c->smtp_from, sizeof(c->smtp_from), "roster@localhost");
 	c->smtp_retry = 30;
@@ -154,6 +158,14 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 		if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0) {
 			snprintf(err, errsz, "%s: %s must be stderr or syslog",
 			    where, k->name);
+			return -1;
+		}
+		snprintf(dst, k->size, "%s", v);
+		return 0;
+	case C_STORE:
+		if (strcmp(v, "database") != 0 && strcmp(v, "memcached") != 0) {
+			snprintf(err, errsz, "%s: %s must be database or "
+			    "memcached", where, k->name);
 			return -1;
 		}
 		snprintf(dst, k->size, "%s", v);

@@ -43,15 +43,21 @@ queue_email(struct op *op, const char *site, const struct invitation *v)
 	char			 id[ID_LEN + 1];
 	int			 rc;
 
-	p[0] = DB_STR(site);
-	if ((rc = db_exec(op->db, op->a, STMT_WEBSITE_GET, p, 1, &r)))
-		return op_db(op, rc);
-	if (r.nrows != 1)
-		return op_fail(op, RERR_NOT_FOUND, "Website not found");
-	id_new(id);
 	memset(&in, 0, sizeof(in));
-	in.website_domain = db_cell(&r, 0, 1);
-	in.website_name = db_cell(&r, 0, 2);
+	/* The router's authentication read the website already. */
+	if (ac != NULL && ac->site_exists && strcmp(ac->site, site) == 0) {
+		in.website_domain = ac->site_domain;
+		in.website_name = ac->site_name;
+	} else {
+		p[0] = DB_STR(site);
+		if ((rc = db_exec(op->db, op->a, STMT_WEBSITE_GET, p, 1, &r)))
+			return op_db(op, rc);
+		if (r.nrows != 1)
+			return op_fail(op, RERR_NOT_FOUND, "Website not found");
+		in.website_domain = db_cell(&r, 0, 1);
+		in.website_name = db_cell(&r, 0, 2);
+	}
+	id_new(id);
 	in.role = v->role;
 	in.inviter = ac == NULL ? NULL : ac->name[0] ? ac->name :
 	    ac->email[0] ? ac->email : NULL;
@@ -118,10 +124,6 @@ create_tx(struct op *op, void *arg)
 	if (r.nrows > 0)
 		return op_fail(op, RERR_ALREADY_MEMBER,
 		    "This email already belongs to a team member");
-	p[2] = DB_I64(op->now);
-	if ((rc = db_exec(op->db, op->a, STMT_INVITE_EXPIRE_STALE, p, 3,
-	    NULL)))
-		return op_db(op, rc);
 	id_new(id);
 	secret_new(SECRET_INVITE, token, hash, NULL);
 	p[0] = DB_STR(id);
@@ -134,6 +136,27 @@ create_tx(struct op *op, void *arg)
 	p[6] = DB_I64(op->now);
 	p[7] = DB_I64(op->now + op->cfg->invite_ttl * 1000);
 	rc = db_exec(op->db, op->a, STMT_INVITE_INSERT, p, 8, NULL);
+	if (rc == DB_EDUP) {
+		/*
+		 * The pending slot is taken.  If by an invitation past its
+		 * expiry, retire that one and insert again: an expired
+		 * invitation never blocks a new one.  (Only the statement
+		 * failed; the transaction goes on.)
+		 */
+		struct dbp	q[3];
+		struct dbres	x;
+
+		q[0] = DB_STR(a->site);
+		q[1] = DB_STR(a->email);
+		q[2] = DB_I64(op->now);
+		if ((rc = db_exec(op->db, op->a, STMT_INVITE_EXPIRE_STALE, q, 3,
+		    &x)))
+			return op_db(op, rc);
+		if (x.affected == 0)
+			return op_fail(op, RERR_PENDING, "A pending invitation "
+			    "already exists for this email");
+		rc = db_exec(op->db, op->a, STMT_INVITE_INSERT, p, 8, NULL);
+	}
 	if (rc == DB_EDUP)
 		return op_fail(op, RERR_PENDING, "A pending invitation "
 		    "already exists for this email");

@@ -1,11 +1,16 @@
 /*
- * Fixed-window counters in the database: one atomic upsert per request that
- * also returns the new count (LAST_INSERT_ID(expr)), so counting costs one
- * round trip and no transaction of its own.  A fixed window admits at most
- * `limit` hits per window and key, exactly, across all workers and hosts.
+ * Fixed-window counters.  In the database: one atomic upsert per request
+ * that also returns the new count (LAST_INSERT_ID(expr)), so counting costs
+ * one round trip and no transaction of its own.  In memcached: one
+ * increment-with-initial, with the window's expiry.  Either way a window
+ * admits exactly `limit` hits per key, across all workers and hosts that
+ * share the store.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <libmemcached/memcached.h>
 
 #include "roster/config.h"
 #include "roster/db.h"
@@ -13,25 +18,110 @@
 #include "roster/op.h"
 #include "roster/ratelimit.h"
 
-enum rerr
-ratelimit_hit(struct op *op, const char *key, struct rl_state *st)
-{
-	const struct config	*cfg = op->cfg;
-	struct dbres		 r;
-	struct dbp		 p[2];
-	int64_t			 w = (int64_t)cfg->rate_window * 1000, start;
-	long			 hits;
-	int			 rc;
+struct ratelimit {
+	const struct config	*cfg;
+	memcached_st		*mc;	/* NULL: the database */
+};
 
-	memset(st, 0, sizeof(*st));
+struct ratelimit *
+ratelimit_new(const struct config *cfg)
+{
+	struct ratelimit	*rl;
+	char			 opts[1024], list[sizeof(cfg->memcached)];
+	char			*tok, *save;
+	size_t			 n;
+
 	if (cfg->rate_limit <= 0)
-		return RERR_OK;
-	start = op->now - op->now % w;
+		return NULL;
+	if ((rl = calloc(1, sizeof(*rl))) == NULL)
+		abort();
+	rl->cfg = cfg;
+	if (strcmp(cfg->rate_store, "memcached") == 0) {
+		/*
+		 * The binary protocol gives increment-with-initial; short
+		 * timeouts keep a dead cache from stalling requests.
+		 */
+		n = (size_t)snprintf(opts, sizeof(opts), "--BINARY-PROTOCOL "
+		    "--CONNECT-TIMEOUT=200 --POLL-TIMEOUT=200 "
+		    "--RETRY-TIMEOUT=1");
+		snprintf(list, sizeof(list), "%s", cfg->memcached);
+		for (tok = strtok_r(list, ", ", &save); tok != NULL &&
+		    n < sizeof(opts); tok = strtok_r(NULL, ", ", &save))
+			n += (size_t)snprintf(opts + n, sizeof(opts) - n,
+			    " --SERVER=%s", tok);
+		if ((rl->mc = memcached(opts, strlen(opts))) == NULL)
+			log_err("memcached configuration refused: %s",
+			    cfg->memcached);
+	}
+	return rl;
+}
+
+void
+ratelimit_free(struct ratelimit *rl)
+{
+	if (rl == NULL)
+		return;
+	if (rl->mc != NULL)
+		memcached_free(rl->mc);
+	free(rl);
+}
+
+/* One hit in memcached; the count in *hits, or -1. */
+static int
+hit_memcached(struct ratelimit *rl, const char *key, int64_t start,
+    long *hits)
+{
+	char			 k[200];
+	uint64_t		 v = 0;
+	memcached_return_t	 rc;
+	int			 n;
+
+	n = snprintf(k, sizeof(k), "roster:rl:%s:%lld", key,
+	    (long long)start);
+	for (int i = 0; i < n; i++)	/* memcached keys: no blanks */
+		if ((unsigned char)k[i] <= ' ' || k[i] == 0x7f)
+			k[i] = '_';
+	rc = memcached_increment_with_initial(rl->mc, k, (size_t)n, 1, 1,
+	    (time_t)rl->cfg->rate_window + 5, &v);
+	if (!memcached_success(rc)) {
+		log_err("memcached increment failed: %s",
+		    memcached_strerror(rl->mc, rc));
+		return -1;
+	}
+	*hits = (long)v;
+	return 0;
+}
+
+/* One hit in the database; the count in *hits, or -1. */
+static int
+hit_database(struct op *op, const char *key, int64_t start, long *hits)
+{
+	struct dbres	r;
+	struct dbp	p[2];
+
 	p[0] = DB_BIN(key, strlen(key) > 64 ? 64 : strlen(key));
 	p[1] = DB_I64(start);
-	if ((rc = db_exec(op->db, op->a, STMT_RATE_HIT, p, 2, &r)) != 0)
-		return RERR_OK;	/* logged by the db layer; fail open */
-	hits = r.insert_id == 0 ? 1 : (long)r.insert_id;
+	if (db_exec(op->db, op->a, STMT_RATE_HIT, p, 2, &r) != 0)
+		return -1;	/* logged by the db layer */
+	*hits = r.insert_id == 0 ? 1 : (long)r.insert_id;
+	return 0;
+}
+
+enum rerr
+ratelimit_hit(struct ratelimit *rl, struct op *op, const char *key,
+    struct rl_state *st)
+{
+	const struct config	*cfg = op->cfg;
+	int64_t			 w = (int64_t)cfg->rate_window * 1000, start;
+	long			 hits;
+
+	memset(st, 0, sizeof(*st));
+	if (rl == NULL || cfg->rate_limit <= 0)
+		return RERR_OK;
+	start = op->now - op->now % w;
+	if ((rl->mc != NULL ? hit_memcached(rl, key, start, &hits) :
+	    hit_database(op, key, start, &hits)) != 0)
+		return RERR_OK;
 	st->counted = 1;
 	st->limit = cfg->rate_limit;
 	st->remaining = hits >= cfg->rate_limit ? 0 : cfg->rate_limit - hits;

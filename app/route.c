@@ -253,7 +253,7 @@ rate(struct ctx *c, int authenticated)
 	key = authenticated ? arena_printf(c->rq->a, "c:%s", c->actor.cred_id) :
 	    arena_printf(c->rq->a, "a:%s", c->rq->remote_addr != NULL ?
 	    c->rq->remote_addr : "-");
-	return ratelimit_hit(&c->op, key, &c->rl);
+	return ratelimit_hit(c->svc->rl, &c->op, key, &c->rl);
 }
 
 static void

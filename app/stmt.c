@@ -21,7 +21,7 @@ static const char *const sql[STMT__MAX] = {
 	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
 	" (SELECT COUNT(*) FROM credential_websites cw"
 	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
-	" u.name"
+	" u.name, w.name, w.domain"
 	" FROM credentials c"
 	" LEFT JOIN websites w ON w.id = ?"
 	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"

@@ -22,6 +22,7 @@
 #include "roster/http.h"
 #include "roster/jsonmem.h"
 #include "roster/log.h"
+#include "roster/ratelimit.h"
 #include "roster/route.h"
 #include "roster/scoreboard.h"
 #include "roster/worker.h"
@@ -110,6 +111,7 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 	svc.cfg = cfg;
 	svc.db = db_new(cfg);
 	svc.sb = sb;
+	svc.rl = ratelimit_new(cfg);
 	/* Recycle with jitter so workers do not all restart together. */
 	limit = (unsigned long)cfg->max_requests;
 	if (limit > 0)
@@ -168,6 +170,7 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 	}
 	FCGX_Free(&req, 0);
 	db_free(svc.db);
+	ratelimit_free(svc.rl);
 	if (own != NULL)
 		scoreboard_free(own);
 	arena_release(&a);

@@ -11,7 +11,8 @@ set -euo pipefail
 PACKAGES=(
 	build-essential pkg-config
 	libfcgi-dev default-libmysqlclient-dev libjansson-dev libsodium-dev
-	libcurl4-openssl-dev libcmocka-dev
+	libcurl4-openssl-dev libmemcached-dev libcmocka-dev
+	memcached        # the optional rate-limit store (rate_store = memcached)
 	mariadb-server mariadb-client nginx-light
 	curl python3
 	python3-aiosmtpd # the SMTP receiver of the delivery tests

@@ -436,7 +436,8 @@ write_roster_conf() {
 		printf 'db_password = %s\n' "$DB_PASSWORD"
 		printf 'public_url = %s\n' "${ROSTER_PUBLIC_URL:-http://127.0.0.1:$port}"
 		for key in max_requests request_timeout max_body db_timeout invite_ttl log listen_mode \
-			rate_limit rate_window metrics_token smtp_host smtp_port smtp_starttls \
+			rate_limit rate_window rate_store memcached metrics_token \
+			smtp_host smtp_port smtp_starttls db_hosts db_sync_wait db_failback \
 			smtp_user smtp_password smtp_from smtp_retry smtp_max_attempts smtp_claim_timeout; do
 			var=ROSTER_${key^^}
 			if [ -n "${!var:-}" ]; then

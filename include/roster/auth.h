@@ -47,6 +47,8 @@ struct actor {
 	/* The website the route names, if any: */
 	char		 site[ID_LEN + 1];
 	int		 site_exists;
+	char		 site_name[201 * 4];
+	char		 site_domain[254];
 	int		 site_listed;		/* in the token's allowlist */
 	enum role	 role;			/* ROLE_NONE: not a member */
 	int64_t		 seat_limit;		/* -1: no limit */

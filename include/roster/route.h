@@ -18,6 +18,7 @@
 
 struct config;
 struct db;
+struct ratelimit;
 struct scoreboard;
 
 /* The API dialects; each renders outcomes in its own envelope. */
@@ -37,6 +38,7 @@ struct service {
 	unsigned long		 rate_limited;	/* requests refused with 429 */
 	unsigned long		 tx_retries;	/* transactions run again */
 	struct scoreboard	*sb;		/* every worker's counters */
+	struct ratelimit	*rl;		/* the rate-limit store, or NULL */
 };
 
 /* The route table, for /metrics' labels. */
