@@ -1,6 +1,7 @@
 /*
  * The text of the invitation email.  Values are escaped in the HTML part;
- * the plain part carries them as they are.
+ * the plain part carries them as they are.  Lines end in CRLF, as mail
+ * wants: libcurl's quoted-printable encoder would turn a bare LF into =0A.
  */
 #include <stdio.h>
 #include <string.h>
@@ -38,12 +39,12 @@ mail_compose_invite(struct arena *a, const struct mail_invite *in,
 	m->subject = arena_printf(a, "You are invited to join %s on roster",
 	    site);
 	m->text = arena_printf(a,
-	    "Hello,\n\n"
-	    "%s invited you to join the team of %s (%s) as %s.\n\n"
-	    "Accept the invitation here:\n%s\n\n"
-	    "The link works once and expires at %s (UTC).\n"
-	    "If it has expired, ask the website's owner to resend it.\n\n"
-	    "If you did not expect this email, you can ignore it.\n",
+	    "Hello,\r\n\r\n"
+	    "%s invited you to join the team of %s (%s) as %s.\r\n\r\n"
+	    "Accept the invitation here:\r\n%s\r\n\r\n"
+	    "The link works once and expires at %s (UTC).\r\n"
+	    "If it has expired, ask the website's owner to resend it.\r\n\r\n"
+	    "If you did not expect this email, you can ignore it.\r\n",
 	    who, site, in->website_domain, in->role, in->link, exp);
 	buf_init(&h, a, 2048);
 	buf_puts(&h, "<!DOCTYPE html><html><body style=\"font-family:"
@@ -63,6 +64,6 @@ mail_compose_invite(struct arena *a, const struct mail_invite *in,
 	buf_puts(&h, "</p><p>The link works once and expires at ");
 	html_put(&h, exp);
 	buf_puts(&h, " (UTC). If it has expired, ask the website's owner to "
-	    "resend it.</p></body></html>\n");
+	    "resend it.</p></body></html>\r\n");
 	m->html = h.p;
 }

@@ -126,6 +126,21 @@ def main():
         print("\ninterrupted", flush=True)
         failed.append(("interrupted", ""))
     finally:
+        # A module may define teardown_module() to stop what its tests started
+        # (test_mail.py: a second stack and an SMTP receiver); an assertion
+        # there (e.g. its own sanitizer reports) fails the run.
+        for mname in sorted({fn.__module__ for _, fn in tests}):
+            td = getattr(sys.modules.get(mname), "teardown_module", None)
+            if td is None:
+                continue
+            try:
+                td()
+            except KeyboardInterrupt:
+                failed.append(("%s.teardown_module" % mname, "interrupted"))
+            except Exception:
+                tb = traceback.format_exc()
+                failed.append(("%s.teardown_module" % mname, tb))
+                print("FAIL %s.teardown_module\n     %s" % (mname, tb.replace("\n", "\n     ")), flush=True)
         if failed and st.is_up:
             print("--- roster.log (tail) ---\n%s" % st.log_tail(), flush=True)
         try:
