@@ -3,7 +3,9 @@
 #   make          build build/roster
 #   make run      install what is missing, build, serve a local stack on :8080
 #   make test     install what is missing, build, run every test
+#   make test-cluster  the scale-out test: Galera cluster, two hosts, kills
 #   make asan     build build/roster-asan (AddressSanitizer + UBSan)
+#   make bench    install what is missing, build, run the wrk benchmark
 #   make check-layers  core files include no FastCGI, MySQL or JSON header
 
 -include config.mk
@@ -42,7 +44,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9][0-9]_*.sql))
 
-.PHONY: all asan run test unit e2e check-layers deps format install clean bench fuzz
+.PHONY: all asan run test test-cluster unit e2e check-layers deps format install clean bench fuzz
 
 all: build/roster
 
@@ -104,6 +106,12 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory build/roster
 	$(Q)deploy/local/run.sh
 
+# Issue 6's benchmark: a private stack on 127.0.0.1:19700, bounded wrk loads,
+# build/bench/{results.csv,bench.png}; stops everything it started.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory build/roster
+	$(Q)deploy/bench/bench.sh
+
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
@@ -112,13 +120,69 @@ tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/
 	$(Q)cd tests/browser && npm ci --no-audit --no-fund
 	$(Q)touch $@
 
-e2e: build/roster-asan tests/browser/node_modules/.installed
+# The DatoCMS client test's npm dependencies (@datocms/cma-client-node,
+# pinned by the lock file), run by tests/e2e/test_cma.py.
+tests/cma/node_modules/.installed: tests/cma/package.json tests/cma/package-lock.json
+	$(Q)cd tests/cma && npm ci --no-audit --no-fund
+	$(Q)touch $@
+
+e2e: build/roster-asan tests/browser/node_modules/.installed tests/cma/node_modules/.installed
 	$(Q)/usr/bin/python3 tests/e2e/run.py --binary build/roster-asan
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all build/roster-asan check-layers
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory fuzz-regress
 	$(Q)$(MAKE) --no-print-directory e2e
+
+# libFuzzer targets, tests/fuzz/fuzz_NAME.c (README "Fuzzing").  The
+# application objects are built again with clang, coverage instrumentation
+# and the sanitizers in build/obj-fuzz/; --wrap gives every arena allocation
+# its own heap block so AddressSanitizer sees its bounds (tests/fuzz/common.c).
+# `make fuzz` runs each target FUZZ_TIME seconds; `make fuzz-regress` replays
+# tests/fuzz/regress/NAME/ and the seed corpus tests/fuzz/corpus/NAME/.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -Iinclude $(PKG_CFLAGS)
+FUZZ_WRAP  := -Wl,--wrap=arena_alloc,--wrap=arena_strdup,--wrap=arena_strndup,--wrap=arena_printf
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+FUZZ_OBJS  := $(LIB_SRCS:app/%.c=build/obj-fuzz/%.o) build/obj-fuzz/migrations.o
+
+.PHONY: fuzz fuzz-regress
+# Only pattern rules name the objects: keep make from deleting them.
+.SECONDARY: $(FUZZ_OBJS)
+
+build/obj-fuzz/%.o: app/%.c
+	@mkdir -p $(@D)
+	@echo "  CC-FUZZ $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/obj-fuzz/migrations.o: build/migrations.c
+	@mkdir -p $(@D)
+	@echo "  CC-FUZZ $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.c tests/fuzz/common.h $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD-FUZZ $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/common.c \
+	  $(FUZZ_OBJS) $(LDLIBS) $(FUZZ_WRAP)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh fuzz $(FUZZ_TIME) $(FUZZ_NAMES)
+
+fuzz-regress: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh regress $(FUZZ_NAMES)
+
+# Scale-out (issue 7): a 3-node MariaDB Galera cluster on loopback, two roster
+# hosts behind one nginx upstream, a node and then a host SIGKILLed under load,
+# nothing lost (tests/cluster/run.py; about a minute; ports 19400-19499).
+test-cluster: deps
+	$(Q)$(MAKE) --no-print-directory build/roster-asan
+	$(Q)/usr/bin/python3 tests/cluster/run.py --binary build/roster-asan
 
 # STYLE.md's layering rule, enforced: the core knows nothing of FastCGI,
 # MySQL or JSON.
@@ -140,3 +204,4 @@ clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
+-include $(FUZZ_OBJS:.o=.d)

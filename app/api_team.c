@@ -75,11 +75,15 @@ api_team_render(struct ctx *c, enum rerr e)
 		if (c->extra != NULL)
 			json_object_update(env, c->extra);
 	} else {
-		json_t *err = json_object();
+		json_t *err = json_object(), *m;
 		msg = c->op.msg != NULL ? c->op.msg : rerr_message(e);
+		/* jansson refuses text that is not UTF-8, and a message may
+		 * quote the request (a 405 names its method): the default. */
+		if ((m = json_string(msg)) == NULL)
+			m = json_string(rerr_message(e));
 		json_object_set_new(env, "status", json_string("error"));
 		json_object_set_new(err, "code", json_integer(status));
-		json_object_set_new(err, "message", json_string(msg));
+		json_object_set_new(err, "message", m);
 		json_object_set_new(env, "error", err);
 	}
 	r->status = status;

@@ -86,15 +86,19 @@ role_name(enum role r)
 	return (unsigned)r < ROLE__MAX ? role_names[r] : "none";
 }
 
-enum rerr
-auth_resolve(struct op *op, const char *authz, const char *site,
+/*
+ * Both resolutions share everything but the statement: STMT_AUTH names
+ * the website (own == 0), STMT_AUTH_OWN finds the credential's own.
+ */
+static enum rerr
+resolve(struct op *op, const char *authz, int own, const char *site,
     struct actor *ac)
 {
 	unsigned char	 hash[SECRET_HASH_LEN];
 	const char	*tok;
 	struct dbres	 r;
 	struct dbp	 p[2];
-	int		 kind, rc;
+	int		 kind, rc, n = 0;
 
 	memset(ac, 0, sizeof(*ac));
 	ac->seat_limit = -1;
@@ -111,9 +115,11 @@ auth_resolve(struct op *op, const char *authz, const char *site,
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
 	secret_hash(tok, strlen(tok), hash);
-	p[0] = DB_STR(site != NULL && id_valid(site) ? site : "");
-	p[1] = DB_BIN(hash, sizeof(hash));
-	if ((rc = db_exec(op->db, op->a, STMT_AUTH, p, 2, &r)) != 0)
+	if (!own)
+		p[n++] = DB_STR(site != NULL && id_valid(site) ? site : "");
+	p[n++] = DB_BIN(hash, sizeof(hash));
+	if ((rc = db_exec(op->db, op->a, own ? STMT_AUTH_OWN : STMT_AUTH, p,
+	    (size_t)n, &r)) != 0)
 		return op_db(op, rc);
 	/*
 	 * The index lookup found the row by hash; compare in constant time
@@ -161,6 +167,19 @@ auth_resolve(struct op *op, const char *authz, const char *site,
 			    ROLE_MEMBER : ROLE_NONE;
 	}
 	return RERR_OK;
+}
+
+enum rerr
+auth_resolve(struct op *op, const char *authz, const char *site,
+    struct actor *ac)
+{
+	return resolve(op, authz, 0, site, ac);
+}
+
+enum rerr
+auth_resolve_own(struct op *op, const char *authz, struct actor *ac)
+{
+	return resolve(op, authz, 1, NULL, ac);
 }
 
 enum rerr

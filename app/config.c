@@ -152,6 +152,12 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 			size_t l = strlen(dst);
 			while (l > 0 && dst[l - 1] == '/')
 				dst[--l] = '\0';
+			/* "https://" alone would make links "https:/join?...". */
+			if (l <= strlen(v[4] == 's' ? "https://" : "http://")) {
+				snprintf(err, errsz, "%s: %s must name a host",
+				    where, k->name);
+				return -1;
+			}
 		}
 		return 0;
 	case C_LOGDEST:

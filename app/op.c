@@ -41,8 +41,19 @@ enum rerr
 op_invalid(struct op *op, const char *field, const char *msg)
 {
 	op->field = field;
+	op->why = WHY_NONE;
 	op->msg = msg;
 	return RERR_INVALID;
+}
+
+enum rerr
+op_refuse(struct op *op, enum rerr e, const char *field, enum why why,
+    const char *msg)
+{
+	op->field = field;
+	op->why = why;
+	op->msg = msg;
+	return e;
 }
 
 enum rerr
@@ -87,6 +98,7 @@ op_tx(struct op *op, enum rerr (*fn)(struct op *, void *), void *arg)
 		op->retry = 0;
 		op->msg = NULL;
 		op->field = NULL;
+		op->why = WHY_NONE;
 		if ((rc = db_begin(op->db)) != DB_OK)
 			return op_db(op, rc);
 		e = fn(op, arg);

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "roster/api_cma.h"
 #include "roster/api_team.h"
 #include "roster/arena.h"
 #include "roster/clock.h"
@@ -22,6 +23,9 @@
 #define TOK	CRED_ALLOW_TOKEN
 #define ANY	(CRED_ALLOW_TOKEN | CRED_ALLOW_KEY)
 #define ADM	"/api/v1/admin"
+#define CMA	"/cma"
+/* The DatoCMS dialect names no website in its paths: it is the caller's. */
+#define OWN	ROUTE_OWN_SITE
 
 /* need: perms, kinds, site, owner, member, key message */
 #define PUBLIC		{ 0, 0, 0, 0, 0, NULL }
@@ -76,6 +80,29 @@ static const struct route routes[] = {
 	  BODY_OPTIONAL, api_key_create, "apikeys.create", 0 },
 	{ M_DELETE, ADM "/websites/:site/api-keys/:id", D_TEAM, N_KEYS_WRITE,
 	  BODY_NONE, api_key_revoke, "apikeys.revoke", 0 },
+	/* API.md "The Site-invitation API (DatoCMS dialect)". */
+	{ M_GET, CMA "/site-invitations", D_CMA, N_TEAM_READ, BODY_NONE,
+	  cma_invites_list, "cma.invitations.list", OWN },
+	{ M_POST, CMA "/site-invitations", D_CMA, N_INVITE, BODY_REQUIRED,
+	  cma_invite_create, "cma.invitations.create", OWN },
+	{ M_GET, CMA "/site-invitations/:id", D_CMA, N_TEAM_READ, BODY_NONE,
+	  cma_invite_find, "cma.invitations.find", OWN },
+	{ M_PUT, CMA "/site-invitations/:id", D_CMA, N_TEAM_WRITE,
+	  BODY_REQUIRED, cma_invite_update, "cma.invitations.update", OWN },
+	{ M_DELETE, CMA "/site-invitations/:id", D_CMA, N_TEAM_WRITE,
+	  BODY_NONE, cma_invite_destroy, "cma.invitations.destroy", OWN },
+	{ M_POST, CMA "/site-invitations/:id/resend", D_CMA, N_TEAM_WRITE,
+	  BODY_NONE, cma_invite_resend, "cma.invitations.resend", OWN },
+	{ M_GET, CMA "/roles", D_CMA, N_TEAM_READ, BODY_NONE,
+	  cma_roles_list, "cma.roles.list", OWN },
+	{ M_GET, CMA "/roles/:key", D_CMA, N_TEAM_READ, BODY_NONE,
+	  cma_role_find, "cma.roles.find", OWN },
+	{ M_GET, CMA "/users", D_CMA, N_TEAM_READ, BODY_NONE,
+	  cma_users_list, "cma.users.list", OWN },
+	{ M_GET, CMA "/users/:id", D_CMA, N_TEAM_READ, BODY_NONE,
+	  cma_user_find, "cma.users.find", OWN },
+	{ M_DELETE, CMA "/users/:id", D_CMA, N_TEAM_WRITE, BODY_NONE,
+	  cma_user_destroy, "cma.users.destroy", OWN },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -83,6 +110,7 @@ static const struct route routes[] = {
 static void (*const renderers[D__MAX])(struct ctx *, enum rerr) = {
 	[D_TEAM] = api_team_render,
 	[D_HTML] = join_render,
+	[D_CMA] = api_cma_render,
 };
 
 /*
@@ -214,7 +242,7 @@ parse_body(struct ctx *c)
 	if (rq->body_len == 0 || blank(rq->body, rq->body_len)) {
 		if (c->route->body == BODY_OPTIONAL)
 			return RERR_OK;
-		return op_fail(&c->op, RERR_INVALID,
+		return op_fail(&c->op, RERR_FORMAT,
 		    "A JSON object body is required");
 	}
 	if (!is_json_type(rq->content_type))
@@ -226,7 +254,7 @@ parse_body(struct ctx *c)
 		    "Malformed JSON body: %s (line %d, column %d)", jerr.text,
 		    jerr.line, jerr.column));
 	if (!json_is_object(v))
-		return op_fail(&c->op, RERR_INVALID,
+		return op_fail(&c->op, RERR_FORMAT,
 		    "The body must be a JSON object");
 	c->body = v;
 	return RERR_OK;
@@ -236,6 +264,9 @@ parse_body(struct ctx *c)
 static enum dialect
 dialect_of_path(const char *path)
 {
+	if (strncmp(path, "/cma", 4) == 0 && (path[4] == '\0' ||
+	    path[4] == '/'))
+		return D_CMA;
 	return strncmp(path, "/join", 5) == 0 ? D_HTML : D_TEAM;
 }
 
@@ -321,12 +352,15 @@ run_idempotent(struct ctx *c)
 	for (attempt = 0; attempt < 3; attempt++) {
 		if (attempt > 0) {
 			struct timespec ts = { 0, 10000000L * attempt };
+			/* A rerun: counted in roster_tx_retries_total. */
+			c->op.retries++;
 			nanosleep(&ts, NULL);
 			resp_init(c->resp, rq->a);
 			c->data = c->extra = NULL;
 		}
 		c->op.retry = 0;
 		c->op.msg = c->op.field = NULL;
+		c->op.why = WHY_NONE;
 		if ((rc = db_begin(c->op.db)) != DB_OK)
 			return op_db(&c->op, rc);
 		if ((rc = idem_lookup(&c->op, c->actor.cred_id,
@@ -383,6 +417,7 @@ run(struct ctx *c, const char **allow)
 	struct rq	*rq = c->rq;
 	const char	*site = NULL;
 	size_t		 i;
+	int		 own;
 	enum rerr	 e;
 
 	if (rq->early != RERR_OK)
@@ -402,8 +437,16 @@ run(struct ctx *c, const char **allow)
 		site = c->site = rq->params[i++];
 	if (strstr(c->route->pattern, ":id") != NULL)
 		c->id = rq->params[i++];
+	if (strstr(c->route->pattern, ":key") != NULL)
+		c->key = rq->params[i++];
+	/* An explicit X-Site-Id names the website as a path would. */
+	own = (c->route->flags & ROUTE_OWN_SITE) && c->route->need.kinds != 0;
+	if (own && rq->site_header != NULL && *rq->site_header != '\0')
+		site = c->site = rq->site_header;
 	if (c->route->need.kinds != 0) {
-		if ((e = auth_resolve(&c->op, rq->authorization, site,
+		if ((e = own && site == NULL ?
+		    auth_resolve_own(&c->op, rq->authorization, &c->actor) :
+		    auth_resolve(&c->op, rq->authorization, site,
 		    &c->actor)) != RERR_OK) {
 			/* Guessing credentials spends the address's budget. */
 			if (e == RERR_UNAUTHENTICATED && rate(c, 0) != RERR_OK)
@@ -415,6 +458,15 @@ run(struct ctx *c, const char **allow)
 	}
 	if ((e = rate(c, c->route->need.kinds != 0)) != RERR_OK)
 		return e;
+	/* Else the credential's own website, when it has exactly one. */
+	if (own && site == NULL) {
+		if (!c->actor.site_exists)
+			return op_fail(&c->op, RERR_FORBIDDEN, "This "
+			    "credential reaches more than one website: name "
+			    "one in the X-Site-Id header, or use a token whose "
+			    "website allowlist holds exactly one");
+		site = c->site = arena_strdup(rq->a, c->actor.site);
+	}
 	/* A path id that is not 24 hex characters names nothing: 404. */
 	if (site != NULL && !id_valid(site))
 		return op_fail(&c->op, RERR_NOT_FOUND, "Website not found");

@@ -28,6 +28,27 @@ static const char *const sql[STMT__MAX] = {
 	" LEFT JOIN users u ON u.id = c.user_id"
 	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
 
+/*
+ * The same round trip for routes whose website is the credential's own
+ * (the DatoCMS dialect, where a token belongs to one site): a key's
+ * website, or the website of a token whose allowlist holds exactly one
+ * (the subquery is on the credential_websites primary key).  No such
+ * website: w.id is NULL.  Params: token hash.
+ */
+[STMT_AUTH_OWN] =
+	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped,"
+	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
+	" (SELECT COUNT(*) FROM credential_websites cw"
+	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
+	" u.name, w.name, w.domain"
+	" FROM credentials c"
+	" LEFT JOIN websites w ON w.id = IF(c.kind = 'key', c.website_id,"
+	"  (SELECT MIN(cw.website_id) FROM credential_websites cw"
+	"    WHERE cw.credential_id = c.id HAVING COUNT(*) = 1))"
+	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
+	" LEFT JOIN users u ON u.id = c.user_id"
+	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
+
 /* A token's website allowlist.  Params: credential id. */
 [STMT_CRED_WEBSITES] =
 	"SELECT website_id FROM credential_websites WHERE credential_id = ?"
@@ -100,10 +121,15 @@ static const char *const sql[STMT__MAX] = {
 	" FROM members m JOIN users u ON u.id = m.user_id"
 	" WHERE m.website_id = ? AND m.user_id = ?",
 
-/* Params: website id, email. */
+/*
+ * A locking read: an accept of the same email that is adding the
+ * membership right now makes the invite wait and then see the member,
+ * instead of inviting someone who just joined.  Params: website id, email.
+ */
 [STMT_MEMBER_BY_EMAIL] =
 	"SELECT m.user_id FROM users u JOIN members m"
-	" ON m.user_id = u.id AND m.website_id = ? WHERE u.email = ?",
+	" ON m.user_id = u.id AND m.website_id = ? WHERE u.email = ?"
+	" LOCK IN SHARE MODE",
 
 /*
  * The team in list order: owner first, then by joined_at (user id breaks
@@ -169,6 +195,11 @@ static const char *const sql[STMT__MAX] = {
 [STMT_INVITE_RESEND] =
 	"UPDATE invitations SET token_hash = ?, expires_at = ?,"
 	" status = 'pending' WHERE id = ? AND website_id = ?"
+	" AND status IN ('pending', 'expired')",
+
+/* Params: role, invitation id, website id. */
+[STMT_INVITE_SET_ROLE] =
+	"UPDATE invitations SET role = ? WHERE id = ? AND website_id = ?"
 	" AND status IN ('pending', 'expired')",
 
 /* The join page's view of an invitation.  Params: token hash. */

@@ -126,6 +126,33 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 }
 
 enum rerr
+team_get(struct op *op, const char *site, const char *user, struct member *m)
+{
+	struct dbres	r;
+	struct dbp	p[2];
+	int		rc;
+
+	memset(m, 0, sizeof(*m));
+	if (user == NULL || !id_valid(user))
+		return op_fail(op, RERR_NOT_FOUND,
+		    "User is not a member of this website");
+	p[0] = DB_STR(site);
+	p[1] = DB_STR(user);
+	if ((rc = db_exec(op->db, op->a, STMT_MEMBER_ROLE, p, 2, &r)))
+		return op_db(op, rc);
+	if (r.nrows != 1)
+		return op_fail(op, RERR_NOT_FOUND,
+		    "User is not a member of this website");
+	m->user_id = arena_strdup(op->a, user);
+	m->role = db_cell(&r, 0, 0);
+	m->name = db_cell(&r, 0, 1);
+	m->email = db_cell(&r, 0, 2);
+	m->image = db_cell(&r, 0, 3);
+	m->joined_at = db_cell_i64(&r, 0, 4);
+	return RERR_OK;
+}
+
+enum rerr
 team_seat_take(struct op *op, const char *site, int64_t limit,
     const char *except)
 {

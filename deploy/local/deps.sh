@@ -3,8 +3,9 @@
 # if any is missing. Called by `make run` and `make test`; a no-op (one dpkg-query)
 # when everything is there. Needs root (or sudo) only when it has to install.
 #
-# The packaged mariadb and nginx services are never used (the local stack runs
-# private instances, see stack.sh), so they are kept from starting on install.
+# The packaged mariadb, nginx and apache2 services are never used (the local stack
+# and the deployment tests run private instances), so they are kept from starting
+# on install.
 
 set -euo pipefail
 
@@ -18,6 +19,9 @@ PACKAGES=(
 	python3-aiosmtpd # the SMTP receiver of the delivery tests
 	chromium         # the join page's browser test (driven by playwright-core)
 	clang libclang-rt-14-dev # clang's sanitizer runtimes: make asan
+	wrk gnuplot-nox  # make bench: the load generator and the chart
+	apache2 libapache2-mod-fcgid spawn-fcgi systemd # tests/e2e/test_deploy.py: Apache (mod_proxy_fcgi, mod_fcgid), spawn-fcgi, systemd-socket-activate
+	galera-4 mariadb-backup rsync socat iproute2 # make test-cluster: a Galera cluster (deploy/galera)
 )
 # Node.js drives the browser test and the DatoCMS client test; the machine
 # image usually has it, Debian's packages otherwise.
@@ -26,7 +30,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 
 # Services of these packages that must not start when installed.
-SERVICES=(mariadb mysql nginx)
+SERVICES=(mariadb mysql nginx apache2 apache-htcacheclean)
 
 say() { printf 'deps.sh: %s\n' "$*" >&2; }
 die() { printf 'deps.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -80,7 +84,7 @@ fi
 # Which system instances ran before, so that only what this install started is
 # stopped below.
 running_before=
-for pidfile in /run/mysqld/mysqld.pid /run/nginx.pid; do
+for pidfile in /run/mysqld/mysqld.pid /run/nginx.pid /run/apache2/apache2.pid; do
 	if [ -s "$pidfile" ]; then
 		running_before="$running_before $pidfile"
 	fi
@@ -103,12 +107,13 @@ fi
 
 # Belt and braces: a system without policy-rc.d support, or one whose own policy
 # allowed the start. Stop only instances that were not running before.
-for pidfile in /run/mysqld/mysqld.pid /run/nginx.pid; do
+for pidfile in /run/mysqld/mysqld.pid /run/nginx.pid /run/apache2/apache2.pid; do
 	case " $running_before " in *" $pidfile "*) continue ;; esac
 	[ -s "$pidfile" ] || continue
 	read -r pid <"$pidfile" || continue
 	case $pidfile in
 	*mysqld*) unit=mariadb ;;
+	*apache2*) unit=apache2 ;;
 	*) unit=nginx ;;
 	esac
 	say "stopping the packaged $unit service started by the install (not used)"

@@ -274,6 +274,9 @@ db_server_opts() {
 		--pid-file="$DB_PIDFILE"
 		--log-error="$DB_LOG"
 		--skip-networking
+		# Temporary tables in the state dir, not a /tmp that a cleaner
+		# (or a test run beside ours) may empty under the server.
+		--tmpdir="$STATE/dbtmp"
 		--skip-log-bin
 		--character-set-server=utf8mb4
 		--collation-server=utf8mb4_unicode_ci
@@ -290,6 +293,7 @@ db_server_opts() {
 }
 
 db_init() {
+	mkdir -p -- "$STATE/dbtmp"
 	if [ -d "$DATADIR" ] && [ -e "$DB_INITED" ]; then
 		return 0
 	fi

@@ -71,6 +71,14 @@ struct need {
  */
 enum rerr	auth_resolve(struct op *, const char *authorization,
 		    const char *site, struct actor *);
+/*
+ * The same, for a route whose website is the credential's own rather than
+ * the path's: a df_ key's website, or the one website of a dft_ token's
+ * allowlist.  Still one round trip.  When there is no such website (an
+ * unscoped token, or an allowlist of several) actor.site_exists is 0.
+ */
+enum rerr	auth_resolve_own(struct op *, const char *authorization,
+		    struct actor *);
 /* 403 / 404 decisions for an authenticated actor; sets op->msg. */
 enum rerr	auth_check(struct op *, const struct actor *,
 		    const struct need *);

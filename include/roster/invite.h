@@ -46,6 +46,13 @@ enum rerr	invite_revoke(struct op *, const char *site, const char *id,
 /* A new token and expiry; the old link stops working. */
 enum rerr	invite_resend(struct op *, const char *site, int64_t seat_limit,
 		    const char *id, struct invitation *);
+/*
+ * Changes the role of an invitation that is pending or expired (to
+ * "member" or "viewer"; 400 otherwise); fills it as it is now.  404 when
+ * it is not open.  The seat count does not change.
+ */
+enum rerr	invite_set_role(struct op *, const char *site, const char *id,
+		    const char *role, struct invitation *);
 
 /* What the join page shows of an invitation. */
 struct invite_view {

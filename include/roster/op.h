@@ -18,6 +18,19 @@ struct arena;
 struct config;
 struct db;
 
+/*
+ * Why an input was refused, beside op->field: a dialect that names the
+ * broken rule (DatoCMS's details.code) renders it, the Team API does not.
+ * Dialect-neutral on purpose: the core says what is wrong, each dialect
+ * says it in its own words.
+ */
+enum why {
+	WHY_NONE,	/* the value is not acceptable */
+	WHY_REQUIRED,	/* missing */
+	WHY_FORMAT,	/* not in the field's format */
+	WHY_TAKEN,	/* must be unique and is in use already */
+};
+
 struct op {
 	struct db		*db;
 	struct arena		*a;
@@ -28,6 +41,7 @@ struct op {
 	/* Filled on failure, for the dialect's envelope: */
 	const char		*msg;		/* NULL: the table's default */
 	const char		*field;		/* the invalid input field */
+	enum why		 why;		/* and what is wrong with it */
 	int			 retry;		/* the database asked for a retry */
 	int			 in_tx;		/* the caller holds the transaction */
 	unsigned		 retries;	/* transactions retried, for metrics */
@@ -39,6 +53,9 @@ void		op_init(struct op *, struct db *, struct arena *,
 /* Sets msg (and field) and returns e: `return op_fail(op, RERR_X, "…")`. */
 enum rerr	op_fail(struct op *, enum rerr e, const char *msg);
 enum rerr	op_invalid(struct op *, const char *field, const char *msg);
+/* Sets msg, field and why and returns e: a refused input, said precisely. */
+enum rerr	op_refuse(struct op *, enum rerr e, const char *field,
+		    enum why, const char *msg);
 /*
  * Maps a db_rc to an outcome: DB_ELOST, DB_EUNAVAIL and a retry asked for
  * by the database are 503; anything else is 500.  (Unique-key violations

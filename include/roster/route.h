@@ -22,7 +22,7 @@ struct ratelimit;
 struct scoreboard;
 
 /* The API dialects; each renders outcomes in its own envelope. */
-enum dialect { D_TEAM, D_HTML, D__MAX };
+enum dialect { D_TEAM, D_HTML, D_CMA, D__MAX };
 
 enum body_mode {
 	BODY_NONE,	/* any body is ignored */
@@ -53,8 +53,9 @@ struct ctx {
 	struct actor	 actor;
 	const struct route *route;
 	json_t		*body;		/* the JSON object, or NULL */
-	const char	*site;		/* the :site capture, or NULL */
+	const char	*site;		/* the :site capture or own site, or NULL */
 	const char	*id;		/* the :id capture, or NULL */
+	const char	*key;		/* the :key capture (a name), or NULL */
 	json_t		*data;		/* success payload */
 	json_t		*extra;		/* Team API: keys beside data */
 	struct rl_state	 rl;		/* the rate-limit count, for headers */
@@ -65,7 +66,7 @@ typedef enum rerr (*handler_fn)(struct ctx *);
 
 struct route {
 	enum method	 method;
-	const char	*pattern;	/* segments; ":site" and ":id" capture */
+	const char	*pattern;	/* segments; ":site", ":id", ":key" capture */
 	enum dialect	 dialect;
 	struct need	 need;		/* need.kinds == 0: no credential */
 	enum body_mode	 body;
@@ -76,6 +77,12 @@ struct route {
 
 /* Not rate-limited: monitoring and static assets. */
 #define ROUTE_NO_RATE	(1u << 0)
+/*
+ * The website is not in the path but the credential's own (DatoCMS
+ * dialect): the X-Site-Id header when sent, else a df_ key's website or
+ * the one website of a dft_ token's allowlist.  ctx->site is set to it.
+ */
+#define ROUTE_OWN_SITE	(1u << 1)
 
 /* Routes, answers and renders one request into resp. */
 void	route_dispatch(struct service *, struct rq *, struct resp *);

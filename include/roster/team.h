@@ -45,6 +45,9 @@ struct team_cursor {
  */
 enum rerr	team_list(struct op *, const char *site, long limit,
 		    const char *cursor, struct team_page *);
+/* One member of the website, the owner included; 404 when not one. */
+enum rerr	team_get(struct op *, const char *site, const char *user,
+		    struct member *);
 /* DELETE /websites/{id}/team: 400 self, 404 not a member. */
 enum rerr	team_remove(struct op *, const char *site, const char *user);
 /* PATCH /websites/{id}/team/{userId}: member <-> viewer only. */

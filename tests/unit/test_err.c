@@ -107,7 +107,10 @@ test_other_statuses(void **state)
 	assert_int_equal(rerr_team_status(RERR_TOO_LARGE), 413);
 	assert_int_equal(rerr_team_status(RERR_RATE_LIMITED), 429);
 	assert_int_equal(rerr_team_status(RERR_INTERNAL), 500);
-	/* API.md DatoCMS codes: 401, 404, 422, 429. */
+	/*
+	 * API.md DatoCMS codes: INVALID_AUTHORIZATION_HEADER 401, NOT_FOUND
+	 * 404, INVALID_FIELD 422, TOO_MANY_REQUESTS 429.
+	 */
 	assert_string_equal(rerr_cma_code(RERR_UNAUTHENTICATED),
 	    "INVALID_AUTHORIZATION_HEADER");
 	assert_string_equal(rerr_cma_code(RERR_NOT_FOUND), "NOT_FOUND");

@@ -1,0 +1,333 @@
+/*
+ * The DatoCMS dialect's envelope (app/api_cma.c) through the router, in
+ * memory, with a database handle that is never connected (so anything
+ * that reaches the database is a 503).  API.md "The Site-invitation API
+ * (DatoCMS dialect)": errors are {"data":[{"id","type":"api_error",
+ * "attributes":{"code","details"}}]}, never transient, always
+ * Content-Type application/json; and "Across both dialects": unknown
+ * paths 404, wrong methods 405 with Allow, in the dialect's envelope.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "roster/arena.h"
+#include "roster/config.h"
+#include "roster/db.h"
+#include "roster/http.h"
+#include "roster/jsonmem.h"
+#include "roster/route.h"
+
+/* Well-formed, so it reaches the (unconnected) database. */
+#define TOKEN	"dft_abcdefghijABCDEFGHIJ0123456789-_abcdefghijk"
+#define SITE	"665f0b3c4d2e1a0012345678"
+
+static struct config	cfg;
+static struct service	svc;
+
+struct reader {
+	const char	*data;
+	size_t		 len;
+	size_t		 pos;
+};
+
+static int
+rd(void *ctx, char *buf, int n)
+{
+	struct reader	*r = ctx;
+	size_t		 k = r->len - r->pos;
+
+	if (k == 0)
+		return 0;
+	if (k > (size_t)n)
+		k = (size_t)n;
+	memcpy(buf, r->data + r->pos, k);
+	r->pos += k;
+	return (int)k;
+}
+
+struct call {
+	struct arena	 a;
+	struct rq	 rq;
+	struct resp	 resp;
+	json_t		*env;
+	json_t		*err;		/* data[0] of an error */
+};
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	jsonmem_init();
+	config_defaults(&cfg);
+	cfg.rate_limit = 0;
+	svc.cfg = &cfg;
+	svc.db = db_new(&cfg);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	db_free(svc.db);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct call	*c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return -1;
+	arena_init(&c->a);
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct call	*c = *state;
+
+	arena_release(&c->a);
+	free(c);
+	return 0;
+}
+
+/* Serves method uri with more "NAME=value" params, NULL-terminated. */
+static void
+serve(struct call *c, const char *body, const char *method,
+    const char *uri, ...)
+{
+	char		*envp[16], mbuf[64], ubuf[512], lbuf[64];
+	const char	*s;
+	struct reader	 r = { body, body != NULL ? strlen(body) : 0, 0 };
+	json_error_t	 jerr;
+	json_t		*data;
+	va_list		 ap;
+	int		 n = 0;
+
+	snprintf(mbuf, sizeof(mbuf), "REQUEST_METHOD=%s", method);
+	snprintf(ubuf, sizeof(ubuf), "REQUEST_URI=%s", uri);
+	envp[n++] = mbuf;
+	envp[n++] = ubuf;
+	if (body != NULL) {
+		snprintf(lbuf, sizeof(lbuf), "CONTENT_LENGTH=%zu", r.len);
+		envp[n++] = lbuf;
+	}
+	va_start(ap, uri);
+	while ((s = va_arg(ap, const char *)) != NULL && n < 15)
+		envp[n++] = (char *)(uintptr_t)s;
+	va_end(ap);
+	envp[n] = NULL;
+	http_request(&c->rq, &c->a, envp, rd, &r, cfg.max_body);
+	resp_init(&c->resp, &c->a);
+	route_dispatch(&svc, &c->rq, &c->resp);
+
+	jsonmem_use(&c->a);
+	c->env = json_loadb(c->resp.body.p, c->resp.body.len, 0, &jerr);
+	if (c->env == NULL || !json_is_object(c->env))
+		fail_msg("response is not a JSON object: %s", c->resp.body.p);
+	c->err = NULL;
+	data = json_object_get(c->env, "data");
+	if (json_is_array(data) && json_array_size(data) > 0)
+		c->err = json_array_get(data, 0);
+}
+
+static const char *
+header(const struct resp *r, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nhdr; i++)
+		if (strcmp(r->hname[i], name) == 0)
+			return r->hvalue[i];
+	return NULL;
+}
+
+static const char *
+str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/*
+ * The official client fills ApiError only from a first entry with id,
+ * type "api_error" and attributes {code, details}; it retries for ever on
+ * attributes.transient, and on any response that is not application/json.
+ */
+static void
+assert_api_error(const struct call *c, int status, const char *code)
+{
+	json_t	*attrs;
+
+	assert_int_equal(c->resp.status, status);
+	assert_string_equal(c->resp.content_type,
+	    "application/json; charset=utf-8");
+	assert_non_null(c->err);
+	assert_int_equal(json_array_size(json_object_get(c->env, "data")), 1);
+	assert_null(json_object_get(c->env, "status"));
+	assert_non_null(str(c->err, "id"));
+	assert_true(strlen(str(c->err, "id")) > 0);
+	assert_string_equal(str(c->err, "type"), "api_error");
+	attrs = json_object_get(c->err, "attributes");
+	assert_true(json_is_object(attrs));
+	assert_string_equal(str(attrs, "code"), code);
+	assert_true(json_is_object(json_object_get(attrs, "details")));
+	assert_null(json_object_get(attrs, "transient"));
+}
+
+/* "an unknown path is 404", in DatoCMS's shape under /cma. */
+static void
+test_unknown_paths_404(void **state)
+{
+	static const char *const paths[] = {
+		"/cma", "/cma/", "/cma/items", "/cma/site-invitations/a/b",
+		"/cma/roles/member/x", "/cma/users/me/x",
+	};
+	struct call	*c = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		serve(c, NULL, "GET", paths[i], NULL);
+		assert_api_error(c, 404, "NOT_FOUND");
+	}
+}
+
+/* Only /cma and below is the DatoCMS dialect. */
+static void
+test_cma_prefix_only(void **state)
+{
+	struct call	*c = *state;
+
+	serve(c, NULL, "GET", "/cmaX/site-invitations", NULL);
+	assert_int_equal(c->resp.status, 404);
+	assert_string_equal(str(c->env, "status"), "error");
+}
+
+/* "a known path with the wrong method is 405 with an Allow header". */
+static void
+test_wrong_method_405(void **state)
+{
+	struct call	*c = *state;
+
+	serve(c, NULL, "PATCH", "/cma/site-invitations", NULL);
+	assert_api_error(c, 405, "INVALID_ENDPOINT");
+	assert_string_equal(header(&c->resp, "Allow"), "GET, HEAD, POST");
+	serve(c, NULL, "POST", "/cma/site-invitations/" SITE, NULL);
+	assert_api_error(c, 405, "INVALID_ENDPOINT");
+	assert_string_equal(header(&c->resp, "Allow"),
+	    "GET, HEAD, PUT, DELETE");
+	serve(c, NULL, "DELETE", "/cma/roles/member", NULL);
+	assert_api_error(c, 405, "INVALID_ENDPOINT");
+	assert_string_equal(header(&c->resp, "Allow"), "GET, HEAD");
+}
+
+/* A method that is not UTF-8 text still gets a JSON 405 (the default text). */
+static void
+test_405_method_not_utf8(void **state)
+{
+	struct call	*c = *state;
+
+	serve(c, NULL, "P\xff\xfeST", "/cma/site-invitations", NULL);
+	assert_api_error(c, 405, "INVALID_ENDPOINT");
+	assert_string_equal(str(json_object_get(json_object_get(c->err,
+	    "attributes"), "details"), "message"), "Method not allowed");
+}
+
+/*
+ * "A missing, malformed ... credential is 401":
+ * INVALID_AUTHORIZATION_HEADER.
+ */
+static void
+test_401_invalid_authorization_header(void **state)
+{
+	static const char *const bad[] = {
+		"HTTP_X_API_VERSION=3",
+		"HTTP_AUTHORIZATION=Bearer",
+		"HTTP_AUTHORIZATION=Bearer nope",
+		"HTTP_AUTHORIZATION=Api-Key " TOKEN,
+	};
+	struct call	*c = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		serve(c, NULL, "GET", "/cma/site-invitations", bad[i],
+		    "HTTP_X_SITE_ID=" SITE, NULL);
+		assert_api_error(c, 401, "INVALID_AUTHORIZATION_HEADER");
+	}
+	/* Before the body is looked at. */
+	serve(c, "not json", "POST", "/cma/site-invitations",
+	    "CONTENT_TYPE=application/vnd.api+json", NULL);
+	assert_api_error(c, 401, "INVALID_AUTHORIZATION_HEADER");
+}
+
+/*
+ * The database down is SERVICE_UNAVAILABLE 503, and not transient: the
+ * client would retry a transient error for ever.
+ */
+static void
+test_database_down_503(void **state)
+{
+	struct call	*c = *state;
+
+	serve(c, NULL, "GET", "/cma/roles",
+	    "HTTP_AUTHORIZATION=Bearer " TOKEN, NULL);
+	assert_api_error(c, 503, "SERVICE_UNAVAILABLE");
+	serve(c, NULL, "GET", "/cma/users",
+	    "HTTP_AUTHORIZATION=Bearer " TOKEN, "HTTP_X_SITE_ID=" SITE, NULL);
+	assert_api_error(c, 503, "SERVICE_UNAVAILABLE");
+}
+
+/* The error's id is the request id, which the log line carries too. */
+static void
+test_error_id_is_request_id(void **state)
+{
+	struct call	*c = *state;
+
+	serve(c, NULL, "GET", "/cma/nothing", "HTTP_X_REQUEST_ID=cma-req-42",
+	    NULL);
+	assert_api_error(c, 404, "NOT_FOUND");
+	assert_string_equal(str(c->err, "id"), "cma-req-42");
+}
+
+/* Early failures (a body over max_body) are rendered by the dialect too. */
+static void
+test_early_413(void **state)
+{
+	struct call	*c = *state;
+	char		 len[64];
+
+	snprintf(len, sizeof(len), "CONTENT_LENGTH=%ld", cfg.max_body + 1);
+	serve(c, NULL, "POST", "/cma/site-invitations", len,
+	    "CONTENT_TYPE=application/json", NULL);
+	assert_api_error(c, 413, "REQUEST_ENTITY_TOO_LARGE");
+}
+
+int
+main(void)
+{
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_unknown_paths_404),
+		T(test_cma_prefix_only),
+		T(test_wrong_method_405),
+		T(test_405_method_not_utf8),
+		T(test_401_invalid_authorization_header),
+		T(test_database_down_503),
+		T(test_error_id_is_request_id),
+		T(test_early_413),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
