@@ -160,14 +160,23 @@ parse_since(const char *s, int64_t *ms)
 		return -1;
 	if (*end == 'T' && (end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL)
 		return -1;
-	if (*end == '.')
-		for (end++; *end >= '0' && *end <= '9'; end++)
-			;
+	*ms = 0;
+	if (*end == '.') {
+		int	digits = 0, frac = 0;
+
+		/* Milliseconds: the first three digits of the fraction. */
+		for (end++; *end >= '0' && *end <= '9'; end++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*end - '0');
+		for (; digits < 3; digits++)
+			frac *= 10;
+		*ms = frac;
+	}
 	if (*end == 'Z')
 		end++;
 	if (*end != '\0')
 		return -1;
-	*ms = (int64_t)timegm(&tm) * 1000;
+	*ms += (int64_t)timegm(&tm) * 1000;
 	return 0;
 }
 

@@ -165,7 +165,7 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 	char		*body, extra;
 	long		 len = 0;
 	size_t		 i, got;
-	int		 n;
+	int		 n = 0;
 
 	memset(rq, 0, sizeof(*rq));
 	rq->a = a;
@@ -240,17 +240,27 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 	body[got] = '\0';
 	rq->body = body;
 	rq->body_len = got;
+	/*
+	 * A read error (not EOF) means the peer went away mid-request: the
+	 * request is incomplete and must not run (RERR_GONE: the worker drops
+	 * it without an answer nobody would read).
+	 */
+	if (n < 0) {
+		set_early(rq, RERR_GONE, "The request was cut short");
+		return;
+	}
 	if (got != (size_t)len) {
 		set_early(rq, RERR_INVALID,
 		    "Request body shorter than Content-Length");
 		return;
 	}
-	/* Exactly the declared length, then EOF. */
-	if (rd(rdctx, &extra, 1) > 0) {
+	/* Exactly the declared length, then a clean end of the stream. */
+	if ((n = rd(rdctx, &extra, 1)) > 0) {
 		set_early(rq, RERR_INVALID,
 		    "Request body longer than Content-Length");
 		drain(rd, rdctx);
-	}
+	} else if (n < 0)
+		set_early(rq, RERR_GONE, "The request was cut short");
 }
 
 void

@@ -181,7 +181,7 @@ reap(struct pool *p)
 		up = (double)(clock_mono_ms() - p->born[i]) / 1000.0;
 		if (WIFSIGNALED(st)) {
 			log_warn("worker %d exited on signal %d (%s)%s after "
-			    "%.1f s, %lu requests%s%s%s", (int)pid,
+			    "%.1f s, %lu requests%s%s %s", (int)pid,
 			    WTERMSIG(st), strsignal(WTERMSIG(st)),
 			    WCOREDUMP(st) ? " - core dumped" : "", up,
 			    s->served, s->started ? "; in flight: " : "",
@@ -401,7 +401,9 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 		return 1;
 	/* Under mod_fcgid the web server is the process manager. */
 	if (origin == LISTEN_INHERITED && getenv("ROSTER_POOL") == NULL) {
-		int rc = worker_run(cfg, p.fd, NULL, NULL);
+		int rc;
+		log_init(cfg->log, "worker");
+		rc = worker_run(cfg, p.fd, NULL, NULL);
 		mysql_library_end();
 		return rc;
 	}

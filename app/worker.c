@@ -1,10 +1,18 @@
 /*
  * The worker loop.  libfcgi rules from RELIABILITY.md §1: FCGX_Accept_r
- * with our own request struct (never fcgi_stdio.h), FCGI_FAIL_ACCEPT_ON_INTR
- * with a SIGTERM handler without SA_RESTART so an idle worker stops at once
- * and a busy one after its request; any negative accept means "exit".
+ * with our own request struct (never fcgi_stdio.h).
+ *
+ * Signals: SIGTERM and SIGINT are blocked everywhere but in ppoll() on the
+ * listen socket, so they interrupt only an idle wait.  A signal that
+ * interrupted libfcgi itself (its accept, or its wait for the first byte
+ * of a new connection) drops that connection, and libfcgi's loop then
+ * spins on the closed descriptor: never again.  The listen socket is
+ * non-blocking, so a worker that loses the race for a connection to
+ * another one gets EAGAIN and goes back to ppoll().
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +42,6 @@ on_term(int sig)
 {
 	(void)sig;
 	stopping = 1;
-	FCGX_ShutdownPending();
 }
 
 static int
@@ -57,16 +64,43 @@ setup_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: accept() must return */
+	sa.sa_flags = 0;	/* ppoll() must return */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/*
+	 * The master's signals: a worker ignores them (SIGUSR1 would be
+	 * libfcgi's shutdown request, RELIABILITY.md §1.7; SIGUSR2 sent to
+	 * the whole group must not kill workers).
+	 */
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+/*
+ * Waits until the listen socket has a connection or a signal arrives:
+ * the only place SIGTERM and SIGINT are delivered.  0: try to accept.
+ */
+static int
+wait_listen(int fd)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	sigset_t	open;
+
+	sigemptyset(&open);
+	if (ppoll(&pfd, 1, NULL, &open) < 0 && errno != EINTR) {
+		log_err("ppoll on the listen socket: %s", strerror(errno));
+		return -1;
+	}
+	return stopping ? -1 : 0;
 }
 
 static void
@@ -118,16 +152,45 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 		limit += randombytes_uniform((uint32_t)(limit / 10 + 1));
 	slot->pid = getpid();
 	slot->started = 0;
-	if (FCGX_InitRequest(&req, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (FCGX_InitRequest(&req, fd, 0) != 0) {
 		log_err("fcgx init request failed");
 		return 1;
 	}
+	/* Shared by all workers (one open file): losing a race is EAGAIN. */
+	if ((rc = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, rc | O_NONBLOCK) < 0)
+		log_warn("listen socket: cannot make it non-blocking: %s",
+		    strerror(errno));
 	(void)db_ensure(svc.db);
 	while (!stopping) {
-		if ((rc = FCGX_Accept_r(&req)) < 0) {
-			if (!stopping)
-				log_warn("accept failed (%d); worker exits", rc);
+		if (wait_listen(fd) != 0)
 			break;
+		/*
+		 * The deadline runs from here: libfcgi reads the params
+		 * inside FCGX_Accept_r, and a peer may stall there too.
+		 */
+		snprintf(slot->method, sizeof(slot->method), "-");
+		snprintf(slot->uri, sizeof(slot->uri), "(reading the request)");
+		slot->request_id[0] = '\0';
+		slot->started = clock_mono_ms();
+		if ((rc = FCGX_Accept_r(&req)) < 0) {
+			slot->started = 0;
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+				continue;	/* another worker took it */
+			log_warn("accept failed (%d); worker exits", rc);
+			break;
+		}
+		/*
+		 * libfcgi takes params that end at EOF for complete ones: a
+		 * peer that went away mid-request leaves the stream in error.
+		 * Such a request is dropped, never run.
+		 */
+		if (FCGX_GetError(req.in) != 0) {
+			log_warn("a request was cut short before its params "
+			    "ended; dropped");
+			FCGX_Finish_r(&req);
+			slot->started = 0;
+			continue;
 		}
 		t0 = clock_mono_ms();
 		t0us = clock_mono_us();
@@ -138,7 +201,15 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 		snprintf(slot->uri, sizeof(slot->uri), "%s", rq.path);
 		snprintf(slot->request_id, sizeof(slot->request_id), "%s",
 		    rq.request_id);
-		slot->started = t0;
+		if (rq.early == RERR_GONE) {
+			/* The peer is gone: nobody to answer, nothing to run. */
+			log_warn("request %s: cut short by the peer; dropped",
+			    rq.request_id);
+			FCGX_Finish_r(&req);
+			slot->started = 0;
+			arena_reset(&a);
+			continue;
+		}
 		(void)db_ensure(svc.db);
 		resp_init(&resp, &a);
 		route_dispatch(&svc, &rq, &resp);
