@@ -179,7 +179,7 @@ fuzz-regress: $(FUZZ_BINS)
 
 # Scale-out (issue 7): a 3-node MariaDB Galera cluster on loopback, two roster
 # hosts behind one nginx upstream, a node and then a host SIGKILLed under load,
-# nothing lost (tests/cluster/run.py; about a minute; ports 19400-19499).
+# nothing lost (tests/cluster/run.py; about 45 s; ports 19400-19499).
 test-cluster: deps
 	$(Q)$(MAKE) --no-print-directory build/roster-asan
 	$(Q)/usr/bin/python3 tests/cluster/run.py --binary build/roster-asan

@@ -40,6 +40,7 @@ static const struct ckey ckeys[] = {
 	{ "db_user",		S(db_user) },
 	{ "db_password",	S(db_password) },
 	{ "db_timeout",		I(db_timeout, 1, 600) },
+	{ "db_connect_timeout",	I(db_connect_timeout, 1, 600) },
 	{ "db_hosts",		S(db_hosts) },
 	{ "db_sync_wait",	I(db_sync_wait, 0, 15) },
 	{ "db_failback",	I(db_failback, 1, 86400) },
@@ -79,6 +80,7 @@ config_defaults(struct config *c)
 	snprintf(c->db_name, sizeof(c->db_name), "roster");
 	snprintf(c->db_user, sizeof(c->db_user), "roster");
 	c->db_timeout = 5;
+	c->db_connect_timeout = 2;
 	c->db_failback = 30;
 	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 	c->invite_ttl = 7 * 86400;

@@ -43,6 +43,7 @@ struct db {
 	int			 backoff;	/* ms */
 	unsigned long		 reconnects;
 	unsigned long		 errors;
+	int			 idle;		/* no statement yet this request */
 	int			 connected_once;
 };
 
@@ -191,6 +192,7 @@ connect_one(struct db *db, int i)
 	const struct config	*c = db->cfg;
 	const struct endpoint	*e = &db->ep[i];
 	unsigned		 t = (unsigned)c->db_timeout;
+	unsigned		 ct = (unsigned)c->db_connect_timeout;
 	my_bool			 off = 0;
 	char			 init[512], wait[48] = "";
 	const char		*sock;
@@ -210,7 +212,12 @@ connect_one(struct db *db, int i)
 	    wait);
 	if ((db->my = mysql_init(NULL)) == NULL)
 		abort();
-	mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+	/*
+	 * Connecting has its own short timeout: db_timeout sits above a
+	 * cluster's stall, and a host that drops packets must not cost that
+	 * much per attempt.
+	 */
+	mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
 	mysql_options(db->my, MYSQL_OPT_READ_TIMEOUT, &t);
 	mysql_options(db->my, MYSQL_OPT_WRITE_TIMEOUT, &t);
 	mysql_options(db->my, MYSQL_OPT_RECONNECT, &off);
@@ -228,6 +235,23 @@ connect_one(struct db *db, int i)
 		mysql_close(db->my);
 		db->my = NULL;
 		return DB_ELOST;
+	}
+	/*
+	 * With several hosts, a node that accepts connections may still not
+	 * serve queries (1047: joining, or outside the primary component):
+	 * ask it one question before settling on it.
+	 */
+	if (db->nep > 1 && mysql_query(db->my, "SELECT 1") != 0) {
+		log_warn("database %s:%u answers but is not ready: %u %s",
+		    e->host, e->port, mysql_errno(db->my),
+		    mysql_error(db->my));
+		mysql_close(db->my);
+		db->my = NULL;
+		return DB_ELOST;
+	} else if (db->nep > 1) {
+		MYSQL_RES *res = mysql_store_result(db->my);
+		if (res != NULL)
+			mysql_free_result(res);
 	}
 	db->cur = i;
 	db->connected_at = clock_mono_ms();
@@ -271,6 +295,7 @@ db_ensure(struct db *db)
 		    db->ep[0].host);
 		db_disconnect(db);
 	}
+	db->idle = 1;
 	if (db->my != NULL)
 		return DB_OK;
 	if (now < db->next_try)
@@ -349,8 +374,18 @@ fetch_all(struct db *db, struct arena *a, MYSQL_STMT *st, struct dbres *res)
 		if (f == MYSQL_NO_DATA)
 			break;
 		if (f == 1) {
-			rc = fail(db, mysql_stmt_errno(st),
-			    mysql_stmt_error(st), "fetch");
+			/*
+			 * An error packet in the middle of a result (a
+			 * deadlock, a Galera brute-force abort: 1213) is left
+			 * on the connection by libmariadb, not on the
+			 * statement, whose errno stays 0.
+			 */
+			if (mysql_stmt_errno(st) == 0 && mysql_errno(db->my))
+				rc = fail(db, mysql_errno(db->my),
+				    mysql_error(db->my), "fetch");
+			else
+				rc = fail(db, mysql_stmt_errno(st),
+				    mysql_stmt_error(st), "fetch");
 			break;
 		}
 		if (res->nrows == cap) {
@@ -404,8 +439,8 @@ out:
 	return rc;
 }
 
-int
-db_exec(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
+static int
+exec_once(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
     size_t np, struct dbres *res)
 {
 	MYSQL_STMT	*st;
@@ -464,14 +499,58 @@ db_exec(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
 	return rc;
 }
 
+/*
+ * The first statement of a request finds the connection dead (an idle
+ * connection to a node that went away, a server restarted): nothing of
+ * this request reached the old connection, so connect again, now, and run
+ * it there — the request need not fail.  Later statements never do this:
+ * a transaction lost half-way is the caller's to fail (RELIABILITY.md D1).
+ */
 static int
-simple(struct db *db, const char *q, const char *what)
+again_if_idle(struct db *db, int first, int rc)
+{
+	if (rc != DB_ELOST || !first || db->my != NULL)
+		return 0;
+	if (connect_now(db) != DB_OK)
+		return 0;
+	db->reconnects++;
+	log_info("database reconnected for a request's first statement");
+	return 1;
+}
+
+int
+db_exec(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
+    size_t np, struct dbres *res)
+{
+	int	first = db->idle, rc;
+
+	db->idle = 0;
+	rc = exec_once(db, a, s, p, np, res);
+	if (again_if_idle(db, first, rc))
+		rc = exec_once(db, a, s, p, np, res);
+	return rc;
+}
+
+static int
+simple_once(struct db *db, const char *q, const char *what)
 {
 	if (db->my == NULL)
 		return DB_ELOST;
 	if (mysql_real_query(db->my, q, strlen(q)) != 0)
 		return fail(db, mysql_errno(db->my), mysql_error(db->my), what);
 	return DB_OK;
+}
+
+static int
+simple(struct db *db, const char *q, const char *what)
+{
+	int	first = db->idle, rc;
+
+	db->idle = 0;
+	rc = simple_once(db, q, what);
+	if (again_if_idle(db, first, rc))
+		rc = simple_once(db, q, what);
+	return rc;
 }
 
 int

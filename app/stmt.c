@@ -315,13 +315,15 @@ static const char *const sql[STMT__MAX] = {
 
 /*
  * Assignments run left to right in MariaDB, so status sees the new
- * attempts.  Params: next attempt, error, max attempts, id, sender.
+ * attempts.  A message retired meanwhile (its invitation revoked or
+ * resent) stays retired.  Params: next attempt, error, max attempts, id,
+ * sender.
  */
 [STMT_OUTBOX_RETRY] =
 	"UPDATE outbox SET attempts = attempts + 1, next_attempt = ?,"
 	" last_error = ?, claimed_by = NULL, claimed_until = NULL,"
 	" status = IF(attempts >= ?, 'failed', 'pending')"
-	" WHERE id = ? AND claimed_by = ?",
+	" WHERE id = ? AND claimed_by = ? AND status = 'pending'",
 
 /* Params: user id. */
 [STMT_TOKEN_LIST] =

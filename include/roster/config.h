@@ -23,7 +23,8 @@ struct config {
 	char	 db_name[64];
 	char	 db_user[64];
 	char	 db_password[128];
-	int	 db_timeout;		/* seconds */
+	int	 db_timeout;		/* seconds: read and write */
+	int	 db_connect_timeout;	/* seconds */
 	char	 db_hosts[512];		/* "h1:3306,h2:3306": overrides db_host */
 	int	 db_sync_wait;		/* wsrep_sync_wait for the session; 0: off */
 	int	 db_failback;		/* seconds before retrying the first host */
