@@ -53,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RANGE(max_body, 1024, 64L * 1024 * 1024);
 	RANGE(db_port, 1, 65535);
 	RANGE(db_timeout, 1, 600);
+	RANGE(db_connect_timeout, 1, 600);
 	RANGE(db_sync_wait, 0, 15);
 	RANGE(db_failback, 1, 86400);
 	RANGE(invite_ttl, 60, 366L * 86400);
