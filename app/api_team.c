@@ -171,24 +171,23 @@ api_team_list_prefetch(struct ctx *c, enum stmt *st, struct dbp *p,
 	if (list_args(c, &limit, &cursor) != RERR_OK)
 		return -1;
 	p[1] = DB_STR(c->site);
-	p[2] = DB_STR(c->site);
 	if (cursor == NULL) {
 		*st = STMT_AUTH_TEAM_FIRST;
-		p[3] = DB_I64(limit + 1);
-		*n = 4;
+		p[2] = DB_I64(limit + 1);
+		*n = 3;
 		return 0;
 	}
 	cur = arena_alloc(c->rq->a, sizeof(*cur));
 	if (team_cursor_decode(cursor, cur) != 0)
 		return -1;
 	*st = STMT_AUTH_TEAM_AFTER;
+	p[2] = DB_I64(cur->rank);
 	p[3] = DB_I64(cur->rank);
-	p[4] = DB_I64(cur->rank);
+	p[4] = DB_I64(cur->joined);
 	p[5] = DB_I64(cur->joined);
-	p[6] = DB_I64(cur->joined);
-	p[7] = DB_STR(cur->user_id);
-	p[8] = DB_I64(limit + 1);
-	*n = 9;
+	p[6] = DB_STR(cur->user_id);
+	p[7] = DB_I64(limit + 1);
+	*n = 8;
 	return 0;
 }
 

@@ -51,48 +51,44 @@ static const char *const sql[STMT__MAX] = {
 
 /*
  * GET .../team in one round trip: STMT_AUTH's columns, then the page's
- * rows.  The page is a derived table with its own ORDER BY and LIMIT, so
- * it is read from members_list in order and stops at the limit (joined
- * directly, the optimiser sorted the whole team: 10,000 rows per page);
- * the credential is a one-row derived table.  Rows of a caller that turns
- * out not to be allowed are read and thrown away: the cost of one bounded
- * page, against a round trip saved on every allowed list.
+ * rows.  The credential is the derived table's single row, so every other
+ * table but the team's is a constant to the optimiser, which then walks
+ * members_list in order and stops at the LIMIT.  Rows of a caller that
+ * turns out not to be allowed are read and thrown away: the cost of one
+ * bounded page, against a round trip saved on every allowed list.
+ * Params: hash, website id, limit.
  */
-#define AUTH_TEAM_HEAD \
+#define AUTH_TEAM_COLS \
 	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped," \
 	" c.token_hash, w.id, w.seat_limit, m.role, u.email," \
 	" (SELECT COUNT(*) FROM credential_websites cw" \
 	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id)," \
 	" u.name, w.name, w.domain," \
-	" t.user_id, t.name, t.email, t.image, t.role, t.joined_at," \
+	" t.user_id, tu.name, tu.email, tu.image, t.role, t.joined_at," \
 	" t.sort_rank" \
 	" FROM (SELECT * FROM credentials WHERE token_hash = ?" \
 	"   AND revoked_at IS NULL) c" \
 	" LEFT JOIN websites w ON w.id = ?" \
 	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id" \
-	" LEFT JOIN users u ON u.id = c.user_id" \
-	" LEFT JOIN (SELECT m2.user_id, u2.name, u2.email, u2.image, m2.role," \
-	"   m2.joined_at, m2.sort_rank" \
-	"   FROM members m2 JOIN users u2 ON u2.id = m2.user_id" \
-	"   WHERE m2.website_id = ?"
-#define AUTH_TEAM_TAIL \
-	"   ORDER BY m2.sort_rank, m2.joined_at, m2.user_id LIMIT ?) t" \
-	" ON 1 = 1" \
-	" ORDER BY t.sort_rank, t.joined_at, t.user_id"
-
-/* Params: hash, website id, website id, limit. */
-[STMT_AUTH_TEAM_FIRST] = AUTH_TEAM_HEAD AUTH_TEAM_TAIL,
+	" LEFT JOIN users u ON u.id = c.user_id"
+[STMT_AUTH_TEAM_FIRST] =
+	AUTH_TEAM_COLS
+	" LEFT JOIN members t ON t.website_id = w.id"
+	" LEFT JOIN users tu ON tu.id = t.user_id"
+	" ORDER BY t.sort_rank, t.joined_at, t.user_id LIMIT ?",
 
 /*
- * After a cursor; a page past the end still returns the credential's row
- * (with no member), the page being LEFT JOINed.
- * Params: hash, website id, website id, rank, rank, joined, joined,
- * user id, limit.
+ * The same after a cursor; the cursor's condition sits in the join, so a
+ * page past the end still returns the credential's row (with no member).
+ * Params: hash, website id, rank, rank, joined, joined, user id, limit.
  */
-[STMT_AUTH_TEAM_AFTER] = AUTH_TEAM_HEAD
-	"   AND (m2.sort_rank > ? OR (m2.sort_rank = ? AND (m2.joined_at > ?"
-	"   OR (m2.joined_at = ? AND m2.user_id > ?))))"
-	AUTH_TEAM_TAIL,
+[STMT_AUTH_TEAM_AFTER] =
+	AUTH_TEAM_COLS
+	" LEFT JOIN members t ON t.website_id = w.id AND (t.sort_rank > ?"
+	"  OR (t.sort_rank = ? AND (t.joined_at > ? OR (t.joined_at = ?"
+	"  AND t.user_id > ?))))"
+	" LEFT JOIN users tu ON tu.id = t.user_id"
+	" ORDER BY t.sort_rank, t.joined_at, t.user_id LIMIT ?",
 
 /* A token's website allowlist.  Params: credential id. */
 [STMT_CRED_WEBSITES] =
