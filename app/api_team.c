@@ -129,88 +129,31 @@ api_websites_list(struct ctx *c)
  * GET /websites/{websiteId}/team (team:read): 200, 400 (limit, cursor),
  * 401, 403, 404.
  */
-/* The list's query: limit (default 100) and cursor (NULL: first page). */
-static enum rerr
-list_args(struct ctx *c, long *limit, const char **cursor)
-{
-	const char	*ls;
-	char		*end;
-	int		 bad = 0;
-
-	*limit = TEAM_LIMIT_DEFAULT;
-	ls = http_query(c->rq, "limit", &bad);
-	*cursor = http_query(c->rq, "cursor", &bad);
-	if (bad)
-		return op_invalid(&c->op, "query", "Malformed query string");
-	if (ls != NULL) {
-		errno = 0;
-		*limit = strtol(ls, &end, 10);
-		if (*ls < '0' || *ls > '9' || *end != '\0' || errno != 0 ||
-		    *limit < 1 || *limit > TEAM_LIMIT_MAX)
-			return op_invalid(&c->op, "limit", "limit must be a "
-			    "whole number from 1 to 1000");
-	}
-	if (*cursor != NULL && **cursor == '\0')
-		*cursor = NULL;
-	return RERR_OK;
-}
-
-/*
- * The team list's read, fused with the router's authentication: one
- * round trip per page (STMT_AUTH_TEAM_*).  Input it cannot use is left to
- * the handler, which answers 400.
- */
-int
-api_team_list_prefetch(struct ctx *c, enum stmt *st, struct dbp *p,
-    size_t *n)
-{
-	struct team_cursor	*cur;
-	const char		*cursor;
-	long			 limit;
-
-	if (list_args(c, &limit, &cursor) != RERR_OK)
-		return -1;
-	p[1] = DB_STR(c->site);
-	if (cursor == NULL) {
-		*st = STMT_AUTH_TEAM_FIRST;
-		p[2] = DB_I64(limit + 1);
-		*n = 3;
-		return 0;
-	}
-	cur = arena_alloc(c->rq->a, sizeof(*cur));
-	if (team_cursor_decode(cursor, cur) != 0)
-		return -1;
-	*st = STMT_AUTH_TEAM_AFTER;
-	p[2] = DB_I64(cur->rank);
-	p[3] = DB_I64(cur->rank);
-	p[4] = DB_I64(cur->joined);
-	p[5] = DB_I64(cur->joined);
-	p[6] = DB_STR(cur->user_id);
-	p[7] = DB_I64(limit + 1);
-	*n = 8;
-	return 0;
-}
-
-/*
- * GET /websites/{websiteId}/team (team:read): 200, 400 (limit, cursor),
- * 401, 403, 404.
- */
 enum rerr
 api_team_list(struct ctx *c)
 {
 	struct team_page	 pg;
-	const char		*cursor;
-	long			 limit;
+	const char		*ls, *cursor;
+	char			*end;
+	long			 limit = TEAM_LIMIT_DEFAULT;
 	size_t			 i;
+	int			 bad = 0;
 	enum rerr		 e;
 
-	if ((e = list_args(c, &limit, &cursor)) != RERR_OK)
-		return e;
-	if (c->prefetched)
-		e = team_page_from(&c->op, &c->pre, AUTH_NCOLS, limit, &pg);
-	else
-		e = team_list(&c->op, c->site, limit, cursor, &pg);
-	if (e != RERR_OK)
+	ls = http_query(c->rq, "limit", &bad);
+	cursor = http_query(c->rq, "cursor", &bad);
+	if (bad)
+		return op_invalid(&c->op, "query", "Malformed query string");
+	if (ls != NULL) {
+		errno = 0;
+		limit = strtol(ls, &end, 10);
+		if (*ls < '0' || *ls > '9' || *end != '\0' || errno != 0)
+			return op_invalid(&c->op, "limit", "limit must be a "
+			    "whole number from 1 to 1000");
+	}
+	if (cursor != NULL && *cursor == '\0')
+		cursor = NULL;
+	if ((e = team_list(&c->op, c->site, limit, cursor, &pg)) != RERR_OK)
 		return e;
 	c->data = json_array();
 	for (i = 0; i < pg.n; i++)

@@ -90,15 +90,18 @@ role_name(enum role r)
  * Both resolutions share everything but the statement: STMT_AUTH names
  * the website (own == 0), STMT_AUTH_OWN finds the credential's own.
  */
-/*
- * The credential from the header: its kind by syntax (malformed ones never
- * reach the database) and the hash to look it up by.
- */
 static enum rerr
-bearer(struct op *op, const char *authz, int *kind, unsigned char *hash)
+resolve(struct op *op, const char *authz, int own, const char *site,
+    struct actor *ac)
 {
+	unsigned char	 hash[SECRET_HASH_LEN];
 	const char	*tok;
+	struct dbres	 r;
+	struct dbp	 p[2];
+	int		 kind, rc, n = 0;
 
+	memset(ac, 0, sizeof(*ac));
+	ac->seat_limit = -1;
 	/* The scheme is case-insensitive (RFC 9110 §11.1). */
 	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0)
 		return op_fail(op, RERR_UNAUTHENTICATED,
@@ -107,114 +110,63 @@ bearer(struct op *op, const char *authz, int *kind, unsigned char *hash)
 	tok = authz + 7;
 	while (*tok == ' ')
 		tok++;
-	if ((*kind = secret_classify(tok)) < 0)
+	/* Malformed credentials never reach the database. */
+	if ((kind = secret_classify(tok)) < 0)
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
 	secret_hash(tok, strlen(tok), hash);
-	return RERR_OK;
-}
-
-/*
- * Fills the actor from the first AUTH_NCOLS columns of row 0, which every
- * authenticating statement returns alike (STMT_AUTH, STMT_AUTH_OWN and the
- * statements that fuse authentication with a read).
- */
-static enum rerr
-fill(struct op *op, const struct dbres *r, int kind,
-    const unsigned char *hash, struct actor *ac)
-{
-	/*
-	 * The index lookup found the row by hash; compare in constant time
-	 * anyway, so no byte-by-byte early exit exists anywhere.
-	 */
-	if (r->nrows < 1 || db_cell(r, 0, 0) == NULL ||
-	    db_cell_len(r, 0, 6) != SECRET_HASH_LEN ||
-	    !secret_equal((const unsigned char *)db_cell(r, 0, 6), hash))
-		return op_fail(op, RERR_UNAUTHENTICATED,
-		    "Invalid or revoked credential");
-	/* The prefix must match the stored kind: a df_ key is never a token. */
-	if (strcmp(db_cell(r, 0, 1), kind == SECRET_TOKEN ? "token" : "key"))
-		return op_fail(op, RERR_UNAUTHENTICATED,
-		    "Invalid or revoked credential");
-	ac->kind = kind == SECRET_TOKEN ? CRED_TOKEN : CRED_KEY;
-	snprintf(ac->cred_id, sizeof(ac->cred_id), "%s", db_cell(r, 0, 0));
-	if (db_cell(r, 0, 2) != NULL)
-		snprintf(ac->user_id, sizeof(ac->user_id), "%s",
-		    db_cell(r, 0, 2));
-	if (db_cell(r, 0, 3) != NULL)
-		snprintf(ac->key_site, sizeof(ac->key_site), "%s",
-		    db_cell(r, 0, 3));
-	if (db_cell(r, 0, 10) != NULL)
-		snprintf(ac->email, sizeof(ac->email), "%s",
-		    db_cell(r, 0, 10));
-	if (db_cell(r, 0, 12) != NULL)
-		snprintf(ac->name, sizeof(ac->name), "%s", db_cell(r, 0, 12));
-	/* Keys have a fixed, read-only grant: API.md caps them at member. */
-	ac->perms = ac->kind == CRED_KEY ? PERM_TEAM_READ :
-	    perm_close((unsigned)db_cell_i64(r, 0, 4));
-	ac->scoped = db_cell_i64(r, 0, 5) != 0;
-	if (db_cell(r, 0, 7) != NULL) {
-		ac->site_exists = 1;
-		snprintf(ac->site, sizeof(ac->site), "%s", db_cell(r, 0, 7));
-		ac->seat_limit = db_cell(r, 0, 8) == NULL ? -1 :
-		    db_cell_i64(r, 0, 8);
-		ac->site_listed = db_cell_i64(r, 0, 11) > 0;
-		snprintf(ac->site_name, sizeof(ac->site_name), "%s",
-		    db_cell(r, 0, 13) ? db_cell(r, 0, 13) : "");
-		snprintf(ac->site_domain, sizeof(ac->site_domain), "%s",
-		    db_cell(r, 0, 14) ? db_cell(r, 0, 14) : "");
-		if (ac->kind == CRED_TOKEN)
-			ac->role = role_parse(db_cell(r, 0, 9));
-		else
-			ac->role = strcmp(ac->key_site, ac->site) == 0 ?
-			    ROLE_MEMBER : ROLE_NONE;
-	}
-	return RERR_OK;
-}
-
-static enum rerr
-resolve(struct op *op, const char *authz, int own, const char *site,
-    struct actor *ac)
-{
-	unsigned char	 hash[SECRET_HASH_LEN];
-	struct dbres	 r;
-	struct dbp	 p[2];
-	enum rerr	 e;
-	int		 kind, rc, n = 0;
-
-	memset(ac, 0, sizeof(*ac));
-	ac->seat_limit = -1;
-	if ((e = bearer(op, authz, &kind, hash)) != RERR_OK)
-		return e;
 	if (!own)
 		p[n++] = DB_STR(site != NULL && id_valid(site) ? site : "");
 	p[n++] = DB_BIN(hash, sizeof(hash));
 	if ((rc = db_exec(op->db, op->a, own ? STMT_AUTH_OWN : STMT_AUTH, p,
 	    (size_t)n, &r)) != 0)
 		return op_db(op, rc);
-	if (r.nrows > 1)
+	/*
+	 * The index lookup found the row by hash; compare in constant time
+	 * anyway, so no byte-by-byte early exit exists anywhere.
+	 */
+	if (r.nrows != 1 || db_cell_len(&r, 0, 6) != SECRET_HASH_LEN ||
+	    !secret_equal((const unsigned char *)db_cell(&r, 0, 6), hash))
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
-	return fill(op, &r, kind, hash, ac);
-}
-
-enum rerr
-auth_resolve_with(struct op *op, const char *authz, enum stmt st,
-    struct dbp *p, size_t n, struct actor *ac, struct dbres *rows)
-{
-	unsigned char	 hash[SECRET_HASH_LEN];
-	enum rerr	 e;
-	int		 kind, rc;
-
-	memset(ac, 0, sizeof(*ac));
-	memset(rows, 0, sizeof(*rows));
-	ac->seat_limit = -1;
-	if ((e = bearer(op, authz, &kind, hash)) != RERR_OK)
-		return e;
-	p[0] = DB_BIN(hash, sizeof(hash));
-	if ((rc = db_exec(op->db, op->a, st, p, n, rows)) != 0)
-		return op_db(op, rc);
-	return fill(op, rows, kind, hash, ac);
+	/* The prefix must match the stored kind: a df_ key is never a token. */
+	if (strcmp(db_cell(&r, 0, 1), kind == SECRET_TOKEN ? "token" : "key"))
+		return op_fail(op, RERR_UNAUTHENTICATED,
+		    "Invalid or revoked credential");
+	ac->kind = kind == SECRET_TOKEN ? CRED_TOKEN : CRED_KEY;
+	snprintf(ac->cred_id, sizeof(ac->cred_id), "%s", db_cell(&r, 0, 0));
+	if (db_cell(&r, 0, 2) != NULL)
+		snprintf(ac->user_id, sizeof(ac->user_id), "%s",
+		    db_cell(&r, 0, 2));
+	if (db_cell(&r, 0, 3) != NULL)
+		snprintf(ac->key_site, sizeof(ac->key_site), "%s",
+		    db_cell(&r, 0, 3));
+	if (db_cell(&r, 0, 10) != NULL)
+		snprintf(ac->email, sizeof(ac->email), "%s",
+		    db_cell(&r, 0, 10));
+	if (db_cell(&r, 0, 12) != NULL)
+		snprintf(ac->name, sizeof(ac->name), "%s", db_cell(&r, 0, 12));
+	/* Keys have a fixed, read-only grant: API.md caps them at member. */
+	ac->perms = ac->kind == CRED_KEY ? PERM_TEAM_READ :
+	    perm_close((unsigned)db_cell_i64(&r, 0, 4));
+	ac->scoped = db_cell_i64(&r, 0, 5) != 0;
+	if (db_cell(&r, 0, 7) != NULL) {
+		ac->site_exists = 1;
+		snprintf(ac->site, sizeof(ac->site), "%s", db_cell(&r, 0, 7));
+		ac->seat_limit = db_cell(&r, 0, 8) == NULL ? -1 :
+		    db_cell_i64(&r, 0, 8);
+		ac->site_listed = db_cell_i64(&r, 0, 11) > 0;
+		snprintf(ac->site_name, sizeof(ac->site_name), "%s",
+		    db_cell(&r, 0, 13) ? db_cell(&r, 0, 13) : "");
+		snprintf(ac->site_domain, sizeof(ac->site_domain), "%s",
+		    db_cell(&r, 0, 14) ? db_cell(&r, 0, 14) : "");
+		if (ac->kind == CRED_TOKEN)
+			ac->role = role_parse(db_cell(&r, 0, 9));
+		else
+			ac->role = strcmp(ac->key_site, ac->site) == 0 ?
+			    ROLE_MEMBER : ROLE_NONE;
+	}
+	return RERR_OK;
 }
 
 enum rerr

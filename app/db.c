@@ -19,7 +19,7 @@
 
 #define CELL_INLINE	256	/* first-try buffer per column */
 #define MAX_PARAMS	16
-#define MAX_COLS	32
+#define MAX_COLS	16
 #define BACKOFF_MIN_MS	50
 #define BACKOFF_MAX_MS	500
 #define MAX_HOSTS	8

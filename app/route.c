@@ -42,67 +42,67 @@
 
 static const struct route routes[] = {
 	{ M_GET, "/api/v1/health", D_TEAM, PUBLIC, BODY_NONE,
-	  api_health, "health", ROUTE_NO_RATE, NULL },
+	  api_health, "health", ROUTE_NO_RATE },
 	{ M_GET, "/metrics", D_TEAM, PUBLIC, BODY_NONE, api_metrics, "metrics",
-	  ROUTE_NO_RATE, NULL },
+	  ROUTE_NO_RATE },
 	{ M_POST, "/api/v1/invitations/accept", D_TEAM, PUBLIC, BODY_REQUIRED,
-	  api_invite_accept, "invitations.accept", 0, NULL },
-	{ M_GET, "/join", D_HTML, PUBLIC, BODY_NONE, join_page, "join.page", 0, NULL },
+	  api_invite_accept, "invitations.accept", 0 },
+	{ M_GET, "/join", D_HTML, PUBLIC, BODY_NONE, join_page, "join.page", 0 },
 	{ M_POST, "/join", D_HTML, PUBLIC, BODY_NONE, join_accept,
-	  "join.accept", 0, NULL },
+	  "join.accept", 0 },
 	{ M_GET, "/join.css", D_HTML, PUBLIC, BODY_NONE, join_css, "join.css",
-	  ROUTE_NO_RATE, NULL },
+	  ROUTE_NO_RATE },
 	{ M_GET, ADM "/websites", D_TEAM, N_WEBSITES, BODY_NONE,
-	  api_websites_list, "websites.list", 0, NULL },
+	  api_websites_list, "websites.list", 0 },
 	{ M_GET, ADM "/websites/:site/team", D_TEAM, N_TEAM_READ, BODY_NONE,
-	  api_team_list, "team.list", 0, api_team_list_prefetch },
+	  api_team_list, "team.list", 0 },
 	{ M_POST, ADM "/websites/:site/team", D_TEAM, N_INVITE, BODY_REQUIRED,
-	  api_team_invite, "team.invite", 0, NULL },
+	  api_team_invite, "team.invite", 0 },
 	{ M_DELETE, ADM "/websites/:site/team", D_TEAM, N_TEAM_WRITE,
-	  BODY_REQUIRED, api_team_remove, "team.remove", 0, NULL },
+	  BODY_REQUIRED, api_team_remove, "team.remove", 0 },
 	{ M_PATCH, ADM "/websites/:site/team/:id", D_TEAM, N_TEAM_WRITE,
-	  BODY_REQUIRED, api_team_set_role, "team.role", 0, NULL },
+	  BODY_REQUIRED, api_team_set_role, "team.role", 0 },
 	{ M_GET, ADM "/websites/:site/team/invitations", D_TEAM, N_TEAM_READ,
-	  BODY_NONE, api_invites_list, "invitations.list", 0, NULL },
+	  BODY_NONE, api_invites_list, "invitations.list", 0 },
 	{ M_DELETE, ADM "/websites/:site/team/invitations/:id", D_TEAM,
-	  N_TEAM_WRITE, BODY_NONE, api_invite_revoke, "invitations.revoke", 0, NULL },
+	  N_TEAM_WRITE, BODY_NONE, api_invite_revoke, "invitations.revoke", 0 },
 	{ M_POST, ADM "/websites/:site/team/invitations/:id/resend", D_TEAM,
-	  N_TEAM_WRITE, BODY_NONE, api_invite_resend, "invitations.resend", 0, NULL },
+	  N_TEAM_WRITE, BODY_NONE, api_invite_resend, "invitations.resend", 0 },
 	{ M_GET, ADM "/access-tokens", D_TEAM, N_TOKENS_READ, BODY_NONE,
-	  api_tokens_list, "tokens.list", 0, NULL },
+	  api_tokens_list, "tokens.list", 0 },
 	{ M_POST, ADM "/access-tokens", D_TEAM, N_TOKENS_WRITE, BODY_OPTIONAL,
-	  api_token_create, "tokens.create", 0, NULL },
+	  api_token_create, "tokens.create", 0 },
 	{ M_DELETE, ADM "/access-tokens/:id", D_TEAM, N_TOKENS_WRITE,
-	  BODY_NONE, api_token_revoke, "tokens.revoke", 0, NULL },
+	  BODY_NONE, api_token_revoke, "tokens.revoke", 0 },
 	{ M_GET, ADM "/websites/:site/api-keys", D_TEAM, N_KEYS_READ,
-	  BODY_NONE, api_keys_list, "apikeys.list", 0, NULL },
+	  BODY_NONE, api_keys_list, "apikeys.list", 0 },
 	{ M_POST, ADM "/websites/:site/api-keys", D_TEAM, N_KEYS_WRITE,
-	  BODY_OPTIONAL, api_key_create, "apikeys.create", 0, NULL },
+	  BODY_OPTIONAL, api_key_create, "apikeys.create", 0 },
 	{ M_DELETE, ADM "/websites/:site/api-keys/:id", D_TEAM, N_KEYS_WRITE,
-	  BODY_NONE, api_key_revoke, "apikeys.revoke", 0, NULL },
+	  BODY_NONE, api_key_revoke, "apikeys.revoke", 0 },
 	/* API.md "The Site-invitation API (DatoCMS dialect)". */
 	{ M_GET, CMA "/site-invitations", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_invites_list, "cma.invitations.list", OWN, NULL },
+	  cma_invites_list, "cma.invitations.list", OWN },
 	{ M_POST, CMA "/site-invitations", D_CMA, N_INVITE, BODY_REQUIRED,
-	  cma_invite_create, "cma.invitations.create", OWN, NULL },
+	  cma_invite_create, "cma.invitations.create", OWN },
 	{ M_GET, CMA "/site-invitations/:id", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_invite_find, "cma.invitations.find", OWN, NULL },
+	  cma_invite_find, "cma.invitations.find", OWN },
 	{ M_PUT, CMA "/site-invitations/:id", D_CMA, N_TEAM_WRITE,
-	  BODY_REQUIRED, cma_invite_update, "cma.invitations.update", OWN, NULL },
+	  BODY_REQUIRED, cma_invite_update, "cma.invitations.update", OWN },
 	{ M_DELETE, CMA "/site-invitations/:id", D_CMA, N_TEAM_WRITE,
-	  BODY_NONE, cma_invite_destroy, "cma.invitations.destroy", OWN, NULL },
+	  BODY_NONE, cma_invite_destroy, "cma.invitations.destroy", OWN },
 	{ M_POST, CMA "/site-invitations/:id/resend", D_CMA, N_TEAM_WRITE,
-	  BODY_NONE, cma_invite_resend, "cma.invitations.resend", OWN, NULL },
+	  BODY_NONE, cma_invite_resend, "cma.invitations.resend", OWN },
 	{ M_GET, CMA "/roles", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_roles_list, "cma.roles.list", OWN, NULL },
+	  cma_roles_list, "cma.roles.list", OWN },
 	{ M_GET, CMA "/roles/:key", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_role_find, "cma.roles.find", OWN, NULL },
+	  cma_role_find, "cma.roles.find", OWN },
 	{ M_GET, CMA "/users", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_users_list, "cma.users.list", OWN, NULL },
+	  cma_users_list, "cma.users.list", OWN },
 	{ M_GET, CMA "/users/:id", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_user_find, "cma.users.find", OWN, NULL },
+	  cma_user_find, "cma.users.find", OWN },
 	{ M_DELETE, CMA "/users/:id", D_CMA, N_TEAM_WRITE, BODY_NONE,
-	  cma_user_destroy, "cma.users.destroy", OWN, NULL },
+	  cma_user_destroy, "cma.users.destroy", OWN },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -444,26 +444,10 @@ run(struct ctx *c, const char **allow)
 	if (own && rq->site_header != NULL && *rq->site_header != '\0')
 		site = c->site = rq->site_header;
 	if (c->route->need.kinds != 0) {
-		struct dbp	p[RQ_FUSED_PARAMS];
-		enum stmt	st;
-		size_t		n;
-
-		/*
-		 * A route that reads right after authenticating may fuse the
-		 * two into one statement (the team list: one round trip).
-		 */
-		if (c->route->prefetch != NULL && site != NULL &&
-		    id_valid(site) && c->route->prefetch(c, &st, p, &n) == 0) {
-			e = auth_resolve_with(&c->op, rq->authorization, st, p,
-			    n, &c->actor, &c->pre);
-			c->prefetched = e == RERR_OK;
-		} else
-			e = own && site == NULL ?
-			    auth_resolve_own(&c->op, rq->authorization,
-			    &c->actor) :
-			    auth_resolve(&c->op, rq->authorization, site,
-			    &c->actor);
-		if (e != RERR_OK) {
+		if ((e = own && site == NULL ?
+		    auth_resolve_own(&c->op, rq->authorization, &c->actor) :
+		    auth_resolve(&c->op, rq->authorization, site,
+		    &c->actor)) != RERR_OK) {
 			/* Guessing credentials spends the address's budget. */
 			if (e == RERR_UNAUTHENTICATED && rate(c, 0) != RERR_OK)
 				return RERR_RATE_LIMITED;

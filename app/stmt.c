@@ -49,47 +49,6 @@ static const char *const sql[STMT__MAX] = {
 	" LEFT JOIN users u ON u.id = c.user_id"
 	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
 
-/*
- * GET .../team in one round trip: STMT_AUTH's columns, then the page's
- * rows.  The credential is the derived table's single row, so every other
- * table but the team's is a constant to the optimiser, which then walks
- * members_list in order and stops at the LIMIT.  Rows of a caller that
- * turns out not to be allowed are read and thrown away: the cost of one
- * bounded page, against a round trip saved on every allowed list.
- * Params: hash, website id, limit.
- */
-#define AUTH_TEAM_COLS \
-	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped," \
-	" c.token_hash, w.id, w.seat_limit, m.role, u.email," \
-	" (SELECT COUNT(*) FROM credential_websites cw" \
-	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id)," \
-	" u.name, w.name, w.domain," \
-	" t.user_id, tu.name, tu.email, tu.image, t.role, t.joined_at," \
-	" t.sort_rank" \
-	" FROM (SELECT * FROM credentials WHERE token_hash = ?" \
-	"   AND revoked_at IS NULL) c" \
-	" LEFT JOIN websites w ON w.id = ?" \
-	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id" \
-	" LEFT JOIN users u ON u.id = c.user_id"
-[STMT_AUTH_TEAM_FIRST] =
-	AUTH_TEAM_COLS
-	" LEFT JOIN members t ON t.website_id = w.id"
-	" LEFT JOIN users tu ON tu.id = t.user_id"
-	" ORDER BY t.sort_rank, t.joined_at, t.user_id LIMIT ?",
-
-/*
- * The same after a cursor; the cursor's condition sits in the join, so a
- * page past the end still returns the credential's row (with no member).
- * Params: hash, website id, rank, rank, joined, joined, user id, limit.
- */
-[STMT_AUTH_TEAM_AFTER] =
-	AUTH_TEAM_COLS
-	" LEFT JOIN members t ON t.website_id = w.id AND (t.sort_rank > ?"
-	"  OR (t.sort_rank = ? AND (t.joined_at > ? OR (t.joined_at = ?"
-	"  AND t.user_id > ?))))"
-	" LEFT JOIN users tu ON tu.id = t.user_id"
-	" ORDER BY t.sort_rank, t.joined_at, t.user_id LIMIT ?",
-
 /* A token's website allowlist.  Params: credential id. */
 [STMT_CRED_WEBSITES] =
 	"SELECT website_id FROM credential_websites WHERE credential_id = ?"

@@ -78,6 +78,7 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	struct team_cursor	 c;
 	struct dbres		 r;
 	struct dbp		 p[7];
+	size_t			 i, n;
 	int			 rc;
 
 	memset(pg, 0, sizeof(*pg));
@@ -103,35 +104,19 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	}
 	if (rc != 0)
 		return op_db(op, rc);
-	return team_page_from(op, &r, 0, limit, pg);
-}
-
-enum rerr
-team_page_from(struct op *op, const struct dbres *r, size_t c0, long limit,
-    struct team_page *pg)
-{
-	struct team_cursor	 c;
-	size_t			 i, n, rows = 0;
-
-	memset(pg, 0, sizeof(pg[0]));
-	/* A fused statement's empty page is one row with no member. */
-	for (i = 0; i < r->nrows; i++)
-		if (db_cell(r, i, c0) != NULL)
-			rows++;
-	n = rows > (size_t)limit ? (size_t)limit : rows;
+	n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
 	pg->v = arena_alloc(op->a, (n + 1) * sizeof(*pg->v));
 	for (i = 0; i < n; i++) {
-		pg->v[i].user_id = db_cell(r, i, c0);
-		pg->v[i].name = db_cell(r, i, c0 + 1);
-		pg->v[i].email = db_cell(r, i, c0 + 2);
-		pg->v[i].image = db_cell(r, i, c0 + 3);
-		pg->v[i].role = db_cell(r, i, c0 + 4);
-		pg->v[i].joined_at = db_cell_i64(r, i, c0 + 5);
+		pg->v[i].user_id = db_cell(&r, i, 0);
+		pg->v[i].name = db_cell(&r, i, 1);
+		pg->v[i].email = db_cell(&r, i, 2);
+		pg->v[i].image = db_cell(&r, i, 3);
+		pg->v[i].role = db_cell(&r, i, 4);
+		pg->v[i].joined_at = db_cell_i64(&r, i, 5);
 	}
 	pg->n = n;
-	/* One row more than asked says a next page exists. */
-	if (rows > (size_t)limit) {
-		c.rank = (int)db_cell_i64(r, n - 1, c0 + 6);
+	if (r.nrows > (size_t)limit) {
+		c.rank = (int)db_cell_i64(&r, n - 1, 6);
 		c.joined = pg->v[n - 1].joined_at;
 		snprintf(c.user_id, sizeof(c.user_id), "%s",
 		    pg->v[n - 1].user_id);

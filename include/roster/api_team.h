@@ -15,8 +15,6 @@ void		api_team_render(struct ctx *, enum rerr);
 enum rerr	api_health(struct ctx *);
 enum rerr	api_websites_list(struct ctx *);
 enum rerr	api_team_list(struct ctx *);
-int		api_team_list_prefetch(struct ctx *, enum stmt *, struct dbp *,
-		    size_t *);
 enum rerr	api_team_invite(struct ctx *);
 enum rerr	api_team_remove(struct ctx *);
 enum rerr	api_team_set_role(struct ctx *);

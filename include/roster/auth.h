@@ -15,14 +15,8 @@
 #include "roster/email.h"
 #include "roster/err.h"
 #include "roster/ids.h"
-#include "roster/stmt.h"
 
-struct dbp;
-struct dbres;
 struct op;
-
-/* Columns every authenticating statement returns first. */
-#define AUTH_NCOLS	15
 
 enum perm {
 	PERM_TEAM_READ		= 1 << 0,
@@ -85,16 +79,6 @@ enum rerr	auth_resolve(struct op *, const char *authorization,
  */
 enum rerr	auth_resolve_own(struct op *, const char *authorization,
 		    struct actor *);
-/*
- * Authentication fused with a read, still one round trip: st returns the
- * columns of STMT_AUTH first (AUTH_NCOLS of them, the same on every row)
- * and the read's after them.  p[0] is left for the credential's hash, which
- * is st's first parameter; p[1..n) are the caller's.  The rows, all of
- * them, land in *rows for the handler once the router has authorised it.
- */
-enum rerr	auth_resolve_with(struct op *, const char *authorization,
-		    enum stmt st, struct dbp *p, size_t n, struct actor *,
-		    struct dbres *rows);
 /* 403 / 404 decisions for an authenticated actor; sets op->msg. */
 enum rerr	auth_check(struct op *, const struct actor *,
 		    const struct need *);

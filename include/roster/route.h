@@ -11,7 +11,6 @@
 #include <jansson.h>
 
 #include "roster/auth.h"
-#include "roster/db.h"
 #include "roster/err.h"
 #include "roster/http.h"
 #include "roster/op.h"
@@ -60,22 +59,10 @@ struct ctx {
 	json_t		*data;		/* success payload */
 	json_t		*extra;		/* Team API: keys beside data */
 	struct rl_state	 rl;		/* the rate-limit count, for headers */
-	struct dbres	 pre;		/* rows of a fused read (prefetch) */
-	int		 prefetched;	/* pre holds them */
 	int		 rendered;	/* the response is final already */
 };
 
 typedef enum rerr (*handler_fn)(struct ctx *);
-
-#define RQ_FUSED_PARAMS	12
-
-/*
- * Fills the statement and parameters p[1..*n) of a read to fuse with the
- * authentication (p[0] is the credential's hash); returns -1 when this
- * request cannot be fused (bad query input: the handler will say why).
- */
-typedef int (*prefetch_fn)(struct ctx *, enum stmt *, struct dbp *,
-    size_t *);
 
 struct route {
 	enum method	 method;
@@ -86,7 +73,6 @@ struct route {
 	handler_fn	 fn;
 	const char	*name;		/* for logs and metrics */
 	unsigned	 flags;		/* ROUTE_* */
-	prefetch_fn	 prefetch;	/* may be NULL */
 };
 
 /* Not rate-limited: monitoring and static assets. */

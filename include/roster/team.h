@@ -11,7 +11,6 @@
 #include "roster/ids.h"
 
 struct arena;
-struct dbres;
 struct op;
 
 #define TEAM_LIMIT_DEFAULT	100
@@ -49,13 +48,6 @@ enum rerr	team_list(struct op *, const char *site, long limit,
 /* One member of the website, the owner included; 404 when not one. */
 enum rerr	team_get(struct op *, const char *site, const char *user,
 		    struct member *);
-/*
- * A page from rows already read (the router's fused authentication and
- * list, STMT_AUTH_TEAM_*): columns c0.. are user id, name, email, image,
- * role, joined at, rank; at most limit + 1 rows.
- */
-enum rerr	team_page_from(struct op *, const struct dbres *, size_t c0,
-		    long limit, struct team_page *);
 /* DELETE /websites/{id}/team: 400 self, 404 not a member. */
 enum rerr	team_remove(struct op *, const char *site, const char *user);
 /* PATCH /websites/{id}/team/{userId}: member <-> viewer only. */
