@@ -203,5 +203,5 @@ install: build/roster
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(UNIT_BINS:=.d)
 -include $(FUZZ_OBJS:.o=.d)

@@ -26,6 +26,10 @@ GALERA_SH = os.path.join(ROOT, "deploy", "galera", "galera.sh")
 UPSTREAM_CONF = os.path.join(ROOT, "deploy", "nginx", "roster-upstream.conf")
 SMTP_SINK = os.path.join(ROOT, "tests", "e2e", "smtp_sink.py")
 
+# The /proc helpers of the end-to-end harness, not written twice.
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from harness import pid_alive, worker_pids as children  # noqa: E402
+
 T0 = time.monotonic()
 
 
@@ -35,31 +39,6 @@ def log(msg):
 
 class Fail(Exception):
     pass
-
-
-def pid_alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-        return st[st.rfind(")") + 2:].split()[0] != "Z"
-    except (OSError, ValueError):
-        return False
-
-
-def children(pid):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        rest = st[st.rfind(")") + 2:].split()
-        if len(rest) > 1 and int(rest[1]) == pid and rest[0] != "Z":
-            out.append(int(d))
-    return out
 
 
 def wait_gone(pids, timeout):

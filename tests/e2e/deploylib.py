@@ -8,7 +8,6 @@ sockets in a directory of its own; every wait is bounded.
 """
 
 import contextlib
-import glob
 import grp
 import os
 import pwd
@@ -122,13 +121,7 @@ def stop_pid(pid, sig=signal.SIGTERM, timeout=15):
 
 
 def sanitizer_reports(directory):
-    files = sorted(glob.glob(os.path.join(directory, "**", "asan.*"), recursive=True) +
-                   glob.glob(os.path.join(directory, "**", "ubsan.*"), recursive=True))
-    text = ""
-    for p in files:
-        with open(p, errors="replace") as f:
-            text += "==== %s ====\n%s\n" % (p, f.read()[:20000])
-    return files, text
+    return H.sanitizer_reports(directory, recursive=True)
 
 
 def tail(path, n=40):

@@ -13,6 +13,8 @@ Helpers the tests use (all work on the global STACK):
     ok(resp), err(resp, code)                         envelope assertions
 """
 
+import contextlib
+import glob
 import hashlib
 import http.client as httplib
 import itertools
@@ -47,6 +49,37 @@ def free_port():
         return s.getsockname()[1]
     finally:
         s.close()
+
+
+def sanitizer_reports(directory, recursive=False):
+    """ASan/UBSan report files under directory (log_path=DIR/asan, DIR/ubsan)
+    and their text, each cut at 20,000 characters: (files, text)."""
+    pat = os.path.join(directory, "**", "%s.*") if recursive else os.path.join(directory, "%s.*")
+    files = sorted(glob.glob(pat % "asan", recursive=recursive) +
+                   glob.glob(pat % "ubsan", recursive=recursive))
+    out = []
+    for p in files:
+        try:
+            with open(p, "r", errors="replace") as f:
+                text = f.read()
+        except OSError as e:
+            text = "(unreadable: %s)" % e
+        if len(text) > 20000:
+            text = text[:20000] + "\n... (%d bytes)" % len(text)
+        out.append("==== %s ====\n%s" % (p, text))
+    return files, "\n".join(out)
+
+
+@contextlib.contextmanager
+def on_stack(stack):
+    """The module's helpers (http, cli, sql, new_site...) act on stack inside."""
+    global STACK
+    saved = STACK
+    STACK = stack
+    try:
+        yield stack
+    finally:
+        STACK = saved
 
 
 class StackError(Exception):
@@ -469,7 +502,7 @@ def pid_alive(pid):
         with open("/proc/%d/stat" % pid) as f:
             st = f.read()
         return st[st.rfind(")") + 2:].split()[0] != "Z"
-    except OSError:
+    except (OSError, ValueError):
         return False
 
 

@@ -52,21 +52,6 @@ def discover(pattern):
     return tests
 
 
-def sanitizer_reports(state):
-    files = sorted(glob.glob(os.path.join(state, "asan.*")) + glob.glob(os.path.join(state, "ubsan.*")))
-    out = []
-    for p in files:
-        try:
-            with open(p, "r", errors="replace") as f:
-                text = f.read()
-        except OSError as e:
-            text = "(unreadable: %s)" % e
-        if len(text) > 20000:
-            text = text[:20000] + "\n... (%d bytes)" % len(text)
-        out.append("==== %s ====\n%s" % (p, text))
-    return files, "\n".join(out)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=os.path.join(harness.ROOT, "build", "roster"))
@@ -149,7 +134,7 @@ def main():
             res = None
         if res is not None and res[0] != 0:
             print("warning: stack.sh down: exit %s\n%s" % res, flush=True)
-    files, text = sanitizer_reports(st.state)
+    files, text = harness.sanitizer_reports(st.state)
     if files:
         failed.append(("sanitizer reports", text))
         print("FAIL sanitizer reports: %d file(s)\n%s" % (len(files), text), flush=True)

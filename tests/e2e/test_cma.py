@@ -5,7 +5,6 @@ X-Site-Id, and one store under both dialects.  Each test's docstring names the r
 of shared/API.md ("The Site-invitation API (DatoCMS dialect)", "Across both
 dialects") it checks."""
 
-import glob
 import json
 import os
 import re
@@ -630,12 +629,7 @@ def test_rate_limit_429_and_the_client_waits():
     finally:
         H.STACK = main
         res = st.down()
-        reports = sorted(glob.glob(os.path.join(st.state, "asan.*")) +
-                         glob.glob(os.path.join(st.state, "ubsan.*")))
-        text = ""
-        for f in reports:
-            with open(f, errors="replace") as fh:
-                text += "==== %s ====\n%s\n" % (f, fh.read()[:20000])
+        reports, text = H.sanitizer_reports(st.state)
         if not st.keep:
             st.cleanup()
     assert not reports, "sanitizer reports of the rate-limit stack:\n%s" % text

@@ -38,7 +38,6 @@ AddressSanitizer/UBSan reports in its state directory, like run.py does for the
 main stack.
 """
 
-import glob
 import json
 import os
 import pwd
@@ -215,11 +214,7 @@ def teardown_module():
         return
     e, E = E, None
     res = e.stop()
-    reports = sorted(glob.glob(os.path.join(e.state, "asan.*")) + glob.glob(os.path.join(e.state, "ubsan.*")))
-    text = ""
-    for p in reports:
-        with open(p, errors="replace") as f:
-            text += "==== %s ====\n%s\n" % (p, f.read()[:20000])
+    reports, text = H.sanitizer_reports(e.state)
     if e.stack.keep:
         print("fault stack state kept in %s" % e.stack.base, flush=True)
     else:

@@ -221,12 +221,8 @@ def mail_env():
 def on_mail_stack():
     """The harness helpers (http, cli, sql, new_site…) act on the mail stack inside."""
     env = mail_env()
-    saved = H.STACK
-    H.STACK = env.stack
-    try:
+    with H.on_stack(env.stack):
         yield env
-    finally:
-        H.STACK = saved
 
 
 def teardown_module():
@@ -236,12 +232,7 @@ def teardown_module():
         return
     env, M = M, None
     res = env.stop()
-    reports = sorted(glob.glob(os.path.join(env.stack.state, "asan.*")) +
-                     glob.glob(os.path.join(env.stack.state, "ubsan.*")))
-    text = ""
-    for p in reports:
-        with open(p, errors="replace") as f:
-            text += "==== %s ====\n%s\n" % (p, f.read()[:20000])
+    reports, text = H.sanitizer_reports(env.stack.state)
     if env.stack.keep:
         print("mail stack state kept in %s" % env.stack.base, flush=True)
     else:

@@ -25,7 +25,7 @@ import time
 import harness as H
 from harness import (HEX24, err, http, new_email, new_site, ok, parse_iso, pid_alive, uniq, wait_for,
                      worker_pids)
-from deploylib import free_port, sanitizer_reports
+from deploylib import free_port
 import fcgi_client
 
 RATE_LIMIT = 40
@@ -128,12 +128,8 @@ def ops_env():
 def on_ops_stack():
     """The harness helpers (http, cli, sql, new_site…) act on the ops stack inside."""
     env = ops_env()
-    saved = H.STACK
-    H.STACK = env.stack
-    try:
+    with H.on_stack(env.stack):
         yield env
-    finally:
-        H.STACK = saved
 
 
 def teardown_module():
@@ -143,7 +139,7 @@ def teardown_module():
         return
     env, O = O, None
     res = env.stack.down()
-    files, text = sanitizer_reports(env.stack.state)
+    files, text = H.sanitizer_reports(env.stack.state)
     if env.stack.keep:
         print("ops stack state kept in %s" % env.stack.base, flush=True)
     elif not files:

@@ -25,33 +25,11 @@
 #include "roster/jsonmem.h"
 #include "roster/route.h"
 
+#include "dispatch.h"
+
 /* Well-formed, so it reaches the (unconnected) database. */
 #define TOKEN	"dft_abcdefghijABCDEFGHIJ0123456789-_abcdefghijk"
 #define SITE	"665f0b3c4d2e1a0012345678"
-
-static struct config	cfg;
-static struct service	svc;
-
-struct reader {
-	const char	*data;
-	size_t		 len;
-	size_t		 pos;
-};
-
-static int
-rd(void *ctx, char *buf, int n)
-{
-	struct reader	*r = ctx;
-	size_t		 k = r->len - r->pos;
-
-	if (k == 0)
-		return 0;
-	if (k > (size_t)n)
-		k = (size_t)n;
-	memcpy(buf, r->data + r->pos, k);
-	r->pos += k;
-	return (int)k;
-}
 
 struct call {
 	struct arena	 a;
@@ -64,20 +42,8 @@ struct call {
 static int
 group_setup(void **state)
 {
-	(void)state;
-	jsonmem_init();
-	config_defaults(&cfg);
+	dispatch_group_setup(state);
 	cfg.rate_limit = 0;
-	svc.cfg = &cfg;
-	svc.db = db_new(&cfg);
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	db_free(svc.db);
 	return 0;
 }
 
@@ -108,50 +74,16 @@ static void
 serve(struct call *c, const char *body, const char *method,
     const char *uri, ...)
 {
-	char		*envp[16], mbuf[64], ubuf[512], lbuf[64];
-	const char	*s;
-	struct reader	 r = { body, body != NULL ? strlen(body) : 0, 0 };
-	json_error_t	 jerr;
 	json_t		*data;
 	va_list		 ap;
-	int		 n = 0;
 
-	snprintf(mbuf, sizeof(mbuf), "REQUEST_METHOD=%s", method);
-	snprintf(ubuf, sizeof(ubuf), "REQUEST_URI=%s", uri);
-	envp[n++] = mbuf;
-	envp[n++] = ubuf;
-	if (body != NULL) {
-		snprintf(lbuf, sizeof(lbuf), "CONTENT_LENGTH=%zu", r.len);
-		envp[n++] = lbuf;
-	}
 	va_start(ap, uri);
-	while ((s = va_arg(ap, const char *)) != NULL && n < 15)
-		envp[n++] = (char *)(uintptr_t)s;
+	c->env = dispatch(&c->a, &c->rq, &c->resp, body, method, uri, ap);
 	va_end(ap);
-	envp[n] = NULL;
-	http_request(&c->rq, &c->a, envp, rd, &r, cfg.max_body);
-	resp_init(&c->resp, &c->a);
-	route_dispatch(&svc, &c->rq, &c->resp);
-
-	jsonmem_use(&c->a);
-	c->env = json_loadb(c->resp.body.p, c->resp.body.len, 0, &jerr);
-	if (c->env == NULL || !json_is_object(c->env))
-		fail_msg("response is not a JSON object: %s", c->resp.body.p);
 	c->err = NULL;
 	data = json_object_get(c->env, "data");
 	if (json_is_array(data) && json_array_size(data) > 0)
 		c->err = json_array_get(data, 0);
-}
-
-static const char *
-header(const struct resp *r, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < r->nhdr; i++)
-		if (strcmp(r->hname[i], name) == 0)
-			return r->hvalue[i];
-	return NULL;
 }
 
 static const char *
@@ -329,5 +261,5 @@ main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, dispatch_group_teardown);
 }

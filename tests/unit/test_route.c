@@ -24,35 +24,13 @@
 #include "roster/jsonmem.h"
 #include "roster/route.h"
 
+#include "dispatch.h"
+
 #define SITE	"665f0b3c4d2e1a0012345678"
 #define TEAM	"/api/v1/admin/websites/" SITE "/team"
 #define ACCEPT	"/api/v1/invitations/accept"	/* public: no credential */
 /* Well-formed, so it reaches the (unconnected) database. */
 #define TOKEN	"dft_abcdefghijABCDEFGHIJ0123456789-_abcdefghijk"
-
-static struct config	cfg;
-static struct service	svc;
-
-struct reader {
-	const char	*data;
-	size_t		 len;
-	size_t		 pos;
-};
-
-static int
-rd(void *ctx, char *buf, int n)
-{
-	struct reader	*r = ctx;
-	size_t		 k = r->len - r->pos;
-
-	if (k == 0)
-		return 0;
-	if (k > (size_t)n)
-		k = (size_t)n;
-	memcpy(buf, r->data + r->pos, k);
-	r->pos += k;
-	return (int)k;
-}
 
 /* One request's worth of state; its arena dies in teardown. */
 struct call {
@@ -64,25 +42,6 @@ struct call {
 	int		 code;		/* error.code, or 0 */
 	const char	*message;	/* error.message, or NULL */
 };
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	jsonmem_init();
-	config_defaults(&cfg);
-	svc.cfg = &cfg;
-	svc.db = db_new(&cfg);
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	db_free(svc.db);
-	return 0;
-}
 
 static int
 setup(void **state)
@@ -114,39 +73,12 @@ static void
 serve(struct call *c, const char *body, const char *method,
     const char *uri, ...)
 {
-	char		*envp[16], mbuf[64], ubuf[512], lbuf[64];
-	const char	*s;
-	struct reader	 r = { body, body != NULL ? strlen(body) : 0, 0 };
-	json_error_t	 jerr;
 	json_t		*v;
 	va_list		 ap;
-	int		 n = 0;
 
-	snprintf(mbuf, sizeof(mbuf), "REQUEST_METHOD=%s", method);
-	snprintf(ubuf, sizeof(ubuf), "REQUEST_URI=%s", uri);
-	envp[n++] = mbuf;
-	envp[n++] = ubuf;
-	if (body != NULL) {
-		snprintf(lbuf, sizeof(lbuf), "CONTENT_LENGTH=%zu", r.len);
-		envp[n++] = lbuf;
-	}
 	va_start(ap, uri);
-	while ((s = va_arg(ap, const char *)) != NULL && n < 15)
-		envp[n++] = (char *)(uintptr_t)s;
+	c->env = dispatch(&c->a, &c->rq, &c->resp, body, method, uri, ap);
 	va_end(ap);
-	envp[n] = NULL;
-	http_request(&c->rq, &c->a, envp, rd, &r, cfg.max_body);
-	resp_init(&c->resp, &c->a);
-	route_dispatch(&svc, &c->rq, &c->resp);
-
-	/* jansson allocates from the arena the router pointed it at. */
-	jsonmem_use(&c->a);
-	c->env = json_loadb(c->resp.body.p, c->resp.body.len, 0, &jerr);
-	if (c->env == NULL)
-		fail_msg("response is not JSON (%s): %s", jerr.text,
-		    c->resp.body.p);
-	if (!json_is_object(c->env))
-		fail_msg("response is not an object: %s", c->resp.body.p);
 	c->error = json_object_get(c->env, "error");
 	if (c->error != NULL) {
 		v = json_object_get(c->error, "code");
@@ -154,17 +86,6 @@ serve(struct call *c, const char *body, const char *method,
 		v = json_object_get(c->error, "message");
 		c->message = json_is_string(v) ? json_string_value(v) : NULL;
 	}
-}
-
-static const char *
-header(const struct resp *r, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < r->nhdr; i++)
-		if (strcmp(r->hname[i], name) == 0)
-			return r->hvalue[i];
-	return NULL;
 }
 
 /*
@@ -453,5 +374,6 @@ main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, dispatch_group_setup,
+	    dispatch_group_teardown);
 }
