@@ -2,13 +2,13 @@
  * The worker loop.  libfcgi rules from RELIABILITY.md §1: FCGX_Accept_r
  * with our own request struct (never fcgi_stdio.h).
  *
- * Signals: SIGTERM and SIGINT are blocked everywhere but in ppoll() on the
- * listen socket, so they interrupt only an idle wait.  A signal that
- * interrupted libfcgi itself (its accept, or its wait for the first byte
- * of a new connection) drops that connection, and libfcgi's loop then
- * spins on the closed descriptor: never again.  The listen socket is
+ * Signals: SIGTERM and SIGINT are blocked everywhere but in the wait on the
+ * listen socket (epoll_pwait, or ppoll), so they interrupt only an idle
+ * wait.  A signal that interrupted libfcgi itself (its accept, or its
+ * wait for the first byte of a new connection) drops that connection, and
+ * libfcgi's loop then spins on the closed descriptor: never again.  The listen socket is
  * non-blocking, so a worker that loses the race for a connection to
- * another one gets EAGAIN and goes back to ppoll().
+ * another one gets EAGAIN and goes back to waiting.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 
 #include "roster/arena.h"
 #include "roster/clock.h"
+#include "roster/cache.h"
 #include "roster/config.h"
 #include "roster/db.h"
 #include "roster/http.h"
@@ -64,7 +66,7 @@ setup_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* ppoll() must return */
+	sa.sa_flags = 0;	/* the wait must return */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
@@ -88,16 +90,39 @@ setup_signals(void)
 /*
  * Waits until the listen socket has a connection or a signal arrives:
  * the only place SIGTERM and SIGINT are delivered.  0: try to accept.
+ *
+ * Through an epoll instance of this worker's own with EPOLLEXCLUSIVE, so
+ * that a new connection wakes one idle worker, not all of them: with
+ * ppoll() every idle worker woke and tried accept() for each connection,
+ * and all but one got EAGAIN (measured: 8 wake-ups and 8 accept calls per
+ * request with 8 idle workers).  ppoll() stays as the fallback.
  */
 static int
 wait_listen(int fd)
 {
-	struct pollfd	pfd = { fd, POLLIN, 0 };
-	sigset_t	open;
+	static int		 ep = -2;	/* -2: not tried yet, -1: none */
+	struct epoll_event	 ev;
+	struct pollfd		 pfd = { fd, POLLIN, 0 };
+	sigset_t		 open;
+	int			 rc;
 
+	if (ep == -2) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.fd = fd;
+		if ((ep = epoll_create1(EPOLL_CLOEXEC)) >= 0 &&
+		    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			log_warn("epoll on the listen socket: %s; using ppoll",
+			    strerror(errno));
+			close(ep);
+			ep = -1;
+		}
+	}
 	sigemptyset(&open);
-	if (ppoll(&pfd, 1, NULL, &open) < 0 && errno != EINTR) {
-		log_err("ppoll on the listen socket: %s", strerror(errno));
+	rc = ep >= 0 ? epoll_pwait(ep, &ev, 1, -1, &open) :
+	    ppoll(&pfd, 1, NULL, &open);
+	if (rc < 0 && errno != EINTR) {
+		log_err("waiting on the listen socket: %s", strerror(errno));
 		return -1;
 	}
 	return stopping ? -1 : 0;
@@ -146,6 +171,7 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 	svc.db = db_new(cfg);
 	svc.sb = sb;
 	svc.rl = ratelimit_new(cfg);
+	cache_init((size_t)cfg->cache_entries);
 	/* Recycle with jitter so workers do not all restart together. */
 	limit = (unsigned long)cfg->max_requests;
 	if (limit > 0)
