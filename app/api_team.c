@@ -3,10 +3,12 @@
  * core, render.  Statuses come from the outcome table (err.h) only.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "roster/api_team.h"
+#include "roster/cache.h"
 #include "roster/clock.h"
 #include "roster/cred.h"
 #include "roster/db.h"
@@ -57,6 +59,19 @@ opt_string(struct ctx *c, const char *key, const char **out, size_t *len)
 		*len = json_string_length(v);
 	/* jansson allows \u0000 only when asked; we never ask. */
 	return RERR_OK;
+}
+
+/* A success answer whose body was rendered by api_team_render() before. */
+static void
+resp_cached(struct ctx *c, const void *body, size_t len)
+{
+	struct resp	*r = c->resp;
+
+	r->status = rerr_team_status(RERR_OK);
+	r->content_type = "application/json; charset=utf-8";
+	r->body.len = 0;
+	buf_add(&r->body, body, len);
+	c->rendered = 1;
 }
 
 void
@@ -134,9 +149,11 @@ api_team_list(struct ctx *c)
 {
 	struct team_page	 pg;
 	const char		*ls, *cursor;
-	char			*end;
+	const void		*v;
+	char			*end, key[CACHE_KEY_MAX];
 	long			 limit = TEAM_LIMIT_DEFAULT;
-	size_t			 i;
+	size_t			 i, n, len;
+	int64_t			 gen;
 	int			 bad = 0;
 	enum rerr		 e;
 
@@ -153,6 +170,23 @@ api_team_list(struct ctx *c)
 	}
 	if (cursor != NULL && *cursor == '\0')
 		cursor = NULL;
+	/*
+	 * The answer as rendered before for this page, if the team is still
+	 * at the generation this request's authentication read: the same
+	 * bytes the code below would produce.  Rendering a page of 100 costs
+	 * more than everything else this request does (measured: README,
+	 * Performance).
+	 */
+	n = (size_t)snprintf(key, sizeof(key), "team/%s/%ld/%s", c->site,
+	    limit, cursor != NULL ? cursor : "");
+	if (n >= sizeof(key))
+		n = 0;
+	if (n > 0 && c->actor.team_gen >= 0 &&
+	    (v = cache_get(CACHE_RENDER, key, n, &gen, &len)) != NULL &&
+	    gen == c->actor.team_gen) {
+		resp_cached(c, v, len);
+		return RERR_OK;
+	}
 	if ((e = team_list(&c->op, c->site, limit, cursor, &pg)) != RERR_OK)
 		return e;
 	c->data = json_array();
@@ -164,6 +198,12 @@ api_team_list(struct ctx *c)
 		    "role", pg.v[i].role, "joinedAt", jtime(c, pg.v[i].joined_at)));
 	if (pg.next != NULL)
 		c->extra = json_pack("{s:s}", "nextCursor", pg.next);
+	if (n > 0 && pg.gen >= 0) {
+		api_team_render(c, RERR_OK);
+		c->rendered = 1;
+		cache_put(CACHE_RENDER, key, n, pg.gen, c->resp->body.p,
+		    c->resp->body.len);
+	}
 	return RERR_OK;
 }
 

@@ -9,6 +9,7 @@
 
 #include "roster/arena.h"
 #include "roster/auth.h"
+#include "roster/cache.h"
 #include "roster/db.h"
 #include "roster/op.h"
 #include "roster/secret.h"
@@ -87,6 +88,58 @@ role_name(enum role r)
 }
 
 /*
+ * The cache key of a resolution: the credential's hash, which resolution,
+ * and the website the path names ('' for none or the credential's own).
+ */
+struct auth_key {
+	unsigned char	 hash[SECRET_HASH_LEN];
+	char		 own;
+	char		 site[ID_LEN + 1];
+};
+
+/*
+ * A cached resolution, if this worker has one that still holds: the
+ * credential is not revoked and the website's team generation is the one
+ * it was read at.  1: *ac is filled; 0: resolve afresh; -1: failed, the
+ * outcome in *e.
+ */
+static int
+resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
+    enum rerr *e)
+{
+	const void	*v;
+	struct dbres	 r;
+	struct dbp	 p[2];
+	size_t		 len;
+	int64_t		 gen, now;
+	int		 rc;
+
+	if ((v = cache_get(CACHE_ACTOR, k, sizeof(*k), &gen, &len)) == NULL ||
+	    len != sizeof(*ac))
+		return 0;
+	memcpy(ac, v, sizeof(*ac));
+	p[0] = DB_STR(ac->site_exists ? ac->site : k->site);
+	p[1] = DB_STR(ac->cred_id);
+	if ((rc = db_exec(op->db, op->a, STMT_AUTH_CHECK, p, 2, &r)) != 0) {
+		*e = op_db(op, rc);
+		return -1;
+	}
+	if (r.nrows != 1 || db_cell_i64(&r, 0, 0) != 1) {
+		/* Revoked (or deleted): forget it, and refuse as afresh. */
+		cache_drop(CACHE_ACTOR, k, sizeof(*k));
+		memset(ac, 0, sizeof(*ac));
+		*e = op_fail(op, RERR_UNAUTHENTICATED,
+		    "Invalid or revoked credential");
+		return -1;
+	}
+	now = db_cell(&r, 0, 1) == NULL ? -1 : db_cell_i64(&r, 0, 1);
+	if (now != gen)
+		return 0;
+	ac->team_gen = gen;
+	return 1;
+}
+
+/*
  * Both resolutions share everything but the statement: STMT_AUTH names
  * the website (own == 0), STMT_AUTH_OWN finds the credential's own.
  */
@@ -94,14 +147,16 @@ static enum rerr
 resolve(struct op *op, const char *authz, int own, const char *site,
     struct actor *ac)
 {
-	unsigned char	 hash[SECRET_HASH_LEN];
+	struct auth_key	 k;
 	const char	*tok;
+	enum rerr	 e;
 	struct dbres	 r;
 	struct dbp	 p[2];
 	int		 kind, rc, n = 0;
 
 	memset(ac, 0, sizeof(*ac));
 	ac->seat_limit = -1;
+	ac->team_gen = -1;
 	/* The scheme is case-insensitive (RFC 9110 §11.1). */
 	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0)
 		return op_fail(op, RERR_UNAUTHENTICATED,
@@ -114,10 +169,23 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 	if ((kind = secret_classify(tok)) < 0)
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
-	secret_hash(tok, strlen(tok), hash);
+	memset(&k, 0, sizeof(k));
+	secret_hash(tok, strlen(tok), k.hash);
+	k.own = (char)own;
+	if (!own && site != NULL && id_valid(site))
+		memcpy(k.site, site, ID_LEN);
+	/*
+	 * The key is the hash of the whole secret, so a cached resolution is
+	 * found only by the secret that made it: no prefix check is skipped.
+	 */
+	if ((rc = resolve_cached(op, &k, ac, &e)) != 0)
+		return rc > 0 ? RERR_OK : e;
+	memset(ac, 0, sizeof(*ac));
+	ac->seat_limit = -1;
+	ac->team_gen = -1;
 	if (!own)
-		p[n++] = DB_STR(site != NULL && id_valid(site) ? site : "");
-	p[n++] = DB_BIN(hash, sizeof(hash));
+		p[n++] = DB_STR(k.site);
+	p[n++] = DB_BIN(k.hash, sizeof(k.hash));
 	if ((rc = db_exec(op->db, op->a, own ? STMT_AUTH_OWN : STMT_AUTH, p,
 	    (size_t)n, &r)) != 0)
 		return op_db(op, rc);
@@ -126,7 +194,7 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 	 * anyway, so no byte-by-byte early exit exists anywhere.
 	 */
 	if (r.nrows != 1 || db_cell_len(&r, 0, 6) != SECRET_HASH_LEN ||
-	    !secret_equal((const unsigned char *)db_cell(&r, 0, 6), hash))
+	    !secret_equal((const unsigned char *)db_cell(&r, 0, 6), k.hash))
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
 	/* The prefix must match the stored kind: a df_ key is never a token. */
@@ -166,6 +234,10 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 			ac->role = strcmp(ac->key_site, ac->site) == 0 ?
 			    ROLE_MEMBER : ROLE_NONE;
 	}
+	/* team_gen NULL: no such website; the check reads NULL as -1 too. */
+	if (db_cell(&r, 0, 15) != NULL)
+		ac->team_gen = db_cell_i64(&r, 0, 15);
+	cache_put(CACHE_ACTOR, &k, sizeof(k), ac->team_gen, ac, sizeof(*ac));
 	return RERR_OK;
 }
 

@@ -50,6 +50,7 @@ static const struct ckey ckeys[] = {
 	{ "rate_window",	I(rate_window, 1, 86400) },
 	{ "rate_store",		C_STORE, offsetof(struct config, rate_store), sizeof(((struct config *)0)->rate_store), 0, 0 },
 	{ "memcached",		S(memcached) },
+	{ "cache_entries",	I(cache_entries, 0, 4096) },
 	{ "metrics_token",	S(metrics_token) },
 	{ "smtp_host",		S(smtp_host) },
 	{ "smtp_port",		I(smtp_port, 1, 65535) },
@@ -85,6 +86,7 @@ config_defaults(struct config *c)
 	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 	c->invite_ttl = 7 * 86400;
 	snprintf(c->log, sizeof(c->log), "stderr");
+	c->cache_entries = 64;
 	c->rate_limit = 1000;
 	c->rate_window = 60;
 	snprintf(c->rate_store, sizeof(c->rate_store), "database");

@@ -503,9 +503,14 @@ accept_tx(struct op *op, void *arg)
 		p[0] = DB_STR(a->name);
 		p[1] = DB_STR(user);
 		if ((rc = db_exec(op->db, op->a, STMT_USER_SET_NAME, p, 2,
-		    NULL)))
+		    &r)))
 			return op_db(op, rc);
+		/* The new name shows in the lists of the user's other teams. */
+		if (r.affected > 0 && (e = team_user_changed(op, user)))
+			return e;
 	}
+	if ((e = team_changed(op, o->website_id)))
+		return e;
 	p[0] = DB_STR(o->website_id);
 	p[1] = DB_STR(user);
 	p[2] = DB_STR(o->role);

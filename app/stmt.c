@@ -21,7 +21,7 @@ static const char *const sql[STMT__MAX] = {
 	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
 	" (SELECT COUNT(*) FROM credential_websites cw"
 	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
-	" u.name, w.name, w.domain"
+	" u.name, w.name, w.domain, w.team_gen"
 	" FROM credentials c"
 	" LEFT JOIN websites w ON w.id = ?"
 	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
@@ -40,7 +40,7 @@ static const char *const sql[STMT__MAX] = {
 	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
 	" (SELECT COUNT(*) FROM credential_websites cw"
 	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
-	" u.name, w.name, w.domain"
+	" u.name, w.name, w.domain, w.team_gen"
 	" FROM credentials c"
 	" LEFT JOIN websites w ON w.id = IF(c.kind = 'key', c.website_id,"
 	"  (SELECT MIN(cw.website_id) FROM credential_websites cw"
@@ -48,6 +48,18 @@ static const char *const sql[STMT__MAX] = {
 	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
 	" LEFT JOIN users u ON u.id = c.user_id"
 	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
+
+/*
+ * What a cached resolution of a credential (app/cache.c) must still match:
+ * the credential is not revoked, and the website's team generation (NULL:
+ * no such website) is the one the resolution was read at.  Everything else
+ * the resolution holds never changes once written, or bumps team_gen.
+ * Params: website id ('' for none), credential id.
+ */
+[STMT_AUTH_CHECK] =
+	"SELECT c.revoked_at IS NULL, w.team_gen"
+	" FROM credentials c LEFT JOIN websites w ON w.id = ?"
+	" WHERE c.id = ?",
 
 /* A token's website allowlist.  Params: credential id. */
 [STMT_CRED_WEBSITES] =
@@ -80,6 +92,21 @@ static const char *const sql[STMT__MAX] = {
  */
 [STMT_WEBSITE_LOCK] =
 	"UPDATE websites SET seat_seq = seat_seq + 1 WHERE id = ?",
+
+/*
+ * Every change to a website's members, and to what its team list shows of
+ * them, bumps team_gen in the same transaction (team_changed()): cached
+ * pages and resolutions of the website are then read afresh.  It also
+ * locks the website row, so take it before touching members.
+ * Params: website id.
+ */
+[STMT_TEAM_TOUCH] =
+	"UPDATE websites SET team_gen = team_gen + 1 WHERE id = ?",
+
+/* The same for every website a user is a member of.  Params: user id. */
+[STMT_TEAM_TOUCH_USER] =
+	"UPDATE websites w JOIN members m ON m.website_id = w.id"
+	" SET w.team_gen = w.team_gen + 1 WHERE m.user_id = ?",
 
 /*
  * Seats taken: members plus unexpired pending invitations other than the
@@ -134,20 +161,24 @@ static const char *const sql[STMT__MAX] = {
 /*
  * The team in list order: owner first, then by joined_at (user id breaks
  * ties).  Keyset pagination on the members_list index, so a middle page
- * costs what the first does.  Params: website id, limit.
+ * costs what the first does.  The website's team_gen comes with every row,
+ * read in the same snapshot as the page: what a cached page is valid for.
+ * Params: website id, limit.
  */
 [STMT_TEAM_FIRST] =
 	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at,"
-	" m.sort_rank"
+	" m.sort_rank, w.team_gen"
 	" FROM members m JOIN users u ON u.id = m.user_id"
+	" JOIN websites w ON w.id = m.website_id"
 	" WHERE m.website_id = ?"
 	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?",
 
 /* Params: website id, rank, rank, joined, joined, user id, limit. */
 [STMT_TEAM_AFTER] =
 	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at,"
-	" m.sort_rank"
+	" m.sort_rank, w.team_gen"
 	" FROM members m JOIN users u ON u.id = m.user_id"
+	" JOIN websites w ON w.id = m.website_id"
 	" WHERE m.website_id = ? AND (m.sort_rank > ? OR (m.sort_rank = ?"
 	"  AND (m.joined_at > ? OR (m.joined_at = ? AND m.user_id > ?))))"
 	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?",

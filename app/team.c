@@ -12,6 +12,7 @@
 
 #include "roster/arena.h"
 #include "roster/auth.h"
+#include "roster/cache.h"
 #include "roster/db.h"
 #include "roster/email.h"
 #include "roster/op.h"
@@ -71,6 +72,128 @@ team_cursor_decode(const char *s, struct team_cursor *c)
 	return 0;
 }
 
+/*
+ * A page in the cache: its rows and next cursor as NUL-terminated strings
+ * in a row, "\\xff" for NULL (never valid UTF-8), joined_at as text.
+ */
+struct packer {
+	char	*p;
+	size_t	 n, cap;
+	int	 full;
+};
+
+static void
+pack_str(struct packer *pk, const char *s)
+{
+	static const char	null[2] = { (char)0xff, '\0' };
+	size_t			len;
+
+	if (s == NULL)
+		s = null;
+	len = strlen(s) + 1;
+	if (pk->full || pk->n + len > pk->cap) {
+		pk->full = 1;
+		return;
+	}
+	memcpy(pk->p + pk->n, s, len);
+	pk->n += len;
+}
+
+static const char *
+unpack_str(struct arena *a, const char **p, const char *end, int *bad)
+{
+	const char	*s = *p, *z;
+
+	if (*bad || s >= end || (z = memchr(s, '\0', (size_t)(end - s))) ==
+	    NULL) {
+		*bad = 1;
+		return NULL;
+	}
+	*p = z + 1;
+	if ((unsigned char)*s == 0xff && z == s + 1)
+		return NULL;
+	return arena_strndup(a, s, (size_t)(z - s));
+}
+
+/* The cache key of a page: website, limit and cursor. */
+static size_t
+page_key(char *k, size_t cap, const char *site, long limit,
+    const char *cursor)
+{
+	int	n = snprintf(k, cap, "%s/%ld/%s", site, limit,
+	    cursor != NULL ? cursor : "");
+
+	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+static void
+page_put(struct op *op, const char *key, size_t klen, int64_t gen,
+    const struct team_page *pg)
+{
+	struct packer	pk;
+	char		num[32];
+	size_t		i;
+
+	pk.cap = CACHE_DATA_MAX;
+	pk.p = arena_alloc(op->a, pk.cap);
+	pk.n = 0;
+	pk.full = 0;
+	snprintf(num, sizeof(num), "%zu", pg->n);
+	pack_str(&pk, num);
+	pack_str(&pk, pg->next);
+	for (i = 0; i < pg->n; i++) {
+		pack_str(&pk, pg->v[i].user_id);
+		pack_str(&pk, pg->v[i].name);
+		pack_str(&pk, pg->v[i].email);
+		pack_str(&pk, pg->v[i].image);
+		pack_str(&pk, pg->v[i].role);
+		snprintf(num, sizeof(num), "%" PRId64, pg->v[i].joined_at);
+		pack_str(&pk, num);
+	}
+	if (!pk.full)	/* a page too large to keep is read every time */
+		cache_put(CACHE_TEAM, key, klen, gen, pk.p, pk.n);
+}
+
+/* The cached page into pg (copied into the arena); 0, or -1 if unusable. */
+static int
+page_get(struct op *op, const char *key, size_t klen, int64_t gen,
+    struct team_page *pg)
+{
+	const char	*p, *end, *s;
+	int64_t		 g;
+	size_t		 len, i, n;
+	int		 bad = 0;
+
+	if ((p = cache_get(CACHE_TEAM, key, klen, &g, &len)) == NULL ||
+	    g != gen)
+		return -1;
+	end = p + len;
+	if ((s = unpack_str(op->a, &p, end, &bad)) == NULL)
+		return -1;
+	n = strtoul(s, NULL, 10);
+	if (n > TEAM_LIMIT_MAX)
+		return -1;
+	pg->next = unpack_str(op->a, &p, end, &bad);
+	pg->v = arena_alloc(op->a, (n + 1) * sizeof(*pg->v));
+	for (i = 0; i < n; i++) {
+		pg->v[i].user_id = unpack_str(op->a, &p, end, &bad);
+		pg->v[i].name = unpack_str(op->a, &p, end, &bad);
+		pg->v[i].email = unpack_str(op->a, &p, end, &bad);
+		pg->v[i].image = unpack_str(op->a, &p, end, &bad);
+		pg->v[i].role = unpack_str(op->a, &p, end, &bad);
+		s = unpack_str(op->a, &p, end, &bad);
+		pg->v[i].joined_at = s != NULL ? strtoll(s, NULL, 10) : 0;
+	}
+	if (bad || p != end) {
+		memset(pg, 0, sizeof(*pg));
+		pg->gen = -1;
+		return -1;
+	}
+	pg->n = n;
+	pg->gen = gen;
+	return 0;
+}
+
 enum rerr
 team_list(struct op *op, const char *site, long limit, const char *cursor,
     struct team_page *pg)
@@ -78,15 +201,27 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	struct team_cursor	 c;
 	struct dbres		 r;
 	struct dbp		 p[7];
-	size_t			 i, n;
+	char			 key[CACHE_KEY_MAX];
+	size_t			 i, n, klen;
 	int			 rc;
 
 	memset(pg, 0, sizeof(*pg));
+	pg->gen = -1;
 	if (limit < 1 || limit > TEAM_LIMIT_MAX)
 		return op_invalid(op, "limit",
 		    "limit must be a whole number from 1 to 1000");
 	if (cursor != NULL && team_cursor_decode(cursor, &c) != 0)
 		return op_invalid(op, "cursor", "cursor is not valid");
+	/*
+	 * The request's authentication read the website's team generation;
+	 * a page cached at that generation is the page the statement below
+	 * would return.
+	 */
+	klen = page_key(key, sizeof(key), site, limit, cursor);
+	if (klen > 0 && op->actor != NULL && op->actor->team_gen >= 0 &&
+	    strcmp(op->actor->site, site) == 0 &&
+	    page_get(op, key, klen, op->actor->team_gen, pg) == 0)
+		return RERR_OK;
 	/* One row more than asked tells whether a next page exists. */
 	if (cursor == NULL) {
 		p[0] = DB_STR(site);
@@ -122,6 +257,45 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 		    pg->v[n - 1].user_id);
 		pg->next = team_cursor_encode(op->a, &c);
 	}
+	/*
+	 * Kept under the generation read with the rows (the same snapshot),
+	 * not the one authentication read: a change committed in between
+	 * must not be filed under the older generation.  An empty page has
+	 * no row to carry it and is not kept.
+	 */
+	if (r.nrows > 0)
+		pg->gen = db_cell_i64(&r, 0, 7);
+	if (klen > 0 && r.nrows > 0)
+		page_put(op, key, klen, pg->gen, pg);
+	return RERR_OK;
+}
+
+/*
+ * The website's team changed (or is about to, in this transaction): bump
+ * its generation, so that no worker's cache serves the old team.  Locks
+ * the website row; call it before touching members.
+ */
+enum rerr
+team_changed(struct op *op, const char *site)
+{
+	struct dbp	p[1];
+	int		rc;
+
+	p[0] = DB_STR(site);
+	if ((rc = db_exec(op->db, op->a, STMT_TEAM_TOUCH, p, 1, NULL)))
+		return op_db(op, rc);
+	return RERR_OK;
+}
+
+enum rerr
+team_user_changed(struct op *op, const char *user)
+{
+	struct dbp	p[1];
+	int		rc;
+
+	p[0] = DB_STR(user);
+	if ((rc = db_exec(op->db, op->a, STMT_TEAM_TOUCH_USER, p, 1, NULL)))
+		return op_db(op, rc);
 	return RERR_OK;
 }
 
@@ -188,8 +362,12 @@ remove_tx(struct op *op, void *arg)
 	struct remove_args	*a = arg;
 	struct dbres		 r;
 	struct dbp		 p[2];
+	enum rerr		 e;
 	int			 rc;
 
+	/* Rolled back with the rest if nobody is removed. */
+	if ((e = team_changed(op, a->site)) != RERR_OK)
+		return e;
 	p[0] = DB_STR(a->site);
 	p[1] = DB_STR(a->user);
 	if ((rc = db_exec(op->db, op->a, STMT_MEMBER_DELETE, p, 2, &r)))
@@ -232,8 +410,11 @@ role_tx(struct op *op, void *arg)
 	struct role_args	*a = arg;
 	struct dbres		 r;
 	struct dbp		 p[3];
+	enum rerr		 e;
 	int			 rc;
 
+	if ((e = team_changed(op, a->site)) != RERR_OK)
+		return e;
 	p[0] = DB_STR(a->role);
 	p[1] = DB_STR(a->site);
 	p[2] = DB_STR(a->user);
@@ -286,6 +467,8 @@ add_tx(struct op *op, void *arg)
 	if ((e = team_seat_take(op, a->site, a->limit, NULL)) != RERR_OK)
 		return e;
 	if ((e = user_ensure(op, a->email, NULL, a->user, NULL)) != RERR_OK)
+		return e;
+	if ((e = team_changed(op, a->site)) != RERR_OK)
 		return e;
 	p[0] = DB_STR(a->site);
 	p[1] = DB_STR(a->user);

@@ -4,8 +4,10 @@
  * auth_resolve() turns an Authorization header into an actor in one
  * database round trip that also resolves the website the route names: the
  * credential, the website's existence, the credential's user's role there
- * and the token's allowlist.  auth_check() then applies the rules without
- * touching the database.
+ * and the token's allowlist.  A worker keeps the resolutions it made
+ * (app/cache.c); a cached one costs a cheaper round trip that checks the
+ * credential is not revoked and the website's team is unchanged since.
+ * auth_check() then applies the rules without touching the database.
  */
 #ifndef ROSTER_AUTH_H
 #define ROSTER_AUTH_H
@@ -52,6 +54,11 @@ struct actor {
 	int		 site_listed;		/* in the token's allowlist */
 	enum role	 role;			/* ROLE_NONE: not a member */
 	int64_t		 seat_limit;		/* -1: no limit */
+	/*
+	 * The website's team generation as this request read it (-1: none):
+	 * what a cached page of its team must have been read at.
+	 */
+	int64_t		 team_gen;
 };
 
 /* What a route needs, checked in API.md's order. */

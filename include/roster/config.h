@@ -35,6 +35,7 @@ struct config {
 	int	 rate_window;		/* seconds */
 	char	 rate_store[16];	/* "database" or "memcached" */
 	char	 memcached[256];	/* "host:port[,host:port]" */
+	int	 cache_entries;		/* per kind and worker; 0: no cache */
 	char	 metrics_token[128];	/* non-loopback access to /metrics */
 	/* Invitation email; no smtp_host: emails stay queued, links in the API. */
 	char	 smtp_host[256];

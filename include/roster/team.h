@@ -29,6 +29,7 @@ struct team_page {
 	struct member	*v;		/* owned by op->a */
 	size_t		 n;
 	const char	*next;		/* cursor of the next page, or NULL */
+	int64_t		 gen;		/* team generation read at; -1: unknown */
 };
 
 /* Where a page starts: the sort key of the last row of the page before. */
@@ -59,6 +60,16 @@ enum rerr	team_set_role(struct op *, const char *site, const char *user,
  */
 enum rerr	team_add(struct op *, const char *site, const char *email,
 		    const char *role, char *user);
+
+/*
+ * Bump the team generation (sql/0004_team_gen.sql) of a website, or of
+ * every website a user is a member of, in the caller's transaction: every
+ * write that changes a team, or what a team list shows of a member, calls
+ * one of these, or workers' caches go on serving the old team.
+ * team_changed() locks the website row: call it before touching members.
+ */
+enum rerr	team_changed(struct op *, const char *site);
+enum rerr	team_user_changed(struct op *, const char *user);
 
 /* The cursor's text form, owned by the arena; and back (0 or -1). */
 char		*team_cursor_encode(struct arena *, const struct team_cursor *);
