@@ -106,6 +106,11 @@ api_metrics(struct ctx *c)
 	    "# HELP roster_rate_limited_total Requests refused with 429.\n"
 	    "# TYPE roster_rate_limited_total counter\n"
 	    "roster_rate_limited_total %lu\n"
+	    "# HELP roster_cache_lookups_total Lookups in the workers' read "
+	    "caches, by result (a hit still checks the generation).\n"
+	    "# TYPE roster_cache_lookups_total counter\n"
+	    "roster_cache_lookups_total{result=\"hit\"} %lu\n"
+	    "roster_cache_lookups_total{result=\"miss\"} %lu\n"
 	    "# HELP roster_worker_starts_total Workers started.\n"
 	    "# TYPE roster_worker_starts_total counter\n"
 	    "roster_worker_starts_total %lu\n"
@@ -121,7 +126,8 @@ api_metrics(struct ctx *c)
 	    "# TYPE roster_workers gauge\n"
 	    "roster_workers %d\n",
 	    sum.db_errors, sum.db_reconnects, sum.tx_retries, sum.rate_limited,
-	    sb->worker_starts, sb->worker_crashes, sb->deadline_kills, alive);
+	    sum.cache_hits, sum.cache_misses, sb->worker_starts,
+	    sb->worker_crashes, sb->deadline_kills, alive);
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	c->rendered = 1;	/* text, not the Team API's envelope */
 	return RERR_OK;

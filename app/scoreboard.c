@@ -93,6 +93,8 @@ met_fold(struct met *into, const struct met *from)
 	into->db_reconnects += from->db_reconnects;
 	into->rate_limited += from->rate_limited;
 	into->tx_retries += from->tx_retries;
+	into->cache_hits += from->cache_hits;
+	into->cache_misses += from->cache_misses;
 }
 
 unsigned long

@@ -261,6 +261,8 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 		slot->met.db_reconnects = db_reconnects(svc.db);
 		slot->met.rate_limited = svc.rate_limited;
 		slot->met.tx_retries = svc.tx_retries;
+		slot->met.cache_hits = cache_hits;
+		slot->met.cache_misses = cache_misses;
 		arena_reset(&a);
 		if (limit > 0 && ++served >= limit)
 			break;

@@ -25,6 +25,8 @@ struct met {
 	unsigned long	 db_reconnects;
 	unsigned long	 rate_limited;
 	unsigned long	 tx_retries;
+	unsigned long	 cache_hits;		/* app/cache.c lookups */
+	unsigned long	 cache_misses;
 };
 
 struct slot {
