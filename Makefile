@@ -94,10 +94,13 @@ build/obj-asan/migrations.o: build/migrations.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
 # Unit tests (cmocka) link the application objects under the sanitizers.
+# TEST_LDFLAGS_name adds a test's own link flags: test_ratelimit puts a
+# fake in place of the database (--wrap).
+TEST_LDFLAGS_test_ratelimit := -Wl,--wrap=db_exec
 build/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	@echo "  CC-TEST $<"
-	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS) -lcmocka $(TEST_LDFLAGS_$*)
 
 deps:
 	$(Q)deploy/local/deps.sh

@@ -89,7 +89,8 @@ config_defaults(struct config *c)
 	c->cache_entries = 64;
 	c->rate_limit = 1000;
 	c->rate_window = 60;
-	snprintf(c->rate_store, sizeof(c->rate_store), "database");
+	/* Per host, no round trip; database or memcached to share hosts. */
+	snprintf(c->rate_store, sizeof(c->rate_store), "local");
 	snprintf(c->memcached, sizeof(c->memcached), "127.0.0.1:11211");
 	c->smtp_port = 25;
 	snprintf(c->smtp_from, sizeof(c->smtp_from), "roster@localhost");
@@ -173,9 +174,10 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 		snprintf(dst, k->size, "%s", v);
 		return 0;
 	case C_STORE:
-		if (strcmp(v, "database") != 0 && strcmp(v, "memcached") != 0) {
-			snprintf(err, errsz, "%s: %s must be database or "
-			    "memcached", where, k->name);
+		if (strcmp(v, "local") != 0 && strcmp(v, "database") != 0 &&
+		    strcmp(v, "memcached") != 0) {
+			snprintf(err, errsz, "%s: %s must be local, database "
+			    "or memcached", where, k->name);
 			return -1;
 		}
 		snprintf(dst, k->size, "%s", v);

@@ -27,6 +27,7 @@
 #include "roster/log.h"
 #include "roster/mailer.h"
 #include "roster/master.h"
+#include "roster/ratetab.h"
 #include "roster/scoreboard.h"
 #include "roster/worker.h"
 
@@ -58,6 +59,7 @@ struct pool {
 	int		 fd;
 	struct scoreboard *sb;
 	struct slot	*slots;		/* sb->slot */
+	struct ratetab	*rt;		/* rate_store = local's counters */
 	int		 nslots;
 	int64_t		 born[512];	/* mono ms a slot's worker started */
 	int		 generation[512];
@@ -89,7 +91,7 @@ spawn(struct pool *p, int i)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (p->pidfd >= 0)
 			close(p->pidfd);
-		rc = worker_run(p->cfg, p->fd, p->sb, &p->slots[i]);
+		rc = worker_run(p->cfg, p->fd, p->sb, &p->slots[i], p->rt);
 		mysql_library_end();
 		child_exit(rc);
 	}
@@ -403,7 +405,7 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 	if (origin == LISTEN_INHERITED && getenv("ROSTER_POOL") == NULL) {
 		int rc;
 		log_init(cfg->log, "worker");
-		rc = worker_run(cfg, p.fd, NULL, NULL);
+		rc = worker_run(cfg, p.fd, NULL, NULL, NULL);
 		mysql_library_end();
 		return rc;
 	}
@@ -423,6 +425,15 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 	p.nslots = cfg->workers;
 	p.sb = scoreboard_new(p.nslots);
 	p.slots = p.sb->slot;
+	/*
+	 * Always, whatever rate_store says: a SIGHUP may switch to local,
+	 * and the table must exist before the workers fork.  It is 1 MiB of
+	 * pages the kernel backs only when touched.  It lives as long as the
+	 * master, so counts survive a reload.  XXX: not an upgrade (SIGUSR2
+	 * execs a new master with a new table): keys may then get up to
+	 * twice their budget in the window of the upgrade.
+	 */
+	p.rt = ratetab_new(RATETAB_SLOTS);
 	log_info("serving on %s with %d workers",
 	    origin == LISTEN_OWN ? cfg->listen : origin == LISTEN_SYSTEMD ?
 	    "a systemd socket" : "an inherited socket", p.nslots);
@@ -478,6 +489,7 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 		spawn_mailer(&p);
 	}
 	scoreboard_free(p.sb);
+	ratetab_free(p.rt);
 	if (p.pidfd >= 0) {
 		(void)unlink(cfg->pidfile);
 		close(p.pidfd);

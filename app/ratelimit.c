@@ -1,10 +1,12 @@
 /*
- * Fixed-window counters.  In the database: one atomic upsert per request
- * that also returns the new count (LAST_INSERT_ID(expr)), so counting costs
- * one round trip and no transaction of its own.  In memcached: one
- * increment-with-initial, with the window's expiry.  Either way a window
- * admits exactly `limit` hits per key, across all workers and hosts that
- * share the store.
+ * Fixed-window counters.  Locally (the default): a compare-and-swap in the
+ * table the master shares with its workers (app/ratetab.c), no round trip
+ * at all; the limit is then per host.  In the database: one atomic upsert
+ * per request that also returns the new count (LAST_INSERT_ID(expr)), so
+ * counting costs one round trip and no transaction of its own.  In
+ * memcached: one increment-with-initial, with the window's expiry.  Either
+ * way a window admits exactly `limit` hits per key, across all workers (and,
+ * for the database and memcached, all hosts) that share the store.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +19,17 @@
 #include "roster/log.h"
 #include "roster/op.h"
 #include "roster/ratelimit.h"
+#include "roster/ratetab.h"
 
 struct ratelimit {
 	const struct config	*cfg;
-	memcached_st		*mc;	/* NULL: the database */
+	struct ratetab		*tab;	/* rate_store = local with a master */
+	memcached_st		*mc;	/* neither: the database */
+	int			 full_logged;
 };
 
 struct ratelimit *
-ratelimit_new(const struct config *cfg)
+ratelimit_new(const struct config *cfg, struct ratetab *tab)
 {
 	struct ratelimit	*rl;
 	char			 opts[1024], list[sizeof(cfg->memcached)];
@@ -36,7 +41,18 @@ ratelimit_new(const struct config *cfg)
 	if ((rl = calloc(1, sizeof(*rl))) == NULL)
 		abort();
 	rl->cfg = cfg;
-	if (strcmp(cfg->rate_store, "memcached") == 0) {
+	if (strcmp(cfg->rate_store, "local") == 0) {
+		/*
+		 * Without roster's master (mod_fcgid, spawn-fcgi -F) each
+		 * process is alone: a table of its own would multiply the
+		 * limit by the number of processes.  The database is shared.
+		 */
+		if (tab == NULL)
+			log_info("rate_store = local without roster's master: "
+			    "no memory shared between processes, rate limits "
+			    "are counted in the database");
+		rl->tab = tab;
+	} else if (strcmp(cfg->rate_store, "memcached") == 0) {
 		/*
 		 * The binary protocol gives increment-with-initial; short
 		 * timeouts keep a dead cache from stalling requests.
@@ -107,6 +123,26 @@ hit_database(struct op *op, const char *key, int64_t start, long *hits)
 	return 0;
 }
 
+/*
+ * One hit in the shared table; the count in *hits, or -1.  A key that finds
+ * no slot is counted in the database instead, never skipped; it finds no
+ * slot for the rest of the window either (include/roster/ratetab.h), so
+ * its count is not split between the two.
+ */
+static int
+hit_local(struct ratelimit *rl, struct op *op, const char *key,
+    int64_t window, int64_t start, long *hits)
+{
+	if (ratetab_hit(rl->tab, key, strlen(key), window, hits) == 0)
+		return 0;
+	if (!rl->full_logged) {
+		log_warn("rate table full around a key: counting it in the "
+		    "database this window");
+		rl->full_logged = 1;
+	}
+	return hit_database(op, key, start, hits);
+}
+
 enum rerr
 ratelimit_hit(struct ratelimit *rl, struct op *op, const char *key,
     struct rl_state *st)
@@ -114,13 +150,19 @@ ratelimit_hit(struct ratelimit *rl, struct op *op, const char *key,
 	const struct config	*cfg = op->cfg;
 	int64_t			 w = (int64_t)cfg->rate_window * 1000, start;
 	long			 hits;
+	int			 rc;
 
 	memset(st, 0, sizeof(*st));
 	if (rl == NULL || cfg->rate_limit <= 0)
 		return RERR_OK;
 	start = op->now - op->now % w;
-	if ((rl->mc != NULL ? hit_memcached(rl, key, start, &hits) :
-	    hit_database(op, key, start, &hits)) != 0)
+	if (rl->tab != NULL)
+		rc = hit_local(rl, op, key, op->now / w, start, &hits);
+	else if (rl->mc != NULL)
+		rc = hit_memcached(rl, key, start, &hits);
+	else
+		rc = hit_database(op, key, start, &hits);
+	if (rc != 0)
 		return RERR_OK;
 	st->counted = 1;
 	st->limit = cfg->rate_limit;

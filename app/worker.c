@@ -145,7 +145,7 @@ limit_memory(void)
 
 int
 worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
-    struct slot *slot)
+    struct slot *slot, struct ratetab *rt)
 {
 	struct scoreboard *own = NULL;
 	FCGX_Request	 req;
@@ -170,7 +170,7 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 	svc.cfg = cfg;
 	svc.db = db_new(cfg);
 	svc.sb = sb;
-	svc.rl = ratelimit_new(cfg);
+	svc.rl = ratelimit_new(cfg, rt);
 	cache_init((size_t)cfg->cache_entries);
 	/* Recycle with jitter so workers do not all restart together. */
 	limit = (unsigned long)cfg->max_requests;

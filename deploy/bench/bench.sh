@@ -7,7 +7,8 @@
 #
 # Steps:
 #   1. stack.sh up in .run/bench on 127.0.0.1:19700 (a fresh database every
-#      run), with workers = 8, rate_limit = 100000000 (counted, never hit),
+#      run), with workers = 8, rate_limit = 100000000 (counted, never hit, in
+#      the default store: local),
 #      max_requests = 1000000 (no recycling during the run), logs on; plus a
 #      nginx `return 200` location, the web server's own ceiling.
 #      Why 8 workers on 2 cores: a worker serves one request at a time and
@@ -24,8 +25,9 @@
 #      duration each; results in build/bench/results.csv, raw wrk output in
 #      build/bench/wrk/.
 #   4. Each worker's resident memory (VmRSS).
-#   5. invite+revoke at c=32 with rate limiting off, on with the database
-#      store, on with memcached (a private one on 127.0.0.1:19701), and with
+#   5. invite+revoke at c=32 with rate limiting off, on with the local store
+#      (the default), on with the database store, on with memcached (a
+#      private one on 127.0.0.1:19701), and with
 #      rate limiting off and the audit table swapped to BLACKHOLE (to bound
 #      the audit row's cost), in rounds, the order rotated each round; and
 #      the 5-member list in the same configurations: build/bench/ratelimit.csv.
@@ -528,6 +530,11 @@ rl_config() {
 			rl_run rl_off_audit_blackhole "$2"
 			sql "ALTER TABLE audit_log ENGINE=InnoDB"
 		fi ;;
+	local)
+		set_conf rate_limit "$RATE_LIMIT"
+		set_conf rate_store local
+		reload
+		rl_run rl_local "$2" ;;
 	database)
 		set_conf rate_limit "$RATE_LIMIT"
 		set_conf rate_store database
@@ -544,14 +551,14 @@ rl_config() {
 
 # Each round in another order (rotated), so that a drift of the machine's
 # background load does not always favour the same configuration.
-RL_ORDER=(off database memcached)
+RL_ORDER=(off local database memcached)
 for round in $(seq "$RL_ROUNDS"); do
-	for i in 0 1 2; do
-		rl_config "${RL_ORDER[$(((i + round - 1) % 3))]}" "$round"
+	for i in "${!RL_ORDER[@]}"; do
+		rl_config "${RL_ORDER[$(((i + round - 1) % ${#RL_ORDER[@]}))]}" "$round"
 	done
 done
 set_conf rate_limit "$RATE_LIMIT"
-set_conf rate_store database
+set_conf rate_store local
 memcached_stop
 
 # ================================================================ 6. growth

@@ -33,7 +33,8 @@ struct config {
 	char	 log[16];		/* "stderr" or "syslog" */
 	long	 rate_limit;		/* requests per window and key; 0: off */
 	int	 rate_window;		/* seconds */
-	char	 rate_store[16];	/* "database" or "memcached" */
+	char	 rate_store[16];	/* "local" (per host), "database" or
+					   "memcached" (shared by hosts) */
 	char	 memcached[256];	/* "host:port[,host:port]" */
 	int	 cache_entries;		/* per kind and worker; 0: no cache */
 	char	 metrics_token[128];	/* non-loopback access to /metrics */

@@ -8,14 +8,17 @@
 #define ROSTER_WORKER_H
 
 struct config;
+struct ratetab;
 struct scoreboard;
 struct slot;
 
 /*
- * sb and slot are NULL without a master (mod_fcgid, spawn-fcgi): the
- * worker then keeps a private scoreboard.  Returns an exit code.
+ * sb, slot and rt are NULL without a master (mod_fcgid, spawn-fcgi): the
+ * worker then keeps a private scoreboard, and rate_store = local counts in
+ * the database.  rt is the master's shared rate table.  Returns an exit
+ * code.
  */
 int	worker_run(const struct config *, int listen_fd, struct scoreboard *,
-	    struct slot *);
+	    struct slot *, struct ratetab *rt);
 
 #endif

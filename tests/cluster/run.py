@@ -506,7 +506,9 @@ def main():
                     "db_name = roster", "db_user = roster", "db_password = " + pw,
                     "db_timeout = 10", "db_sync_wait = 1", "db_failback = 10",
                     "public_url = http://127.0.0.1:%d" % P_POOL,
-                    "rate_limit = 1000000", "rate_window = 60",
+                    # Two hosts on one database: count there, so the limit
+                    # is one across the hosts (local would be per host).
+                    "rate_limit = 1000000", "rate_window = 60", "rate_store = database",
                     "smtp_host = 127.0.0.1", "smtp_port = %d" % P_SINK,
                     "smtp_claim_timeout = %d" % CLAIM_TIMEOUT, "smtp_retry = 1"]
         host_a = Host("A", root, binary, H_A, conf((1, 2, 3)), env)

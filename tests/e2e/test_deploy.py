@@ -181,6 +181,10 @@ FcgidInitialEnv UBSAN_OPTIONS "%(ubsan)s"
         # roster's log lines go to Apache's error log (mod_fcgid's stderr).
         assert wait_for(lambda: "status=200" in open(err_log, errors="replace").read(), 5), \
             "roster's request lines are not in Apache's error log:\n%s" % tail(err_log)
+        # No master, so no memory shared between the processes: rate_store = local
+        # (the default) counts in the database instead, and says so at start.
+        assert "rate_store = local without roster's master" in open(err_log, errors="replace").read(), \
+            "no word in Apache's error log that local rate limits count in the database:\n%s" % tail(err_log)
         # The wrapper and .htaccess are served as nothing but roster: /.htaccess is
         # denied, /roster.fcgi is roster itself (a 404 in the envelope).
         assert http("GET", "/.htaccess", port=port).status == 403

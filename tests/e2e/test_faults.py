@@ -98,8 +98,9 @@ class FaultEnv:
         self.stack.env.update({
             "ROSTER_WORKERS": str(WORKERS),
             # The load is one credential at a few hundred requests a second:
-            # keep the rate limiter running (it writes to the database on every
-            # request) but out of the way.
+            # keep the rate limiter running but out of the way.  Its store is
+            # the default, local: the drills SIGKILL workers in the middle of
+            # counting in the shared table.
             "ROSTER_RATE_LIMIT": "100000000",
         })
         self.timeout = None  # request_timeout the stack runs with (None: default 30)

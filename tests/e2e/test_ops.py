@@ -19,6 +19,7 @@ import shutil
 import signal
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -80,24 +81,35 @@ class OpsEnv:
     def set_rate_limit(self, limit):
         """Rewrites rate_limit in roster.conf and reloads (SIGHUP); returns when
         every worker is a new one and answers with the new limit."""
-        if limit == self.rate_limit:
-            return
+        self.configure(rate_limit=limit)
+
+    def configure(self, **keys):
+        """Sets keys in roster.conf (a value of None removes the key, back to its
+        default) and reloads (SIGHUP); returns when every worker is a new one and
+        answers with the rate limit configured.  Nothing to change: no reload."""
         with open(self.stack.conf) as f:
             conf = f.read()
-        conf, n = re.subn(r"^rate_limit\s*=.*$", "rate_limit = %d" % limit, conf, flags=re.M)
-        assert n == 1, "no rate_limit line in %s" % self.stack.conf
+        new = conf
+        for k, v in keys.items():
+            line = "" if v is None else "%s = %s\n" % (k, v)
+            new, n = re.subn(r"^%s\s*=.*\n?" % re.escape(k), line.replace("\\", "\\\\"), new, flags=re.M)
+            if n == 0:
+                new = new.rstrip("\n") + "\n" + line
+        if new == conf:
+            return
         with open(self.stack.conf + ".tmp", "w") as f:
-            f.write(conf)
+            f.write(new)
         os.chmod(self.stack.conf + ".tmp", 0o600)
         os.replace(self.stack.conf + ".tmp", self.stack.conf)
         self.reload_and_wait()
-        self.rate_limit = limit
+        if "rate_limit" in keys:
+            self.rate_limit = keys["rate_limit"]
         s = new_site(key=False)
         for i in range(2 * WORKERS):
             r = http("GET", s.team, token=s.owner.token, port=self.port)
             ok(r, "after the reload")
-            assert r.headers.get("x-ratelimit-limit") == str(limit), \
-                "X-RateLimit-Limit %r after a reload to %d" % (r.headers.get("x-ratelimit-limit"), limit)
+            assert r.headers.get("x-ratelimit-limit") == str(self.rate_limit), \
+                "X-RateLimit-Limit %r after a reload to %d" % (r.headers.get("x-ratelimit-limit"), self.rate_limit)
 
     def reload_and_wait(self, sig=signal.SIGHUP, timeout=30):
         master = self.stack.master_pid()
@@ -217,37 +229,53 @@ def worker_of(log, request_id):
 # Rate limits
 
 
+def burst(env, s, what, per_thread=16, n=4):
+    """n parallel clients x per_thread requests of site s's owner, within one window: exactly RATE_LIMIT
+    answer 200, the rest 429, and the 200s show X-RateLimit-Remaining RATE_LIMIT-1 ... 0 once each.
+    Returns the responses and them by status."""
+    wait_window()
+
+    def client(i):
+        out = []
+        for j in range(per_thread):
+            out.append(http("GET", s.team, token=s.owner.token, port=env.port,
+                            headers={"X-Request-Id": rid("burst%d-%d" % (i, j))}))
+        return out
+    res = parallel(n, client)
+    bad = [r for r in res if not isinstance(r, list)]
+    assert not bad, "%s: client errors: %r" % (what, bad[:3])
+    rs = [r for batch in res for r in batch]
+    by = {}
+    for r in rs:
+        by.setdefault(r.status, []).append(r)
+    assert sorted(by) == [200, 429] and len(by[200]) == RATE_LIMIT and len(by[429]) == n * per_thread - RATE_LIMIT, \
+        "%s: statuses %r, expected %d x 200 and %d x 429" % (
+            what, {k: len(v) for k, v in by.items()}, RATE_LIMIT, n * per_thread - RATE_LIMIT)
+    remaining = sorted(int(r.headers.get("x-ratelimit-remaining", "-1")) for r in by[200])
+    assert remaining == list(range(RATE_LIMIT)), \
+        "%s: X-RateLimit-Remaining of the 200s: %r, expected 0..%d once each" % (what, remaining, RATE_LIMIT - 1)
+    return rs, by
+
+
+def rate_rows(s):
+    """The rate_windows rows (window_start, hits) of site s's owner's token."""
+    return H.sql("SELECT window_start, hits FROM %s.rate_windows WHERE rkey = 'c:%s'" % (H.db(), s.owner.token_id))
+
+
 def test_ops_rate_limit_exact_under_parallel_burst():
-    """Rate limit: 64 requests of one credential from 4 parallel clients over every worker, limit 40 per 60 s:
-    exactly 40 answer 200 and 24 answer 429 (envelope, Retry-After >= 1, X-RateLimit-Reset >= 1); the 200s
-    show X-RateLimit-Remaining 39 ... 0 once each; roster_rate_limited_total grows by 24; another credential
-    still has its whole budget."""
+    """Rate limit, with the default store (local: the master's shared memory): 64 requests of one credential
+    from 4 parallel clients over every worker, limit 40 per 60 s: exactly 40 answer 200 and 24 answer 429
+    (envelope, Retry-After >= 1, X-RateLimit-Reset >= 1); the 200s show X-RateLimit-Remaining 39 ... 0 once
+    each; roster_rate_limited_total grows by 24; nothing was counted in the database; another credential still
+    has its whole budget."""
     with on_ops_stack() as env:
-        env.set_rate_limit(RATE_LIMIT)
+        env.configure(rate_limit=RATE_LIMIT, rate_store=None)
+        with open(env.stack.conf) as f:
+            assert not re.search(r"^rate_store", f.read(), re.M), "rate_store set in %s" % env.stack.conf
         s = new_site(key=False)
         before = metrics(env.port)
-        wait_window()
-        per_thread, n = 16, 4
-
-        def client(i):
-            out = []
-            for j in range(per_thread):
-                out.append(http("GET", s.team, token=s.owner.token, port=env.port,
-                                headers={"X-Request-Id": rid("burst%d-%d" % (i, j))}))
-            return out
-        res = parallel(n, client)
-        bad = [r for r in res if not isinstance(r, list)]
-        assert not bad, "client errors: %r" % bad[:3]
-        rs = [r for batch in res for r in batch]
-        by = {}
-        for r in rs:
-            by.setdefault(r.status, []).append(r)
-        assert sorted(by) == [200, 429] and len(by[200]) == RATE_LIMIT and len(by[429]) == n * per_thread - RATE_LIMIT, \
-            "statuses %r, expected %d x 200 and %d x 429" % (
-                {k: len(v) for k, v in by.items()}, RATE_LIMIT, n * per_thread - RATE_LIMIT)
-        remaining = sorted(int(r.headers.get("x-ratelimit-remaining", "-1")) for r in by[200])
-        assert remaining == list(range(RATE_LIMIT)), \
-            "X-RateLimit-Remaining of the 200s: %r, expected 0..%d once each" % (remaining, RATE_LIMIT - 1)
+        rs, by = burst(env, s, "default store")
+        assert rate_rows(s) == [], "the default store counted in the database: %r" % rate_rows(s)
         for r in rs:
             assert r.headers.get("x-ratelimit-limit") == str(RATE_LIMIT), "X-RateLimit-Limit: %r" % r.headers
             reset = int(r.headers.get("x-ratelimit-reset", "0"))
@@ -287,6 +315,73 @@ def test_ops_rate_limit_exact_under_parallel_burst():
         r = http("GET", s.team, token=tok2, port=env.port)
         ok(r, "another credential")
         assert r.headers.get("x-ratelimit-remaining") == str(RATE_LIMIT - 1), r.headers
+
+
+def test_ops_rate_limit_local_counts_survive_a_reload():
+    """Rate limit, local store: the counts live in the master, so a SIGHUP that replaces every worker does
+    not give a credential its budget back: 5 requests, a reload, the next one has 34 of 40 left."""
+    with on_ops_stack() as env:
+        env.configure(rate_limit=RATE_LIMIT, rate_store=None)
+        s = new_site(key=False)
+        wait_window(min_left=20)
+        for i in range(5):
+            r = http("GET", s.team, token=s.owner.token, port=env.port)
+            ok(r, "request %d" % (i + 1))
+            assert r.headers.get("x-ratelimit-remaining") == str(RATE_LIMIT - 1 - i), r.headers
+        env.reload_and_wait()
+        r = http("GET", s.team, token=s.owner.token, port=env.port)
+        ok(r, "after the reload")
+        assert r.headers.get("x-ratelimit-remaining") == str(RATE_LIMIT - 6), \
+            "X-RateLimit-Remaining after a reload: %r, expected %d" % (
+                r.headers.get("x-ratelimit-remaining"), RATE_LIMIT - 6)
+
+
+@contextlib.contextmanager
+def private_memcached():
+    """A memcached of the test's own on a free loopback port; yields "127.0.0.1:PORT"."""
+    exe = shutil.which("memcached")
+    assert exe, "memcached is not installed (deploy/local/deps.sh installs it)"
+    port = free_port()
+    argv = [exe, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "16"]
+    if os.geteuid() == 0:
+        argv += ["-u", "nobody"]  # memcached refuses to run as root
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def up():
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+                return True
+            return p.poll() is not None
+        assert wait_for(up, 10, 0.05) and p.poll() is None, \
+            "memcached did not start (exit %s): %s" % (p.poll(), p.stderr.read().decode(errors="replace"))
+        yield "127.0.0.1:%d" % port
+    finally:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        p.stderr.close()
+
+
+def test_ops_rate_limit_exact_database_and_memcached_stores():
+    """Rate limit, the stores shared between hosts, each switched to by SIGHUP: rate_store = database counts
+    the same parallel burst exactly (40 x 200, 24 x 429) in rate_windows (one row, 64 hits), and so does
+    rate_store = memcached (nothing in rate_windows); then back to the default (local)."""
+    with on_ops_stack() as env, private_memcached() as mc:
+        try:
+            env.configure(rate_limit=RATE_LIMIT, rate_store="database")
+            s = new_site(key=False)
+            burst(env, s, "rate_store = database")
+            rows = rate_rows(s)
+            assert len(rows) == 1 and rows[0][1] == "64", "rate_windows rows of the burst: %r" % rows
+            env.configure(rate_store="memcached", memcached=mc)
+            s = new_site(key=False)
+            burst(env, s, "rate_store = memcached")
+            assert rate_rows(s) == [], "rate_store = memcached counted in the database: %r" % rate_rows(s)
+            assert "memcached increment failed" not in env.log(), env.stack.log_tail()
+        finally:
+            env.configure(rate_store=None, memcached=None)
 
 
 # ---------------------------------------------------------------------------

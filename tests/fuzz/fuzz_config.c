@@ -4,7 +4,7 @@
  * line; so on success every value is within its documented range, every
  * string is terminated inside its field, public_url is an http(s) URL
  * without a trailing slash, log is stderr or syslog and rate_store is
- * database or memcached; on failure the
+ * local, database or memcached; on failure the
  * message is a terminated, non-empty line.
  */
 #include <limits.h>
@@ -84,7 +84,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	TERMINATED(smtp_from);
 	FUZZ_CHECK(strcmp(c.log, "stderr") == 0 || strcmp(c.log, "syslog") ==
 	    0, "log = \"%s\"", c.log);
-	FUZZ_CHECK(strcmp(c.rate_store, "database") == 0 ||
+	FUZZ_CHECK(strcmp(c.rate_store, "local") == 0 ||
+	    strcmp(c.rate_store, "database") == 0 ||
 	    strcmp(c.rate_store, "memcached") == 0, "rate_store = \"%s\"",
 	    c.rate_store);
 	n = strlen(c.public_url);

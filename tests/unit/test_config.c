@@ -300,6 +300,30 @@ test_log_stderr_or_syslog(void **state)
 	refused("log = SYSLOG\n", "log");
 }
 
+/* README "Rate limits": local by default; local, database or memcached. */
+static void
+test_rate_store_set(void **state)
+{
+	struct config	c;
+	char		err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.rate_store, "local");
+	assert_int_equal(parse(&c, "rate_store = database\n", err,
+	    sizeof(err)), 0);
+	assert_string_equal(c.rate_store, "database");
+	assert_int_equal(parse(&c, "rate_store = memcached\n", err,
+	    sizeof(err)), 0);
+	assert_string_equal(c.rate_store, "memcached");
+	assert_int_equal(parse(&c, "rate_store = database\n"
+	    "rate_store = local\n", err, sizeof(err)), 0);
+	assert_string_equal(c.rate_store, "local");
+	refused("rate_store = shm\n", "rate_store");
+	refused("rate_store = Local\n", "rate_store");
+	refused("rate_store =\n", "rate_store");
+}
+
 static void
 test_listen_mode_octal(void **state)
 {
@@ -436,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_public_url_slash_stripped),
 		cmocka_unit_test(test_public_url_scheme_required),
 		cmocka_unit_test(test_log_stderr_or_syslog),
+		cmocka_unit_test(test_rate_store_set),
 		cmocka_unit_test(test_listen_mode_octal),
 		cmocka_unit_test(test_too_long_string_named),
 		cmocka_unit_test(test_nul_byte_refused),

@@ -1,0 +1,50 @@
+/*
+ * The local rate-limit store (rate_store = local): fixed-window counters in
+ * memory that the master maps before it forks the workers, so every worker
+ * of one host counts into the same table with atomic instructions alone.
+ * Workers die by SIGKILL at any moment (the deadline, fault drills), so no
+ * lock is ever held: each step is one compare-and-swap, and a worker killed
+ * between two of them leaves nothing that another must wait for.
+ *
+ * A window admits exactly `limit` hits per key across the host's workers,
+ * as long as no request takes a whole window between reading the clock and
+ * counting.  When a key finds no slot (the table is full around it), the
+ * caller counts that hit elsewhere (the database); a key that found none
+ * finds none for the rest of that window, so its count is never split.
+ */
+#ifndef ROSTER_RATETAB_H
+#define ROSTER_RATETAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * 65536 slots of 16 bytes: 1 MiB, which costs nothing until touched (the
+ * kernel backs anonymous pages on first write).  A key active in two windows
+ * in a row holds two slots (see app/ratetab.c), so this counts about 32,000
+ * credentials and client addresses per window and host in memory before
+ * keys start falling back to the database.
+ */
+#define RATETAB_SLOTS	65536
+/* Slots looked at from a key's home slot: 256 bytes, four cache lines. */
+#define RATETAB_PROBE	16
+
+struct ratetab;
+
+/*
+ * Shared anonymous memory for nslots slots (a power of two, at least
+ * RATETAB_PROBE) and a random hash key; aborts when it cannot be mapped.
+ * Made once, before fork(); children inherit it.
+ */
+struct ratetab	*ratetab_new(size_t nslots);
+void		 ratetab_free(struct ratetab *);
+/*
+ * Counts one hit for key (len bytes) in window `window` (the window's
+ * index since the epoch) and sets *hits to the key's count in that window,
+ * this hit included.  0 on success; -1 when no slot is free for the key:
+ * nothing was counted, count it elsewhere.
+ */
+int		 ratetab_hit(struct ratetab *, const char *key, size_t len,
+		    int64_t window, long *hits);
+
+#endif
