@@ -107,9 +107,13 @@ cache_put(enum cache_kind k, const void *key, size_t klen, int64_t gen,
 	unsigned char	*d;
 	uint64_t	 h;
 
-	if (nsets == 0 || (unsigned)k >= CACHE__KINDS ||
-	    klen > CACHE_KEY_MAX || len > CACHE_DATA_MAX)
+	if (nsets == 0 || (unsigned)k >= CACHE__KINDS || klen > CACHE_KEY_MAX)
 		return;
+	if (len > CACHE_DATA_MAX) {
+		/* An older value of the key is stale now: do not keep it. */
+		cache_drop(k, key, klen);
+		return;
+	}
 	h = hash(key, klen);
 	if ((e = find(k, key, klen, h, &set)) == NULL)
 		e = set[0].used <= set[1].used ? &set[0] : &set[1];
