@@ -24,6 +24,13 @@
 #   3. wrk --latency for every scenario at every concurrency, a fixed
 #      duration each; results in build/bench/results.csv, raw wrk output in
 #      build/bench/wrk/.
+#   3b. The ratio targets again: the c=32 runs they compare (health, the
+#      lists, the invite streams) in BENCH_TARGET_ROUNDS rounds, the order
+#      rotated each round; report.py takes each ratio inside a round and
+#      the median over the rounds (build/bench/rounds.csv), so that one
+#      noisy 5-second run does not decide a target.
+#   3c. health and the two lists at c=32 with the read cache off
+#      (cache_entries = 0, SIGHUP), for comparison: build/bench/cacheoff.csv.
 #   4. Each worker's resident memory (VmRSS).
 #   5. invite+revoke at c=32 with rate limiting off, on with the local store
 #      (the default), on with the database store, on with memcached (a
@@ -44,6 +51,7 @@
 #   BENCH_PORT (19700)  BENCH_MEMCACHED_PORT (19701)  BENCH_WORKERS (8)
 #   BENCH_DURATION (5 s per run)  BENCH_DURATION_C1 (3 s at concurrency 1)
 #   BENCH_CONCURRENCY ("1 8 32 128")  BENCH_RL_ROUNDS (3)
+#   BENCH_TARGET_ROUNDS (5; 0 skips steps 3b and 3c)
 #   BENCH_MEM_FIRST (10000)  BENCH_MEM_TOTAL (200000)
 #   BENCH_SCENARIOS: a subset, e.g. "health team5_token" (default: all)
 #   BENCH_STATE (.run/bench)  BENCH_OUT (build/bench)  BENCH_BINARY (build/roster)
@@ -68,6 +76,7 @@ DURATION=${BENCH_DURATION:-5}
 DURATION_C1=${BENCH_DURATION_C1:-3}
 CONCURRENCY=${BENCH_CONCURRENCY:-1 8 32 128}
 RL_ROUNDS=${BENCH_RL_ROUNDS:-3}
+TARGET_ROUNDS=${BENCH_TARGET_ROUNDS:-5}
 MEM_FIRST=${BENCH_MEM_FIRST:-10000}
 MEM_TOTAL=${BENCH_MEM_TOTAL:-200000}
 RATE_LIMIT=100000000
@@ -83,6 +92,8 @@ MC_DIR=$STATE/memcached
 MC_PIDFILE=$MC_DIR/memcached.pid
 RESULTS=$OUT/results.csv
 RLCSV=$OUT/ratelimit.csv
+ROUNDSCSV=$OUT/rounds.csv
+CACHEOFFCSV=$OUT/cacheoff.csv
 MEMCSV=$OUT/memory.csv
 OWNER=owner@bench.example
 
@@ -319,7 +330,7 @@ run_wrk() {
 scenario() {
 	local name=$1 c=$2 d=$DURATION f
 	[ "$c" -gt 1 ] || d=$DURATION_C1
-	f=$OUT/wrk/$name-c$c.txt
+	f=$OUT/wrk/$name-c$c${TAG:+-$TAG}.txt
 	case $name in
 	nginx_return)
 		run_wrk "$f" "$c" "$d" "$URL/__bench/ceiling" ;;
@@ -354,7 +365,7 @@ fi
 
 mkdir -p -- "$OUT"
 rm -rf -- "$OUT/wrk" "$OUT/logs"
-rm -f -- "$RESULTS" "$RLCSV" "$MEMCSV" "$OUT/targets.csv" "$OUT/plot.dat" "$OUT/bench.png"
+rm -f -- "$RESULTS" "$RLCSV" "$ROUNDSCSV" "$CACHEOFFCSV" "$MEMCSV" "$OUT/targets.csv" "$OUT/plot.dat" "$OUT/bench.png"
 mkdir -p -- "$OUT/wrk"
 RUN_TAG=r$(date +%s)
 
@@ -466,6 +477,30 @@ for c in $CONCURRENCY; do
 		scenario "$s" "$c"
 	done
 done
+
+# ================================================================ 3b. target rounds
+
+# The k-th row of a scenario in rounds.csv belongs to round k.
+TARGET_SCENARIOS=(health team5_token team10k_first team10k_middle invite_small invite_large)
+if [ "$TARGET_ROUNDS" -gt 0 ]; then
+	say "the ratio targets' runs at c=32, $TARGET_ROUNDS round(s)"
+	for round in $(seq "$TARGET_ROUNDS"); do
+		n=${#TARGET_SCENARIOS[@]}
+		for i in $(seq 0 $((n - 1))); do
+			CSV=$ROUNDSCSV TAG=r$round scenario "${TARGET_SCENARIOS[$(((i + round - 1) % n))]}" 32
+		done
+	done
+
+	# ======================================================== 3c. cache off
+	say "health and the lists at c=32 with the read cache off (cache_entries = 0)"
+	set_conf cache_entries 0
+	reload
+	for s in health team5_token team10k_first; do
+		CSV=$CACHEOFFCSV TAG=nocache scenario "$s" 32
+	done
+	set_conf cache_entries 64
+	reload
+fi
 
 # ================================================================ 4. memory
 
