@@ -99,9 +99,11 @@ struct auth_key {
 
 /*
  * A cached resolution, if this worker has one that still holds: the
- * credential is not revoked and the website's team generation is the one
- * it was read at.  1: *ac is filled; 0: resolve afresh; -1: failed, the
- * outcome in *e.
+ * website's team generation is the one it was read at.  Only members'
+ * resolutions are kept (see resolve()), and revoking a credential bumps
+ * the generation of every website its resolutions can name, so a revoked
+ * credential never matches.  1: *ac is filled; 0: resolve afresh; -1:
+ * failed, the outcome in *e.
  */
 static int
 resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
@@ -109,32 +111,24 @@ resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
 {
 	const void	*v;
 	struct dbres	 r;
-	struct dbp	 p[2];
+	struct dbp	 p[1];
 	size_t		 len;
-	int64_t		 gen, now;
+	int64_t		 gen;
 	int		 rc;
 
 	if ((v = cache_get(CACHE_ACTOR, k, sizeof(*k), &gen, &len)) == NULL ||
 	    len != sizeof(*ac))
 		return 0;
 	memcpy(ac, v, sizeof(*ac));
-	p[0] = DB_STR(ac->site_exists ? ac->site : k->site);
-	p[1] = DB_STR(ac->cred_id);
-	if ((rc = db_exec(op->db, op->a, STMT_AUTH_CHECK, p, 2, &r)) != 0) {
+	p[0] = DB_STR(ac->site);
+	if ((rc = db_exec(op->db, op->a, STMT_AUTH_CHECK, p, 1, &r)) != 0) {
 		*e = op_db(op, rc);
 		return -1;
 	}
-	if (r.nrows != 1 || db_cell_i64(&r, 0, 0) != 1) {
-		/* Revoked (or deleted): forget it, and refuse as afresh. */
+	if (r.nrows != 1 || db_cell_i64(&r, 0, 0) != gen) {
 		cache_drop(CACHE_ACTOR, k, sizeof(*k));
-		memset(ac, 0, sizeof(*ac));
-		*e = op_fail(op, RERR_UNAUTHENTICATED,
-		    "Invalid or revoked credential");
-		return -1;
-	}
-	now = db_cell(&r, 0, 1) == NULL ? -1 : db_cell_i64(&r, 0, 1);
-	if (now != gen)
 		return 0;
+	}
 	ac->team_gen = gen;
 	return 1;
 }
@@ -237,7 +231,14 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 	/* team_gen NULL: no such website; the check reads NULL as -1 too. */
 	if (db_cell(&r, 0, 15) != NULL)
 		ac->team_gen = db_cell_i64(&r, 0, 15);
-	cache_put(CACHE_ACTOR, &k, sizeof(k), ac->team_gen, ac, sizeof(*ac));
+	/*
+	 * Kept only for a member of the website (a key: of its own): every
+	 * change to such a resolution bumps the website's generation.  A
+	 * refusal (no such website, not a member) is resolved every time.
+	 */
+	if (ac->site_exists && ac->role != ROLE_NONE && ac->team_gen >= 0)
+		cache_put(CACHE_ACTOR, &k, sizeof(k), ac->team_gen, ac,
+		    sizeof(*ac));
 	return RERR_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "roster/ids.h"
 #include "roster/op.h"
 #include "roster/secret.h"
+#include "roster/team.h"
 #include "roster/text.h"
 
 #define CRED_MAX_SITES	100
@@ -214,8 +215,18 @@ revoke_tx(struct op *op, void *arg)
 	struct revoke_args	*a = arg;
 	struct dbres		 r;
 	struct dbp		 p[3];
+	enum rerr		 e;
 	int			 rc;
 
+	/*
+	 * Workers' cached resolutions of this credential (app/auth.c) are
+	 * checked against the team generation of the website they name: bump
+	 * it for every website they can name, a key's own or its user's.
+	 * Rolled back with the rest when no credential is revoked.
+	 */
+	if ((e = a->st == STMT_KEY_REVOKE ? team_changed(op, a->site) :
+	    team_user_changed(op, a->owner)) != RERR_OK)
+		return e;
 	p[0] = DB_I64(op->now);
 	p[1] = DB_STR(a->id);
 	p[2] = DB_STR(a->owner);

@@ -4,9 +4,10 @@
  * auth_resolve() turns an Authorization header into an actor in one
  * database round trip that also resolves the website the route names: the
  * credential, the website's existence, the credential's user's role there
- * and the token's allowlist.  A worker keeps the resolutions it made
- * (app/cache.c); a cached one costs a cheaper round trip that checks the
- * credential is not revoked and the website's team is unchanged since.
+ * and the token's allowlist.  A worker keeps the resolutions it made for
+ * members of the website (app/cache.c); a cached one costs a one-row read
+ * of the website's team generation, which every change to the team and
+ * every revocation of a member's credential bumps.
  * auth_check() then applies the rules without touching the database.
  */
 #ifndef ROSTER_AUTH_H

@@ -325,6 +325,32 @@ def test_revoked_token_401_at_every_worker():
     reads(pool, team_read(s, t1), status_is(401), "revoked t1, again after t2's reads")
 
 
+def test_revoked_key_and_member_token_401_at_every_worker():
+    """A revoked df_ key (DELETE /websites/{id}/api-keys/{keyId}) and a member's revoked token, both resolved
+    and cached by every worker first, are 401 at every worker (the key on the Team API and on /cma); the
+    owner's token still reads.  A revocation bumps the team generation of the websites the credential's
+    cached resolutions can name: the key's own, every website of the token's user."""
+    pool = main_pool()
+    s = new_site(key=True)
+    other = new_site(key=False)
+    m = add_member(s, "member", token=False)
+    add_member(other, "viewer", user=m)
+    mt, mid = make_token(m.email)
+    mt2, _ = make_token(m.email)
+    reads(pool, team_read(s, s.key), status_is(200), "warm the key")
+    reads(pool, cma_users_read(s.key), lambda r: cma_ok(r), "warm the key on /cma")
+    reads(pool, team_read(s, mt), status_is(200), "warm the member's token")
+    reads(pool, team_read(other, mt), status_is(200), "warm the member's token on another website")
+    ok(http("DELETE", API + "/websites/%s/api-keys/%s" % (s.id, s.key_id), token=s.owner.token), "revoke the key")
+    ok(http("DELETE", "%s/access-tokens/%s" % (API, mid), token=mt2), "revoke the member's token")
+    reads(pool, team_read(s, s.key), status_is(401), "revoked key")
+    reads(pool, cma_users_read(s.key), cma_401, "revoked key on /cma")
+    reads(pool, team_read(s, mt), status_is(401), "revoked member token")
+    reads(pool, team_read(other, mt), status_is(401), "revoked member token, other website")
+    reads(pool, team_read(s, mt2), status_is(200), "the member's other token")
+    reads(pool, team_read(s, s.owner.token), status_is(200), "the owner's token")
+
+
 def test_pagination_pages_and_old_cursor():
     """Pages (?limit=2, ?cursor=): after removing a member of page 1, page 1 and the page of the cursor taken
     before the removal both answer as the team now is, at every worker; after removing a member of that
