@@ -423,6 +423,8 @@ INSERT INTO members (website_id, user_id, role, joined_at)
 	SELECT '$LARGE', CONCAT('0000b0', LPAD(LOWER(HEX(seq)), 18, '0')),
 	       IF(seq % 5 = 0, 'viewer', 'member'), $now_ms - 610000000 + seq * 60000
 	FROM seq_1_to_9999;
+-- A hand edit of a team bumps its generation (sql/0004_team_gen.sql).
+UPDATE websites SET team_gen = team_gen + 1 WHERE id = '$LARGE';
 ANALYZE TABLE users, members;" >/dev/null
 n=$(sql "SELECT COUNT(*) FROM members WHERE website_id = '$LARGE'")
 [ "$n" = 10000 ] || die "the large website has $n members, not 10000"

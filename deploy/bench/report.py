@@ -191,20 +191,33 @@ def cmd_summary(out):
     ratio_target("invites into 10k vs into 5", "invite_large",
                  "invite_small", 0.8)
 
-    worst, misses = None, []
+    # p99 / p50 per scenario at c=32: the table's run, and for the
+    # scenarios run again in rounds (step 3b) the median over all its runs,
+    # so that one stall of the machine in one 5-second run does not decide.
+    tails = {}
+    for r in rows + read_csv(os.path.join(out, "rounds.csv")):
+        if int(r["concurrency"]) == 32 and num(r, "p50_ms") > 0:
+            tails.setdefault(r["scenario"], []).append(
+                num(r, "p99_ms") / num(r, "p50_ms"))
+    worst, misses, spikes = None, [], []
     for s in names:
-        r = res.get((s, 32))
-        if s == "nginx_return" or r is None or num(r, "p50_ms") <= 0:
+        if s == "nginx_return" or s not in tails:
             continue
-        q = num(r, "p99_ms") / num(r, "p50_ms")
+        q = median(tails[s])
         if q >= 4:
             misses.append("%s %.1f" % (s, q))
+        if max(tails[s]) >= 4:
+            spikes.append("%s %.1f in 1 of %d runs" % (s, max(tails[s]),
+                                                       len(tails[s])))
         if worst is None or q > worst[1]:
             worst = (s, q)
     if worst:
         target("p99 < 4 x p50 at c=32", "worst %.2f (%s)" % (worst[1],
                worst[0]), not misses, "< 4, every roster scenario",
-               "over: " + ", ".join(misses) if misses else "")
+               "median over its runs; " + ("over: " + ", ".join(misses)
+                                           if misses else "none over") +
+               ("; single runs over 4: " + ", ".join(spikes)
+                if spikes else ""))
 
     bad = ["%s c=%d: %s non-2xx, %s socket errors" % (
         r["scenario"], int(r["concurrency"]), r["non_2xx"],
