@@ -324,6 +324,27 @@ test_rate_store_set(void **state)
 	refused("rate_store =\n", "rate_store");
 }
 
+/* README "The read cache": 64 entries per kind by default, 0 turns it off. */
+static void
+test_cache_entries_range(void **state)
+{
+	struct config	c;
+	char		err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.cache_entries, 64);
+	assert_int_equal(parse(&c, "cache_entries = 0\n", err, sizeof(err)),
+	    0);
+	assert_int_equal(c.cache_entries, 0);
+	assert_int_equal(parse(&c, "cache_entries = 4096\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.cache_entries, 4096);
+	refused("cache_entries = 4097\n", "cache_entries");
+	refused("cache_entries = -1\n", "cache_entries");
+	refused("cache_entries = many\n", "cache_entries");
+}
+
 static void
 test_listen_mode_octal(void **state)
 {
@@ -461,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_public_url_scheme_required),
 		cmocka_unit_test(test_log_stderr_or_syslog),
 		cmocka_unit_test(test_rate_store_set),
+		cmocka_unit_test(test_cache_entries_range),
 		cmocka_unit_test(test_listen_mode_octal),
 		cmocka_unit_test(test_too_long_string_named),
 		cmocka_unit_test(test_nul_byte_refused),
