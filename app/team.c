@@ -272,31 +272,32 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 
 /*
  * The website's team changed (or is about to, in this transaction): bump
- * its generation, so that no worker's cache serves the old team.  Locks
- * the website row; call it before touching members.
+ * its generation (or that of every website of a user), so that no
+ * worker's cache serves the old team.  Locks the website rows; call it
+ * before touching members.
  */
-enum rerr
-team_changed(struct op *op, const char *site)
+static enum rerr
+touch(struct op *op, enum stmt st, const char *id)
 {
 	struct dbp	p[1];
 	int		rc;
 
-	p[0] = DB_STR(site);
-	if ((rc = db_exec(op->db, op->a, STMT_TEAM_TOUCH, p, 1, NULL)))
+	p[0] = DB_STR(id);
+	if ((rc = db_exec(op->db, op->a, st, p, 1, NULL)))
 		return op_db(op, rc);
 	return RERR_OK;
 }
 
 enum rerr
+team_changed(struct op *op, const char *site)
+{
+	return touch(op, STMT_TEAM_TOUCH, site);
+}
+
+enum rerr
 team_user_changed(struct op *op, const char *user)
 {
-	struct dbp	p[1];
-	int		rc;
-
-	p[0] = DB_STR(user);
-	if ((rc = db_exec(op->db, op->a, STMT_TEAM_TOUCH_USER, p, 1, NULL)))
-		return op_db(op, rc);
-	return RERR_OK;
+	return touch(op, STMT_TEAM_TOUCH_USER, user);
 }
 
 enum rerr

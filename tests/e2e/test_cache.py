@@ -230,15 +230,23 @@ def test_warm_reads_are_cache_hits():
     assert got >= n, "%d warm reads made %d cache hits: the cache is not in use" % (n, got)
 
 
-def test_remove_member_seen_by_every_worker():
-    """Remove (DELETE /team): the member is gone from the Team API list and from /cma/users at every worker,
-    and the removed member's own token, warmed while a member, is 403 at every worker."""
+def three_warm(viewer_token=False):
+    """A website of an owner, a member and a viewer (with a token of its own if asked), with a token scoped
+    to it for /cma, both lists read (and so cached) by every worker of the main pool:
+    (pool, site, member, viewer, token)."""
     pool = main_pool()
     s = new_site(key=False)
     m = add_member(s, "member", token=False)
-    v = add_member(s, "viewer")
+    v = add_member(s, "viewer", token=viewer_token)
     t = scoped(s)
     both(pool, s, t, [row(s.owner, "owner"), row(m, "member"), row(v, "viewer")], "before")
+    return pool, s, m, v, t
+
+
+def test_remove_member_seen_by_every_worker():
+    """Remove (DELETE /team): the member is gone from the Team API list and from /cma/users at every worker,
+    and the removed member's own token, warmed while a member, is 403 at every worker."""
+    pool, s, m, v, t = three_warm(viewer_token=True)
     reads(pool, team_read(s, v.token), status_is(200), "the viewer reads before removal")
     ok(http("DELETE", s.team, body={"userId": v.id}, token=s.owner.token), "remove")
     both(pool, s, t, [row(s.owner, "owner"), row(m, "member")], "after the removal")
@@ -247,24 +255,14 @@ def test_remove_member_seen_by_every_worker():
 
 def test_remove_through_cma_seen_by_team_api():
     """Remove through /cma (DELETE /cma/users/{id}): gone from the Team API list at every worker."""
-    pool = main_pool()
-    s = new_site(key=False)
-    m = add_member(s, "member", token=False)
-    v = add_member(s, "viewer", token=False)
-    t = scoped(s)
-    both(pool, s, t, [row(s.owner, "owner"), row(m, "member"), row(v, "viewer")], "before")
+    pool, s, m, v, t = three_warm()
     cma_ok(http("DELETE", CMA + "/users/" + m.id, token=t), what="DELETE /cma/users")
     both(pool, s, t, [row(s.owner, "owner"), row(v, "viewer")], "after the /cma removal")
 
 
 def test_role_change_seen_by_every_worker():
     """Role change (PATCH /team/{userId}): the new role in both lists at every worker, and back again."""
-    pool = main_pool()
-    s = new_site(key=False)
-    m = add_member(s, "member", token=False)
-    v = add_member(s, "viewer", token=False)
-    t = scoped(s)
-    both(pool, s, t, [row(s.owner, "owner"), row(m, "member"), row(v, "viewer")], "before")
+    pool, s, m, v, t = three_warm()
     ok(http("PATCH", s.team + "/" + m.id, body={"role": "viewer"}, token=s.owner.token), "member -> viewer")
     both(pool, s, t, [row(s.owner, "owner"), row(m, "viewer"), row(v, "viewer")], "after member -> viewer")
     ok(http("PATCH", s.team + "/" + m.id, body={"role": "member"}, token=s.owner.token), "viewer -> member")
