@@ -50,7 +50,7 @@ static const struct ckey ckeys[] = {
 	{ "rate_window",	I(rate_window, 1, 86400) },
 	{ "rate_store",		C_STORE, offsetof(struct config, rate_store), sizeof(((struct config *)0)->rate_store), 0, 0 },
 	{ "memcached",		S(memcached) },
-	{ "cache_entries",	I(cache_entries, 0, 4096) },
+	{ "cache_entries",	I(cache_entries, 0, 1024) },
 	{ "metrics_token",	S(metrics_token) },
 	{ "smtp_host",		S(smtp_host) },
 	{ "smtp_port",		I(smtp_port, 1, 65535) },

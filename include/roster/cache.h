@@ -25,7 +25,12 @@ enum cache_kind {
 
 #define CACHE_KEY_MAX	256		/* longer keys are not cached */
 #define CACHE_DATA_MAX	(64 * 1024)	/* nor larger values */
-#define CACHE_SLOTS_MAX	4096		/* per kind */
+/*
+ * Per kind.  Memory at the worst, every value of CACHE_DATA_MAX: 1024
+ * slots x (2 x 64 KiB + an actor) is about 130 MiB, under the worker's
+ * 512 MiB address-space cap (worker.c); the default 64 is about 8 MiB.
+ */
+#define CACHE_SLOTS_MAX	1024
 
 /* Gives each kind `slots` entries (0 disables; capped); drops everything. */
 void		 cache_init(size_t slots);

@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RANGE(invite_ttl, 60, 366L * 86400);
 	RANGE(rate_limit, 0, 100000000);
 	RANGE(rate_window, 1, 86400);
-	RANGE(cache_entries, 0, 4096);
+	RANGE(cache_entries, 0, 1024);
 	RANGE(smtp_port, 1, 65535);
 	RANGE(smtp_starttls, 0, 1);
 	RANGE(smtp_retry, 1, 86400);

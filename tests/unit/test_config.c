@@ -337,10 +337,10 @@ test_cache_entries_range(void **state)
 	assert_int_equal(parse(&c, "cache_entries = 0\n", err, sizeof(err)),
 	    0);
 	assert_int_equal(c.cache_entries, 0);
-	assert_int_equal(parse(&c, "cache_entries = 4096\n", err,
+	assert_int_equal(parse(&c, "cache_entries = 1024\n", err,
 	    sizeof(err)), 0);
-	assert_int_equal(c.cache_entries, 4096);
-	refused("cache_entries = 4097\n", "cache_entries");
+	assert_int_equal(c.cache_entries, 1024);
+	refused("cache_entries = 1025\n", "cache_entries");
 	refused("cache_entries = -1\n", "cache_entries");
 	refused("cache_entries = many\n", "cache_entries");
 }
