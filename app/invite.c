@@ -95,6 +95,34 @@ supersede_email(struct op *op, const char *invitation, const char *why)
 	return RERR_OK;
 }
 
+/*
+ * An email of the invitation still queued names its old role: queue it
+ * again with the new one and the same link.  The link lives in that email
+ * only (the invitation keeps its token's hash), so it is taken from there.
+ * An email sent already stays as it was; the join page and the accept use
+ * the invitation's current role.  A sender that claimed the old email just
+ * now may still send it: the later email names the right role.
+ */
+static enum rerr
+requeue_email(struct op *op, const char *site, const struct invitation *v)
+{
+	struct invitation	 w = *v;
+	struct dbres		 r;
+	struct dbp		 p[1];
+	enum rerr		 e;
+	int			 rc;
+
+	p[0] = DB_STR(v->id);
+	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_QUEUED, p, 1, &r)))
+		return op_db(op, rc);
+	if (r.nrows == 0 ||
+	    (w.link = mail_invite_link(op->a, db_cell(&r, 0, 0))) == NULL)
+		return RERR_OK;
+	if ((e = supersede_email(op, v->id, "superseded by a role change")))
+		return e;
+	return queue_email(op, site, &w);
+}
+
 struct create_args {
 	const char		*site;
 	int64_t			 limit;
@@ -374,7 +402,7 @@ set_role_tx(struct op *op, void *arg)
 	struct dbres		 r;
 	struct dbp		 p[3];
 	enum rerr		 e;
-	int			 rc;
+	int			 rc, changed;
 
 	if ((e = get_open(op, a->site, a->id, a->out)) != RERR_OK)
 		return e;
@@ -386,11 +414,10 @@ set_role_tx(struct op *op, void *arg)
 	/* Accepted or revoked between our read and our write. */
 	if (r.affected == 0)
 		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	changed = strcmp(a->out->role, a->role) != 0;
 	a->out->role = a->role;
-	/*
-	 * XXX: an email still queued names the old role; the join page and
-	 * the accept use the invitation's current one.
-	 */
+	if (changed && (e = requeue_email(op, a->site, a->out)) != RERR_OK)
+		return e;
 	return op_audit(op, a->site, "invite.role",
 	    arena_printf(op->a, "%s %s", a->id, a->role));
 }

@@ -11,6 +11,9 @@
 #include "roster/html.h"
 #include "roster/mail.h"
 
+/* The line before the link in the plain part; mail_invite_link() finds it. */
+#define LINK_INTRO	"Accept the invitation here:\r\n"
+
 /* The host part of a URL, for the Message-ID's right-hand side. */
 static char *
 url_host(struct arena *a, const char *url)
@@ -41,7 +44,7 @@ mail_compose_invite(struct arena *a, const struct mail_invite *in,
 	m->text = arena_printf(a,
 	    "Hello,\r\n\r\n"
 	    "%s invited you to join the team of %s (%s) as %s.\r\n\r\n"
-	    "Accept the invitation here:\r\n%s\r\n\r\n"
+	    LINK_INTRO "%s\r\n\r\n"
 	    "The link works once and expires at %s (UTC).\r\n"
 	    "If it has expired, ask the website's owner to resend it.\r\n\r\n"
 	    "If you did not expect this email, you can ignore it.\r\n",
@@ -66,4 +69,17 @@ mail_compose_invite(struct arena *a, const struct mail_invite *in,
 	buf_puts(&h, " (UTC). If it has expired, ask the website's owner to "
 	    "resend it.</p></body></html>\r\n");
 	m->html = h.p;
+}
+
+char *
+mail_invite_link(struct arena *a, const char *text)
+{
+	const char	*p, *e;
+
+	if (text == NULL || (p = strstr(text, LINK_INTRO)) == NULL)
+		return NULL;
+	p += strlen(LINK_INTRO);
+	if ((e = strstr(p, "\r\n")) == NULL || e == p)
+		return NULL;
+	return arena_strndup(a, p, (size_t)(e - p));
 }

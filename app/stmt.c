@@ -275,6 +275,15 @@ static const char *const sql[STMT__MAX] = {
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 
 /*
+ * The newest email of an invitation not sent yet, locked: a role change
+ * writes it again.  Params: invitation id.
+ */
+[STMT_OUTBOX_QUEUED] =
+	"SELECT body_text FROM outbox WHERE invitation_id = ?"
+	" AND status = 'pending' ORDER BY created_at DESC, id DESC LIMIT 1"
+	" FOR UPDATE",
+
+/*
  * A revoked or resent invitation's unsent email must not go out with a
  * dead link.  Params: reason, invitation id.
  */

@@ -30,5 +30,10 @@ struct mail {
 /* Composes the invitation email into arena memory. */
 void	mail_compose_invite(struct arena *, const struct mail_invite *,
 	    struct mail *);
+/*
+ * The link in the plain part of an email mail_compose_invite() wrote (a
+ * copy in arena memory), or NULL when text is not one.
+ */
+char	*mail_invite_link(struct arena *, const char *text);
 
 #endif

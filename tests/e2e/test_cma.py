@@ -355,6 +355,38 @@ def test_update_rules():
     assert audit_actions(s.id, inv["id"]) == ["invite.create", "invite.role"]
 
 
+def test_role_change_requeues_the_queued_email():
+    """PUT /site-invitations/{id} with another role while the invitation's email is still queued (this
+    stack sends none): that email is superseded and a new one queued naming the new role, with the same
+    link, which still accepts, with the new role.  The same role again queues nothing."""
+    s = new_site(key=False)
+    t = scoped(s)
+    email = new_email()
+    inv = cma_invite(s, email, "viewer", token=t)
+    link = inv["attributes"]["invitation_link"]
+    assert link and "'" not in link, inv
+    path = "/site-invitations/" + inv["id"]
+
+    def outbox():
+        return sql("SELECT status, IFNULL(last_error, ''), LOCATE(' as viewer.', body_text) > 0, "
+                   "LOCATE(' as member.', body_text) > 0, LOCATE('%s', body_text) > 0, to_email "
+                   "FROM %s.outbox WHERE invitation_id = '%s' ORDER BY created_at, id" % (link, db(), inv["id"]))
+
+    assert outbox() == [["pending", "", "1", "0", "1", email]], outbox()
+    doc = {"data": {"type": "site_invitation", "id": inv["id"], "relationships": {
+        "role": {"data": {"type": "role", "id": "member"}}}}}
+    cma_ok(cma("PUT", path, doc, token=t))
+    rows = outbox()
+    assert rows == [["failed", "superseded by a role change", "1", "0", "1", email],
+                    ["pending", "", "0", "1", "1", email]], rows
+    cma_ok(cma("PUT", path, doc, token=t))
+    assert outbox() == rows, "the same role again: %r" % outbox()
+    ok(http("POST", "/api/v1/invitations/accept", {"token": token_of(link)}), "accept with the old link")
+    assert [r[1] for r in sql("SELECT u.email, m.role FROM %s.members m JOIN %s.users u ON u.id = m.user_id "
+                              "WHERE m.website_id = '%s' AND u.email = '%s'" % (db(), db(), s.id, email))] \
+        == ["member"]
+
+
 def test_site_from_credential_or_x_site_id():
     """The site is the one website the credential reaches: a dft_ token whose allowlist holds
     exactly one website, a df_ key (read routes only), or an explicit X-Site-Id header; the
