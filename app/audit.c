@@ -7,8 +7,8 @@
 #include "roster/op.h"
 
 enum rerr
-audit_list(struct op *op, const char *website, int64_t since,
-    struct audit_entry **out, size_t *n)
+audit_list(struct op *op, const char *website, const char *user,
+    int64_t since, struct audit_entry **out, size_t *n)
 {
 	struct audit_entry	*v;
 	struct dbres		 r;
@@ -16,9 +16,10 @@ audit_list(struct op *op, const char *website, int64_t since,
 	size_t			 i;
 	int			 rc;
 
-	p[0] = DB_STR(website);
+	p[0] = DB_STR(website != NULL ? website : user);
 	p[1] = DB_I64(since);
-	if ((rc = db_exec(op->db, op->a, STMT_AUDIT_LIST, p, 2, &r)))
+	if ((rc = db_exec(op->db, op->a, website != NULL ? STMT_AUDIT_LIST :
+	    STMT_AUDIT_LIST_USER, p, 2, &r)))
 		return op_db(op, rc);
 	v = arena_alloc(op->a, (r.nrows + 1) * sizeof(*v));
 	for (i = 0; i < r.nrows; i++) {

@@ -30,7 +30,7 @@
 
 struct opts {
 	const char	*email, *name, *domain, *owner, *seats, *perms;
-	const char	*websites, *website, *role, *since;
+	const char	*websites, *website, *role, *since, *user;
 };
 
 static int
@@ -50,6 +50,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "--website", offsetof(struct opts, website) },
 		{ "--role", offsetof(struct opts, role) },
 		{ "--since", offsetof(struct opts, since) },
+		{ "--user", offsetof(struct opts, user) },
 	};
 	size_t	i;
 	int	k;
@@ -189,18 +190,22 @@ audit(struct op *op, const struct opts *o)
 	int64_t			 since = 0;
 	enum rerr		 e;
 
-	if (need(o->website, "--website"))
-		return 2;
+	if ((o->website == NULL) == (o->user == NULL))
+		return fail("give --website ID or --user ID");
 	if (o->since != NULL && parse_since(o->since, &since) != 0)
 		return fail("--since must be Unix seconds or an ISO-8601 time");
-	if (!id_valid(o->website))
+	if (o->website != NULL && !id_valid(o->website))
 		return fail("website not found");
-	if ((e = audit_list(op, o->website, since, &v, &n)) != RERR_OK)
+	if (o->user != NULL && !id_valid(o->user))
+		return fail("--user takes a user id");
+	if ((e = audit_list(op, o->website, o->user, since, &v, &n)) !=
+	    RERR_OK)
 		return outcome(op, e);
 	for (i = 0; i < n; i++) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}",
+		json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o}",
 		    "id", v[i].id, "at", clock_iso(op->a, v[i].at),
-		    "websiteId", v[i].website_id,
+		    "websiteId", v[i].website_id ?
+		    json_string(v[i].website_id) : json_null(),
 		    "userId", v[i].user_id ? json_string(v[i].user_id) :
 		    json_null(),
 		    "credentialId", v[i].credential_id ?

@@ -28,7 +28,7 @@ usage(void)
 	    "[--name N]\n"
 	    "       roster member add     --config FILE --website ID "
 	    "--email E --role member|viewer\n"
-	    "       roster audit          --config FILE --website ID "
+	    "       roster audit          --config FILE --website ID|--user ID "
 	    "[--since T]   (JSON lines)\n"
 	    "--config may also come from ROSTER_CONFIG.\n", stderr);
 }

@@ -383,6 +383,13 @@ static const char *const sql[STMT__MAX] = {
 	" WHERE website_id = ? AND created_at >= ?"
 	" ORDER BY created_at, id",
 
+/* The entries of one acting user.  Params: user id, since. */
+[STMT_AUDIT_LIST_USER] =
+	"SELECT id, created_at, website_id, user_id, credential_id, action,"
+	" target, request_id FROM audit_log"
+	" WHERE user_id = ? AND created_at >= ?"
+	" ORDER BY created_at, id",
+
 /*
  * One round trip counts a hit and returns the window's count: the new count
  * travels back as LAST_INSERT_ID (0 for a fresh row, meaning 1).

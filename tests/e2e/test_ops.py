@@ -473,8 +473,8 @@ def test_ops_idempotent_invite_concurrent_retries():
 # Audit
 
 
-def audit_lines(site_id, *extra):
-    rc, out, errout = H.cli_raw("audit", "--website", site_id, *extra)
+def audit_lines(site_id, *extra, flag="--website"):
+    rc, out, errout = H.cli_raw("audit", flag, site_id, *extra)
     assert rc == 0, "roster audit: exit %s\n%s%s" % (rc, out, errout)
     rows = []
     for line in out.splitlines():
@@ -582,6 +582,19 @@ def test_ops_audit_one_row_per_write_with_request_id():
         got = H.sql("SELECT action, IFNULL(target, ''), IFNULL(credential_id, ''), IFNULL(user_id, '') "
                     "FROM %s.audit_log WHERE request_id = '%s'" % (H.db(), i))
         assert got == [[action, t["id"], owner.token_id, owner.id]], "audit_log rows of %s: %r" % (i, got)
+    # `roster audit --user`: the owner's rows, those without a website (the token's) included, and
+    # those of the website as the owner's acts (not the CLI's, nor the accept's, which have no user).
+    mine = audit_lines(owner.id, flag="--user")
+    assert all(r["userId"] == owner.id for r in mine), mine
+    got = {r["requestId"]: r for r in mine}
+    for i, action in ((ti, "token.create"), (tr, "token.revoke")):
+        assert i in got and got[i]["action"] == action and got[i]["websiteId"] is None, \
+            "roster audit --user: %s missing or wrong in %r" % (action, mine)
+    assert {r["id"] for r in mine if r["websiteId"] == s.id} == \
+        {r["id"] for r in rows if r["userId"] == owner.id}, "roster audit --user vs --website"
+    for args in ((), ("--website", s.id, "--user", owner.id), ("--user", "nobody")):
+        rc, out, errout = H.cli_raw("audit", *args)
+        assert rc != 0, "roster audit %r: exit 0\n%s" % (args, out)
 
 
 # ---------------------------------------------------------------------------
