@@ -327,8 +327,8 @@ pidfile_take(const char *path)
 static void
 upgrade(struct pool *p, enum listen_origin origin, char **argv)
 {
-	char	pid[32];
-	int	fd = p->fd;
+	char	pid[32], rate[16];
+	int	fd = p->fd, rfd = -1;
 
 	if (argv == NULL || p->exe[0] == '\0') {
 		log_err("upgrade: the binary's path is unknown");
@@ -347,6 +347,11 @@ upgrade(struct pool *p, enum listen_origin origin, char **argv)
 		fd = 3;
 	}
 	fcntl(fd, F_SETFD, 0);
+	/* The rate table goes along, open across exec (see master_run). */
+	if ((rfd = ratetab_fd(p->rt)) >= 0 && fcntl(rfd, F_SETFD, 0) == 0) {
+		snprintf(rate, sizeof(rate), "%d", rfd);
+		setenv("ROSTER_RATE_FD", rate, 1);
+	}
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	setenv("LISTEN_FDS", "1", 1);
 	setenv("LISTEN_PID", pid, 1);
@@ -366,6 +371,9 @@ upgrade(struct pool *p, enum listen_origin origin, char **argv)
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	unsetenv("ROSTER_OWN_SOCKET");
+	unsetenv("ROSTER_RATE_FD");
+	if (rfd >= 0)
+		fcntl(rfd, F_SETFD, FD_CLOEXEC);
 	p->pidfd = pidfile_take(p->cfg->pidfile);
 }
 
@@ -377,6 +385,7 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 	struct timespec		 tick = { 1, 0 };
 	sigset_t		 set;
 	siginfo_t		 si;
+	const char		*env;
 	int64_t			 deadline = 0;
 	int			 sig, i;
 
@@ -429,11 +438,19 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 	 * Always, whatever rate_store says: a SIGHUP may switch to local,
 	 * and the table must exist before the workers fork.  It is 1 MiB of
 	 * pages the kernel backs only when touched.  It lives as long as the
-	 * master, so counts survive a reload.  XXX: not an upgrade (SIGUSR2
-	 * execs a new master with a new table): keys may then get up to
-	 * twice their budget in the window of the upgrade.
+	 * master, so counts survive a reload; an upgrade (SIGUSR2) hands it
+	 * to the new master as an open memfd named by ROSTER_RATE_FD.
 	 */
-	p.rt = ratetab_new(RATETAB_SLOTS);
+	p.rt = NULL;
+	if ((env = getenv("ROSTER_RATE_FD")) != NULL) {
+		if (atoi(env) < 3 ||
+		    (p.rt = ratetab_adopt(atoi(env), RATETAB_SLOTS)) == NULL)
+			log_warn("upgrade: the old rate table does not fit "
+			    "this binary; counting starts afresh");
+		unsetenv("ROSTER_RATE_FD");
+	}
+	if (p.rt == NULL)
+		p.rt = ratetab_new(RATETAB_SLOTS);
 	log_info("serving on %s with %d workers",
 	    origin == LISTEN_OWN ? cfg->listen : origin == LISTEN_SYSTEMD ?
 	    "a systemd socket" : "an inherited socket", p.nslots);

@@ -43,10 +43,13 @@
  * standard's lock-free atomics are address-free, so they work between
  * processes that map the same pages.
  */
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -64,44 +67,109 @@ struct rt_slot {
 	_Atomic uint64_t	 state;
 };
 
+/*
+ * The table's layout, named in its header: a binary upgraded by SIGUSR2
+ * adopts the old master's table only if it lays slots out the same way.
+ */
+#define RATETAB_MAGIC	"roster-ratetab-1"
+
 struct ratetab {
+	char		 magic[16];
 	unsigned char	 hashkey[crypto_shorthash_KEYBYTES];
 	size_t		 nslots;
 	size_t		 mapped;
+	int		 fd;		/* the memfd; the master's own copy */
 	struct rt_slot	 slot[];
 };
 
+static size_t
+table_size(size_t nslots)
+{
+	return sizeof(struct ratetab) + nslots * sizeof(struct rt_slot);
+}
+
+/*
+ * In a memfd rather than anonymous memory, so that SIGUSR2's re-exec can
+ * hand the very table to the new master (ratetab_fd, ratetab_adopt) and
+ * counts survive an upgrade as they survive a reload.  Close-on-exec
+ * unless the upgrade clears it.
+ */
 struct ratetab *
 ratetab_new(size_t nslots)
 {
 	struct ratetab	*t;
-	size_t		 size = sizeof(*t) + nslots * sizeof(t->slot[0]);
+	size_t		 size = table_size(nslots);
 	void		*p;
+	int		 fd;
 
 	if (nslots < RATETAB_PROBE || (nslots & (nslots - 1)) != 0) {
 		log_err("rate table: %zu slots is not a power of two >= %d",
 		    nslots, RATETAB_PROBE);
 		abort();
 	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if ((fd = memfd_create("roster-ratetab", MFD_CLOEXEC)) >= 0 &&
+	    ftruncate(fd, (off_t)size) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	/* Without a memfd, anonymous memory: only upgrades lose counts. */
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, fd >= 0 ? MAP_SHARED :
+	    MAP_SHARED | MAP_ANONYMOUS, fd, 0);
 	if (p == MAP_FAILED) {
 		log_err("rate table mmap failed");
 		abort();
 	}
 	t = p;	/* zero-filled: every slot free */
+	memcpy(t->magic, RATETAB_MAGIC, sizeof(t->magic));
 	/* Keyed, so that no client can pick keys that crowd one home slot. */
 	randombytes_buf(t->hashkey, sizeof(t->hashkey));
 	t->nslots = nslots;
 	t->mapped = size;
+	t->fd = fd;
 	return t;
+}
+
+struct ratetab *
+ratetab_adopt(int fd, size_t nslots)
+{
+	struct ratetab	*t;
+	struct stat	 st;
+	size_t		 size = table_size(nslots);
+	void		*p;
+
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size != size)
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	t = p;
+	if (memcmp(t->magic, RATETAB_MAGIC, sizeof(t->magic)) != 0 ||
+	    t->nslots != nslots || t->mapped != size) {
+		munmap(p, size);
+		return NULL;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	t->fd = fd;
+	return t;
+}
+
+int
+ratetab_fd(const struct ratetab *t)
+{
+	return t != NULL ? t->fd : -1;
 }
 
 void
 ratetab_free(struct ratetab *t)
 {
-	if (t != NULL)
-		munmap(t, t->mapped);
+	int	fd;
+
+	if (t == NULL)
+		return;
+	fd = t->fd;
+	munmap(t, t->mapped);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Free for window w: never used, or owned for a window >= 2 away. */

@@ -20,7 +20,7 @@
 
 /*
  * 65536 slots of 16 bytes: 1 MiB, which costs nothing until touched (the
- * kernel backs anonymous pages on first write).  A key active in two windows
+ * kernel backs its pages on first write).  A key active in two windows
  * in a row holds two slots (see app/ratetab.c), so this counts about 32,000
  * credentials and client addresses per window and host in memory before
  * keys start falling back to the database.
@@ -32,11 +32,19 @@
 struct ratetab;
 
 /*
- * Shared anonymous memory for nslots slots (a power of two, at least
+ * Shared memory (a memfd) for nslots slots (a power of two, at least
  * RATETAB_PROBE) and a random hash key; aborts when it cannot be mapped.
  * Made once, before fork(); children inherit it.
  */
 struct ratetab	*ratetab_new(size_t nslots);
+/*
+ * The table of the master before a SIGUSR2 upgrade, from the memfd it
+ * left open across exec (ratetab_fd); NULL unless it is a table of this
+ * layout and size (the caller then makes a new one).
+ */
+struct ratetab	*ratetab_adopt(int fd, size_t nslots);
+/* The memfd behind the table, or -1 (anonymous memory). */
+int		 ratetab_fd(const struct ratetab *);
 void		 ratetab_free(struct ratetab *);
 /*
  * Counts one hit for key (len bytes) in window `window` (the window's

@@ -336,6 +336,29 @@ def test_ops_rate_limit_local_counts_survive_a_reload():
                 r.headers.get("x-ratelimit-remaining"), RATE_LIMIT - 6)
 
 
+def test_ops_rate_limit_local_counts_survive_an_upgrade():
+    """Rate limit, local store: a SIGUSR2 upgrade hands the counter table to the new master (a memfd left open
+    across exec), so it does not give a credential its budget back either: 5 requests, an upgrade, the next one
+    has 34 of 40 left."""
+    with on_ops_stack() as env:
+        env.configure(rate_limit=RATE_LIMIT, rate_store=None)
+        s = new_site(key=False)
+        wait_window(min_left=20)
+        for i in range(5):
+            r = http("GET", s.team, token=s.owner.token, port=env.port)
+            ok(r, "request %d" % (i + 1))
+            assert r.headers.get("x-ratelimit-remaining") == str(RATE_LIMIT - 1 - i), r.headers
+        log0 = len(env.log())
+        env.reload_and_wait(signal.SIGUSR2)
+        assert "upgrade: re-executing" in env.log()[log0:], "no upgrade in the log"
+        assert "does not fit" not in env.log()[log0:], env.log()[log0:]
+        r = http("GET", s.team, token=s.owner.token, port=env.port)
+        ok(r, "after the upgrade")
+        assert r.headers.get("x-ratelimit-remaining") == str(RATE_LIMIT - 6), \
+            "X-RateLimit-Remaining after an upgrade: %r, expected %d" % (
+                r.headers.get("x-ratelimit-remaining"), RATE_LIMIT - 6)
+
+
 @contextlib.contextmanager
 def private_memcached():
     """A memcached of the test's own on a free loopback port; yields "127.0.0.1:PORT"."""

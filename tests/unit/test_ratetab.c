@@ -236,6 +236,50 @@ test_new_window_resets(void **state)
 	ratetab_free(t);
 }
 
+/*
+ * SIGUSR2's handoff: the new master maps the old table from the memfd it
+ * inherited and counts on where the old one left off; a table of another
+ * size, or a descriptor that is not one, is refused (the new master then
+ * makes its own).  The new master is a child here, as after fork + exec
+ * it holds the same descriptor number.
+ */
+static void
+test_adopt_keeps_counts(void **state)
+{
+	struct ratetab	*t = ratetab_new(RATETAB_SLOTS), *small;
+	int		 fd = ratetab_fd(t), status;
+	pid_t		 pid;
+
+	(void)state;
+	assert_true(fd >= 3);
+	assert_int_equal(hit(t, "c:up", 7), 1);
+	assert_int_equal(hit(t, "c:up", 7), 2);
+	if ((pid = fork()) == 0) {
+		struct ratetab	*u;
+
+		if (ratetab_adopt(fd, RATETAB_SLOTS * 2) != NULL ||
+		    ratetab_adopt(0, RATETAB_SLOTS) != NULL)
+			_exit(1);
+		if ((u = ratetab_adopt(fd, RATETAB_SLOTS)) == NULL ||
+		    ratetab_fd(u) != fd)
+			_exit(2);
+		_exit(hit(u, "c:up", 7) == 3 && hit(u, "c:new", 7) == 1 ? 0 :
+		    3);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The child's hits are in the parent's table. */
+	assert_int_equal(hit(t, "c:up", 7), 4);
+	assert_int_equal(hit(t, "c:new", 7), 2);
+	/* A table of another size is not adopted. */
+	small = ratetab_new(RATETAB_PROBE);
+	assert_null(ratetab_adopt(ratetab_fd(small), RATETAB_SLOTS));
+	ratetab_free(small);
+	ratetab_free(t);
+}
+
 /* Keys count apart, however many. */
 static void
 test_distinct_keys_apart(void **state)
@@ -338,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_many_keys_windows_overlap),
 		cmocka_unit_test(test_many_keys_crowded),
 		cmocka_unit_test(test_new_window_resets),
+		cmocka_unit_test(test_adopt_keeps_counts),
 		cmocka_unit_test(test_distinct_keys_apart),
 		cmocka_unit_test(test_full_table_says_so),
 		cmocka_unit_test(test_sigkill_leaves_nothing_held),
