@@ -61,23 +61,21 @@ opt_string(struct ctx *c, const char *key, const char **out, size_t *len)
 	return RERR_OK;
 }
 
-/* A success answer whose body was rendered by api_team_render() before. */
-static void
-resp_cached(struct ctx *c, const void *body, size_t len)
+/* An answer of status e with an empty JSON body, to be filled. */
+static struct resp *
+resp_json(struct ctx *c, enum rerr e)
 {
 	struct resp	*r = c->resp;
 
-	r->status = rerr_team_status(RERR_OK);
+	r->status = rerr_team_status(e);
 	r->content_type = "application/json; charset=utf-8";
 	r->body.len = 0;
-	buf_add(&r->body, body, len);
-	c->rendered = 1;
+	return r;
 }
 
 void
 api_team_render(struct ctx *c, enum rerr e)
 {
-	struct resp	*r = c->resp;
 	json_t		*env;
 	const char	*msg;
 	int		 status = rerr_team_status(e);
@@ -101,10 +99,7 @@ api_team_render(struct ctx *c, enum rerr e)
 		json_object_set_new(err, "message", m);
 		json_object_set_new(env, "error", err);
 	}
-	r->status = status;
-	r->content_type = "application/json; charset=utf-8";
-	r->body.len = 0;
-	jsonmem_dump(env, &r->body);
+	jsonmem_dump(env, &resp_json(c, e)->body);
 }
 
 /* GET /api/v1/health: 200 when the database answers, else 503. */
@@ -177,14 +172,13 @@ api_team_list(struct ctx *c)
 	 * more than everything else this request does (measured: README,
 	 * Performance).
 	 */
-	n = (size_t)snprintf(key, sizeof(key), "team/%s/%ld/%s", c->site,
-	    limit, cursor != NULL ? cursor : "");
-	if (n >= sizeof(key))
-		n = 0;
+	n = team_page_key(key, sizeof(key), c->site, limit, cursor);
 	if (n > 0 && c->actor.team_gen >= 0 &&
 	    (v = cache_get(CACHE_RENDER, key, n, &gen, &len)) != NULL &&
 	    gen == c->actor.team_gen) {
-		resp_cached(c, v, len);
+		/* What api_team_render() wrote for this page before. */
+		buf_add(&resp_json(c, RERR_OK)->body, v, len);
+		c->rendered = 1;
 		return RERR_OK;
 	}
 	if ((e = team_list(&c->op, c->site, limit, cursor, &pg)) != RERR_OK)

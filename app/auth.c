@@ -102,25 +102,24 @@ struct auth_key {
  * website's team generation is the one it was read at.  Only members'
  * resolutions are kept (see resolve()), and revoking a credential bumps
  * the generation of every website its resolutions can name, so a revoked
- * credential never matches.  1: *ac is filled; 0: resolve afresh; -1:
- * failed, the outcome in *e.
+ * credential never matches.  1: *ac is filled; 0: resolve afresh (*ac
+ * untouched); -1: failed, the outcome in *e.
  */
 static int
 resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
     enum rerr *e)
 {
-	const void	*v;
-	struct dbres	 r;
-	struct dbp	 p[1];
-	size_t		 len;
-	int64_t		 gen;
-	int		 rc;
+	const struct actor	*v;
+	struct dbres		 r;
+	struct dbp		 p[1];
+	size_t			 len;
+	int64_t			 gen;
+	int			 rc;
 
 	if ((v = cache_get(CACHE_ACTOR, k, sizeof(*k), &gen, &len)) == NULL ||
 	    len != sizeof(*ac))
 		return 0;
-	memcpy(ac, v, sizeof(*ac));
-	p[0] = DB_STR(ac->site);
+	p[0] = DB_STR(v->site);
 	if ((rc = db_exec(op->db, op->a, STMT_AUTH_CHECK, p, 1, &r)) != 0) {
 		*e = op_db(op, rc);
 		return -1;
@@ -129,7 +128,8 @@ resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
 		cache_drop(CACHE_ACTOR, k, sizeof(*k));
 		return 0;
 	}
-	ac->team_gen = gen;
+	/* Stored with team_gen set to the generation it was read at. */
+	memcpy(ac, v, sizeof(*ac));
 	return 1;
 }
 
@@ -174,9 +174,6 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 	 */
 	if ((rc = resolve_cached(op, &k, ac, &e)) != 0)
 		return rc > 0 ? RERR_OK : e;
-	memset(ac, 0, sizeof(*ac));
-	ac->seat_limit = -1;
-	ac->team_gen = -1;
 	if (!own)
 		p[n++] = DB_STR(k.site);
 	p[n++] = DB_BIN(k.hash, sizeof(k.hash));

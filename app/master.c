@@ -387,7 +387,7 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 	siginfo_t		 si;
 	const char		*env;
 	int64_t			 deadline = 0;
-	int			 sig, i;
+	int			 sig, i, rfd;
 
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
@@ -443,8 +443,8 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 	 */
 	p.rt = NULL;
 	if ((env = getenv("ROSTER_RATE_FD")) != NULL) {
-		if (atoi(env) < 3 ||
-		    (p.rt = ratetab_adopt(atoi(env), RATETAB_SLOTS)) == NULL)
+		if ((rfd = atoi(env)) < 3 ||
+		    (p.rt = ratetab_adopt(rfd, RATETAB_SLOTS)) == NULL)
 			log_warn("upgrade: the old rate table does not fit "
 			    "this binary; counting starts afresh");
 		unsetenv("ROSTER_RATE_FD");

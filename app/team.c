@@ -115,9 +115,8 @@ unpack_str(struct arena *a, const char **p, const char *end, int *bad)
 	return arena_strndup(a, s, (size_t)(z - s));
 }
 
-/* The cache key of a page: website, limit and cursor. */
-static size_t
-page_key(char *k, size_t cap, const char *site, long limit,
+size_t
+team_page_key(char *k, size_t cap, const char *site, long limit,
     const char *cursor)
 {
 	int	n = snprintf(k, cap, "%s/%ld/%s", site, limit,
@@ -217,7 +216,7 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	 * a page cached at that generation is the page the statement below
 	 * would return.
 	 */
-	klen = page_key(key, sizeof(key), site, limit, cursor);
+	klen = team_page_key(key, sizeof(key), site, limit, cursor);
 	if (klen > 0 && op->actor != NULL && op->actor->team_gen >= 0 &&
 	    strcmp(op->actor->site, site) == 0 &&
 	    page_get(op, key, klen, op->actor->team_gen, pg) == 0)

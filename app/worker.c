@@ -6,9 +6,9 @@
  * listen socket (epoll_pwait, or ppoll), so they interrupt only an idle
  * wait.  A signal that interrupted libfcgi itself (its accept, or its
  * wait for the first byte of a new connection) drops that connection, and
- * libfcgi's loop then spins on the closed descriptor: never again.  The listen socket is
- * non-blocking, so a worker that loses the race for a connection to
- * another one gets EAGAIN and goes back to waiting.
+ * libfcgi's loop then spins on the closed descriptor: never again.  The
+ * listen socket is non-blocking, so a worker that loses the race for a
+ * connection to another one gets EAGAIN and goes back to waiting.
  */
 #include <errno.h>
 #include <fcntl.h>

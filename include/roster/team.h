@@ -71,6 +71,13 @@ enum rerr	team_add(struct op *, const char *site, const char *email,
 enum rerr	team_changed(struct op *, const char *site);
 enum rerr	team_user_changed(struct op *, const char *user);
 
+/*
+ * The cache key of a page (website, limit, cursor) into k; its length, or
+ * 0 when it does not fit cap (such a page is not cached).
+ */
+size_t		team_page_key(char *k, size_t cap, const char *site,
+		    long limit, const char *cursor);
+
 /* The cursor's text form, owned by the arena; and back (0 or -1). */
 char		*team_cursor_encode(struct arena *, const struct team_cursor *);
 int		 team_cursor_decode(const char *, struct team_cursor *);

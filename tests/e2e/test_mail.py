@@ -21,6 +21,7 @@ import time
 
 import harness as H
 from harness import new_email, new_site, ok, pid_alive, wait_for
+from deploylib import port_open
 from invitelib import accept, invite_link, members, token_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,14 +49,6 @@ def free_port_in(ports, avoid=()):
             s.close()
         return p
     raise AssertionError("no free port in %d-%d" % (ports[0], ports[-1]))
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 class Msg:
