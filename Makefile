@@ -6,7 +6,7 @@
 #   make test-cluster  the scale-out test: Galera cluster, two hosts, kills
 #   make asan     build build/roster-asan (AddressSanitizer + UBSan)
 #   make bench    install what is missing, build, run the wrk benchmark
-#   make check-layers  core files include no FastCGI, MySQL or JSON header
+#   make check-layers  dependencies between app/'s layer folders point down
 
 -include config.mk
 
@@ -34,8 +34,9 @@ else
 Q := @
 endif
 
-SRCS     := $(wildcard app/*.c)
-LIB_SRCS := $(filter-out app/main.c,$(SRCS))
+# app/LAYER/NAME.c, one folder per layer (tests/lint/check_layers.py).
+SRCS     := $(wildcard app/*/*.c)
+LIB_SRCS := $(filter-out app/proc/main.c,$(SRCS))
 OBJS     := $(SRCS:app/%.c=build/obj/%.o) build/obj/migrations.o
 LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj/%.o) build/obj/migrations.o
 ASAN_OBJS := $(SRCS:app/%.c=build/obj-asan/%.o) build/obj-asan/migrations.o
@@ -187,16 +188,14 @@ test-cluster: deps
 	$(Q)$(MAKE) --no-print-directory build/roster-asan
 	$(Q)/usr/bin/python3 tests/cluster/run.py --binary build/roster-asan
 
-# STYLE.md's layering rule, enforced: the core knows nothing of FastCGI,
-# MySQL or JSON.
-CORE := app/auth.c app/cred.c app/invite.c app/op.c app/team.c app/user.c app/website.c
+# The layering rule over app/'s folders: dependencies point down
+# (lib, db, core, http, api, proc) and the core includes no FastCGI, MySQL
+# or JSON header, even through another header.
 check-layers:
-	$(Q)if grep -nE '#include <(fcgiapp|fcgi_stdio|mysql|jansson)\.h>' $(CORE) include/roster/op.h include/roster/auth.h include/roster/team.h include/roster/invite.h include/roster/cred.h include/roster/user.h include/roster/website.h include/roster/db.h; then \
-	  echo "layering violation: a core file includes a plumbing header"; exit 1; fi
-	$(Q)if grep -rnE '#include <fcgi_stdio\.h>' app include; then echo "fcgi_stdio.h is banned"; exit 1; fi
+	$(Q)/usr/bin/python3 tests/lint/check_layers.py
 
 format:
-	$(Q)clang-format -i app/*.c include/roster/*.h tests/unit/*.c
+	$(Q)clang-format -i app/*/*.c include/roster/*.h tests/unit/*.c
 
 PREFIX ?= /usr/local
 install: build/roster

@@ -5,7 +5,7 @@
  * database round trip that also resolves the website the route names: the
  * credential, the website's existence, the credential's user's role there
  * and the token's allowlist.  A worker keeps the resolutions it made for
- * members of the website (app/cache.c); a cached one costs a one-row read
+ * members of the website (app/lib/cache.c); a cached one costs a one-row read
  * of the website's team generation, which every change to the team and
  * every revocation of a member's credential bumps.
  * auth_check() then applies the rules without touching the database.
@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "roster/email.h"
+#include "roster/email_address.h"
 #include "roster/err.h"
 #include "roster/ids.h"
 

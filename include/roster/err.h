@@ -19,7 +19,7 @@
  * X-RateLimit-Reset, so neither changes its behaviour).  CONFLICT, GONE and the 405 have no DatoCMS
  * counterpart on a /cma route; nginx's own /cma errors (deploy/nginx) use
  * the same codes for 413 and 5xx.  The details come from op->field and
- * op->why (api_cma.c).  FORMAT is a JSON body of the wrong shape: the Team
+ * op->why (app/api/cma_api.c).  FORMAT is a JSON body of the wrong shape: the Team
  * API's 400, DatoCMS's schema failure.
  */
 #ifndef ROSTER_ERR_H

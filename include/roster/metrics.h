@@ -6,7 +6,7 @@
 #ifndef ROSTER_METRICS_H
 #define ROSTER_METRICS_H
 
-#include "roster/route.h"
+#include "roster/router.h"
 
 enum rerr	api_metrics(struct ctx *);
 

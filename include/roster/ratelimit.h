@@ -20,7 +20,7 @@
 struct config;
 struct op;
 struct ratelimit;
-struct ratetab;
+struct ratelimit_shm;
 
 struct rl_state {
 	int		 counted;	/* a hit was counted: send the headers */
@@ -34,7 +34,7 @@ struct rl_state {
  * tab is the master's shared table, NULL without a master; it is used when
  * rate_store is local and stays the caller's.
  */
-struct ratelimit	*ratelimit_new(const struct config *, struct ratetab *tab);
+struct ratelimit	*ratelimit_new(const struct config *, struct ratelimit_shm *tab);
 void			 ratelimit_free(struct ratelimit *);
 /*
  * Counts one hit for key and fills st.  RERR_RATE_LIMITED past the budget,

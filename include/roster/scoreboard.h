@@ -25,7 +25,7 @@ struct met {
 	unsigned long	 db_reconnects;
 	unsigned long	 rate_limited;
 	unsigned long	 tx_retries;
-	unsigned long	 cache_hits;		/* app/cache.c lookups */
+	unsigned long	 cache_hits;		/* app/lib/cache.c lookups */
 	unsigned long	 cache_misses;
 };
 

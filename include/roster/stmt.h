@@ -1,6 +1,6 @@
 /*
  * The statement table: every SQL statement roster runs with data, by name.
- * The SQL text is in app/stmt.c; each is prepared once per connection.
+ * The SQL text is in app/db/stmt.c; each is prepared once per connection.
  */
 #ifndef ROSTER_STMT_H
 #define ROSTER_STMT_H

@@ -8,7 +8,7 @@
 #define ROSTER_WORKER_H
 
 struct config;
-struct ratetab;
+struct ratelimit_shm;
 struct scoreboard;
 struct slot;
 
@@ -19,6 +19,6 @@ struct slot;
  * code.
  */
 int	worker_run(const struct config *, int listen_fd, struct scoreboard *,
-	    struct slot *, struct ratetab *rt);
+	    struct slot *, struct ratelimit_shm *rt);
 
 #endif

@@ -1,4 +1,4 @@
-"""The workers' read cache (app/cache.c, sql/0004_team_gen.sql) never serves
+"""The workers' read cache (app/lib/cache.c, sql/0004_team_gen.sql) never serves
 a stale team or credential.  Each worker keeps credential resolutions, team
 pages and the Team API's rendered pages, valid while the website's team_gen in
 the database is unchanged; every change to a team bumps it in the same

@@ -144,7 +144,7 @@ fuzz_hex24(const char *s)
  * Arena allocations as separate heap blocks (linked with
  * -Wl,--wrap=arena_alloc,...): each is calloc'd exactly as large as asked
  * and freed by a cleanup at the arena's reset, like the arena's own memory.
- * Calls inside app/arena.c (buf_*, arena_defer) still use the real bump
+ * Calls inside app/lib/arena.c (buf_*, arena_defer) still use the real bump
  * allocator: --wrap only redirects references between object files.
  */
 void	*__wrap_arena_alloc(struct arena *, size_t);

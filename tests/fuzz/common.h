@@ -5,7 +5,7 @@
  * so libFuzzer records the input.
  *
  * The fuzz build links with --wrap for arena_alloc and friends (common.c):
- * every arena allocation made outside app/arena.c becomes its own heap
+ * every arena allocation made outside app/lib/arena.c becomes its own heap
  * block, freed at the arena's reset, so AddressSanitizer sees the bounds
  * of each one instead of one 16 KiB block.
  */
@@ -19,7 +19,7 @@
 
 #include "roster/arena.h"
 #include "roster/config.h"
-#include "roster/route.h"
+#include "roster/router.h"
 
 /* A violated invariant: say which, then abort (libFuzzer saves the input). */
 #define FUZZ_CHECK(cond, ...) do {					\
@@ -54,7 +54,7 @@ struct fuzz_reader {
 
 int	fuzz_read(void *, char *, int);
 
-/* RFC 3629 well-formedness by Unicode's table 3-7, with text_valid's extra
+/* RFC 3629 well-formedness by Unicode's table 3-7, with utf8_valid's extra
  * rules (no C0 control, no DEL, at most maxchars code points). */
 int	fuzz_utf8_ok(const char *, size_t, size_t maxchars);
 /* Exactly 24 lowercase hex digits. */

@@ -1,5 +1,5 @@
 /*
- * config_parse (app/config.c) on any text.  README "Configuration": an
+ * config_parse (app/lib/config.c) on any text.  README "Configuration": an
  * unknown key or a bad value is refused with a message naming the key or
  * line; so on success every value is within its documented range, every
  * string is terminated inside its field, public_url is an http(s) URL

@@ -1,13 +1,13 @@
 /*
  * The small decoders of request input: the team list's cursor
- * (app/team.c), ids (app/ids.c), credentials and invitation tokens
- * (app/secret.c), free text (app/text.c) and urlencoded parameters
- * (app/http.c), all on the same bytes.
+ * (app/core/team.c), ids (app/lib/ids.c), credentials and invitation tokens
+ * (app/lib/secret.c), free text (app/lib/utf8.c) and urlencoded parameters
+ * (app/http/http.c), all on the same bytes.
  *
  * Checks: a cursor that decodes re-encodes to one that decodes to the same
  * sort key (and stays within decode's length limit); id_valid,
  * secret_invite_valid and secret_classify agree with their definitions;
- * text_valid agrees with Unicode's table of well-formed UTF-8 (a second,
+ * utf8_valid agrees with Unicode's table of well-formed UTF-8 (a second,
  * independent decoder in common.c); a decoded parameter is no longer than
  * its encoding and percent-encoding it again decodes to the same value.
  */
@@ -18,7 +18,7 @@
 #include "roster/ids.h"
 #include "roster/secret.h"
 #include "roster/team.h"
-#include "roster/text.h"
+#include "roster/utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int	LLVMFuzzerInitialize(int *, char ***);
@@ -93,9 +93,9 @@ check_text(const uint8_t *data, size_t size)
 	size_t			 i;
 
 	for (i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++)
-		FUZZ_CHECK(text_valid((const char *)data, size, maxes[i]) ==
+		FUZZ_CHECK(utf8_valid((const char *)data, size, maxes[i]) ==
 		    fuzz_utf8_ok((const char *)data, size, maxes[i]),
-		    "text_valid disagrees with table 3-7 (max %zu)", maxes[i]);
+		    "utf8_valid disagrees with table 3-7 (max %zu)", maxes[i]);
 }
 
 /* Percent-encodes v as the value of "x=" into the arena. */

@@ -1,5 +1,5 @@
 /*
- * email_normalize (app/email.c) on any bytes.  API.md "Invite team
+ * email_normalize (app/lib/email_address.c) on any bytes.  API.md "Invite team
  * member": the email is trimmed and lowercased before storage and
  * comparison, and over 254 characters is a 400.
  *
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "common.h"
-#include "roster/email.h"
+#include "roster/email_address.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

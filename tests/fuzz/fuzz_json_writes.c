@@ -22,14 +22,15 @@
 #include <jansson.h>
 
 #include "common.h"
-#include "roster/api_cma.h"
-#include "roster/api_team.h"
+#include "roster/cma_api.h"
+#include "roster/team_api.h"
 #include "roster/auth.h"
-#include "roster/email.h"
+#include "roster/email_address.h"
 #include "roster/err.h"
 #include "roster/http.h"
-#include "roster/op.h"
-#include "roster/route.h"
+#include "roster/operation.h"
+#include "roster/router.h"
+#include "roster/routes.h"
 #include "roster/team.h"
 
 #define SITE	"665f0b3c4d2e1a0012345678"
@@ -359,7 +360,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_init();
 	/* Each handler is the one its route names, so the harness stays
 	 * honest when the table changes. */
-	routes = route_table(&n);
+	routes = api_routes.routes;
+	n = api_routes.n;
 	for (i = 0; i < NTARGETS; i++) {
 		for (j = 0; j < n; j++)
 			if (strcmp(routes[j].name, targets[i].route) == 0)
@@ -506,7 +508,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq.query = query != NULL ? query : "";
 	rq.body = "";
 	rq.route_name = t->route;
-	rq.route_index = (int)(troutes[t - targets] - route_table(&(size_t){0}));
+	rq.route_index = (int)(troutes[t - targets] - api_routes.routes);
 	snprintf(rq.request_id, sizeof(rq.request_id), "fuzz");
 	resp_init(&resp, &fuzz_arena);
 	memset(&c, 0, sizeof(c));

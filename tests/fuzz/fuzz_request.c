@@ -2,7 +2,7 @@
  * The request layer, from raw CGI params and body to the serialised
  * response: http_request() with an in-memory reader, route_dispatch() with
  * a database that is never connected (every access is "lost": 503), then
- * http_serialize(), as app/worker.c serves one request.
+ * http_serialize(), as app/proc/worker.c serves one request.
  *
  * Input: "NAME=value" lines (LF or CRLF) up to an empty line, then the
  * body.  CONTENT_LENGTH is added with the body's length when the input has
@@ -26,7 +26,8 @@
 
 #include "common.h"
 #include "roster/http.h"
-#include "roster/route.h"
+#include "roster/router.h"
+#include "roster/routes.h"
 
 #define MAX_PARAMS	64
 
@@ -150,7 +151,8 @@ check(const struct rq *rq, const struct resp *resp, const struct buf *out,
 	    rq->method_name, rq->path);
 	FUZZ_CHECK(status_reachable(resp->status), "status %d without a "
 	    "database (%s %s)", resp->status, rq->method_name, rq->path);
-	routes = route_table(&nroutes);
+	routes = api_routes.routes;
+	nroutes = api_routes.n;
 	if (resp->status < 300 && rq->route_index >= 0)
 		FUZZ_CHECK(routes[rq->route_index].need.kinds == 0,
 		    "route %s succeeded without authentication",
@@ -259,7 +261,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	resp_init(&resp, &fuzz_arena);
-	route_dispatch(&fuzz_svc, &rq, &resp);
+	route_dispatch(&api_routes, &fuzz_svc, &rq, &resp);
 	buf_init(&out, &fuzz_arena, resp.body.len + 512);
 	http_serialize(&resp, &rq, &out);
 	check(&rq, &resp, &out, param(envp, n, "HTTP_X_REQUEST_ID"));

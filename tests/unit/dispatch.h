@@ -23,7 +23,8 @@
 #include "roster/db.h"
 #include "roster/http.h"
 #include "roster/jsonmem.h"
-#include "roster/route.h"
+#include "roster/router.h"
+#include "roster/routes.h"
 
 static struct config	cfg;
 static struct service	svc;
@@ -97,7 +98,7 @@ dispatch(struct arena *a, struct rq *rq, struct resp *resp,
 	envp[n] = NULL;
 	http_request(rq, a, envp, rd, &r, cfg.max_body);
 	resp_init(resp, a);
-	route_dispatch(&svc, rq, resp);
+	route_dispatch(&api_routes, &svc, rq, resp);
 
 	/* jansson allocates from the arena the router pointed it at. */
 	jsonmem_use(a);

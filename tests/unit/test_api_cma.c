@@ -1,5 +1,5 @@
 /*
- * The DatoCMS dialect's envelope (app/api_cma.c) through the router, in
+ * The DatoCMS dialect's envelope (app/api/cma_api.c) through the router, in
  * memory, with a database handle that is never connected (so anything
  * that reaches the database is a 503).  API.md "The Site-invitation API
  * (DatoCMS dialect)": errors are {"data":[{"id","type":"api_error",
@@ -23,7 +23,7 @@
 #include "roster/db.h"
 #include "roster/http.h"
 #include "roster/jsonmem.h"
-#include "roster/route.h"
+#include "roster/router.h"
 
 #include "dispatch.h"
 

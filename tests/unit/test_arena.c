@@ -1,5 +1,5 @@
 /*
- * The per-request arena (app/arena.c): zeroed, aligned memory that dies in
+ * The per-request arena (app/lib/arena.c): zeroed, aligned memory that dies in
  * one reset; cleanups run last-first on reset (STYLE.md "Memory and
  * resources"); growable buffers on top.
  */

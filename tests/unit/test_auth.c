@@ -1,5 +1,5 @@
 /*
- * The pure parts of credentials (app/auth.c): API.md "Credentials":
+ * The pure parts of credentials (app/core/auth.c): API.md "Credentials":
  * permissions `team:read`, `team:write`, `websites:read`, `api-keys:read`,
  * `api-keys:write`, or `*` for all; "`team:write` implies `team:read`".
  * Roles (API.md "Roles"): owner, member, viewer.

@@ -1,5 +1,5 @@
 /*
- * The worker's read cache (app/cache.c): values kept with their generation
+ * The worker's read cache (app/lib/cache.c): values kept with their generation
  * and length, replaced, dropped, refused when too large, evicted least
  * recently used from a two-way set, all of it gone after cache_init().
  */

@@ -1,5 +1,5 @@
 /*
- * config (app/config.c): `key = value` lines, each key overridable by
+ * config (app/lib/config.c): `key = value` lines, each key overridable by
  * ROSTER_<KEY>; a bad file is refused whole, with a message naming the key.
  */
 #include <stdarg.h>

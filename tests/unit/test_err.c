@@ -1,5 +1,5 @@
 /*
- * The outcome table (app/err.c): one status per outcome per dialect,
+ * The outcome table (app/core/err.c): one status per outcome per dialect,
  * chosen in one place.  API.md "The Team API": "Error: the matching HTTP
  * status"; "Invite team member" and "Across both dialects" give the
  * statuses checked by name below.

@@ -1,5 +1,5 @@
 /*
- * Requests from CGI params and responses to CGI text (app/http.c), with
+ * Requests from CGI params and responses to CGI text (app/http/http.c), with
  * the body rules of RELIABILITY.md §1.9: CONTENT_LENGTH trusted only when
  * digits and within the cap, exactly that many bytes read, then EOF.
  */

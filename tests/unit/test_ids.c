@@ -1,5 +1,5 @@
 /*
- * ids (app/ids.c): API.md "Identifiers": "a 24-character lowercase hex
+ * ids (app/lib/ids.c): API.md "Identifiers": "a 24-character lowercase hex
  * string in the shape of a MongoDB ObjectId (4 bytes of Unix seconds, then
  * 8 random bytes)".
  */

@@ -1,5 +1,5 @@
 /*
- * ratelimit (app/ratelimit.c): API.md "Across both dialects": a budget per
+ * ratelimit (app/http/ratelimit.c): API.md "Across both dialects": a budget per
  * fixed window and credential; every counted response says the limit, what
  * remains and the seconds to the window's end; past the budget, 429
  * (RERR_RATE_LIMITED).  rate_store = local is the default and counts in the
@@ -22,9 +22,9 @@
 #include "roster/arena.h"
 #include "roster/config.h"
 #include "roster/db.h"
-#include "roster/op.h"
+#include "roster/operation.h"
 #include "roster/ratelimit.h"
-#include "roster/ratetab.h"
+#include "roster/ratelimit_shm.h"
 
 /* The fake database: rate_windows as a few rows. */
 static struct {
@@ -111,7 +111,7 @@ at(struct ratelimit *rl, int64_t now, const char *key, struct rl_state *st)
 static void
 test_local_default_counts_without_database(void **state)
 {
-	struct ratetab	*t = ratetab_new(RATETAB_SLOTS);
+	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS);
 	struct ratelimit *rl;
 	struct rl_state	 st;
 	int		 i;
@@ -140,7 +140,7 @@ test_local_default_counts_without_database(void **state)
 	assert_int_equal(st.reset, 60);
 	assert_int_equal(db_calls, 0);
 	ratelimit_free(rl);
-	ratetab_free(t);
+	ratelimit_shm_free(t);
 }
 
 /*
@@ -150,7 +150,7 @@ test_local_default_counts_without_database(void **state)
 static void
 test_local_full_table_counts_in_database(void **state)
 {
-	struct ratetab	*t = ratetab_new(RATETAB_PROBE);
+	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_PROBE);
 	struct ratelimit *rl;
 	struct rl_state	 st;
 	char		 key[16];
@@ -178,7 +178,7 @@ test_local_full_table_counts_in_database(void **state)
 	assert_int_equal(st.remaining, 1);
 	assert_int_equal(db_calls, 4);
 	ratelimit_free(rl);
-	ratetab_free(t);
+	ratelimit_shm_free(t);
 }
 
 /* Without a master (mod_fcgid) local counts in the database. */
@@ -202,7 +202,7 @@ test_local_without_master_counts_in_database(void **state)
 static void
 test_database_store_ignores_the_table(void **state)
 {
-	struct ratetab	*t = ratetab_new(RATETAB_SLOTS);
+	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS);
 	struct ratelimit *rl;
 	struct rl_state	 st;
 	int		 i;
@@ -216,7 +216,7 @@ test_database_store_ignores_the_table(void **state)
 	assert_int_equal(rows[0].hits, 4);
 	assert_int_equal(st.remaining, 0);
 	ratelimit_free(rl);
-	ratetab_free(t);
+	ratelimit_shm_free(t);
 }
 
 /* rate_limit = 0: no store, nothing counted, no headers. */

@@ -1,5 +1,5 @@
 /*
- * The router (app/route.c) end to end in memory: a request from CGI
+ * The router (app/http/router.c) end to end in memory: a request from CGI
  * params, route_dispatch with a database handle that is never connected
  * (so any database access is "lost" → 503), and the Team API envelope
  * parsed back with jansson.  API.md "The Team API" (envelope) and "Across
@@ -22,7 +22,7 @@
 #include "roster/http.h"
 #include "roster/ids.h"
 #include "roster/jsonmem.h"
-#include "roster/route.h"
+#include "roster/router.h"
 
 #include "dispatch.h"
 

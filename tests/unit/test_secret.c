@@ -1,5 +1,5 @@
 /*
- * secret (app/secret.c): API.md "Credentials": dft_ account tokens, df_
+ * secret (app/lib/secret.c): API.md "Credentials": dft_ account tokens, df_
  * website API keys, "stored only as a hash (SHA-256 of the whole token)",
  * compared in constant time; "displayKey a masked form such as
  * dft_ab1...xyz9"; invitation tokens of at least 128 random bits.

@@ -1,5 +1,5 @@
 /*
- * The team list's cursor (app/team.c): API.md "List team members": large
+ * The team list's cursor (app/core/team.c): API.md "List team members": large
  * teams page with ?cursor= (opaque).  A cursor that does not decode is a
  * 400, never a database query with garbage.
  */

@@ -1,0 +1,500 @@
+/*
+ * The Site-invitation API (API.md "The Site-invitation API (DatoCMS
+ * dialect)"), wire-compatible with DatoCMS's Content Management API for
+ * site invitations, roles and collaborators, so that the official
+ * @datocms/cma-client-node works against roster unmodified.  Each handler:
+ * parse the JSON:API document, call the same core the Team API calls,
+ * render JSON:API.  Statuses and codes come from the outcome table (err.h)
+ * only; the details of a refused field from op->field and op->why.
+ *
+ * Every handler can also end in what the router answers before it runs:
+ * 401 (credential), 403 (permission, role, website access, or no single
+ * website), 404 (an X-Site-Id website that does not exist), 429 (rate
+ * limit) and 503 (database).
+ */
+#include <string.h>
+
+#include "roster/cma_api.h"
+#include "roster/auth.h"
+#include "roster/invite.h"
+#include "roster/jsonmem.h"
+#include "roster/team.h"
+
+/*
+ * Roles.  DatoCMS role ids are strings ("34"); roster's invitable roles
+ * are fixed, so a role's id is its name, "member" or "viewer": stable,
+ * readable in scripts (role: { type: 'role', id: 'viewer' }), and the very
+ * string the core takes, so the core alone judges which roles may be
+ * given.  The owner is not a role here: DatoCMS's project owner is the
+ * account, not a collaborator, so it is neither a role nor a user.
+ *
+ * The permission flags are DatoCMS's role attributes, set to what the
+ * roster role allows (API.md "Roles"): a member manages settings and API
+ * keys, a viewer reads; neither manages users (only the owner does).
+ */
+#define P_EDIT_SITE	(1u << 0)
+#define P_KEYS		(1u << 1)
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;		/* 0: always false */
+} role_flags[] = {
+	{ "can_edit_favicon",			P_EDIT_SITE },
+	{ "can_edit_site",			P_EDIT_SITE },
+	{ "can_edit_schema",			0 },
+	{ "can_manage_menu",			0 },
+	{ "can_edit_environment",		0 },
+	{ "can_promote_environments",		0 },
+	{ "can_manage_users",			0 },
+	{ "can_manage_shared_filters",		0 },
+	{ "can_manage_upload_collections",	0 },
+	{ "can_manage_build_triggers",		0 },
+	{ "can_manage_search_indexes",		0 },
+	{ "can_manage_webhooks",		0 },
+	{ "can_manage_environments",		0 },
+	{ "can_manage_sso",			0 },
+	{ "can_access_audit_log",		0 },
+	{ "can_manage_workflows",		0 },
+	{ "can_manage_access_tokens",		P_KEYS },
+	{ "can_perform_site_search",		0 },
+	{ "can_access_build_events_log",	0 },
+	{ "can_access_search_index_events_log",	0 },
+};
+
+static const char *const role_lists[] = {
+	"positive_item_type_permissions", "negative_item_type_permissions",
+	"positive_upload_permissions", "negative_upload_permissions",
+	"positive_build_trigger_permissions",
+	"negative_build_trigger_permissions",
+	"positive_search_index_permissions",
+	"negative_search_index_permissions",
+};
+
+static const struct {
+	const char	*id;
+	const char	*name;
+	unsigned	 grants;
+} roles[] = {
+	{ "member", "Member", P_EDIT_SITE | P_KEYS },
+	{ "viewer", "Viewer", 0 },
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* What a refused field broke, in DatoCMS's details.code words. */
+static const char *const why_codes[] = {
+	[WHY_NONE] = "VALIDATION_INVALID",
+	[WHY_REQUIRED] = "VALIDATION_REQUIRED",
+	[WHY_FORMAT] = "VALIDATION_FORMAT",
+	[WHY_TAKEN] = "VALIDATION_UNIQUENESS",
+};
+
+void
+api_cma_render(struct ctx *c, enum rerr e)
+{
+	struct resp	*r = c->resp;
+	json_t		*env, *err, *attrs, *details, *m;
+	const char	*msg;
+	unsigned	 why = (unsigned)c->op.why;
+
+	env = json_object();
+	if (e == RERR_OK) {
+		json_object_set_new(env, "data",
+		    c->data != NULL ? c->data : json_array());
+		/* A create may have said 201; every other success is 200. */
+		r->status = r->status == 201 ? 201 : 200;
+	} else {
+		msg = c->op.msg != NULL ? c->op.msg : rerr_message(e);
+		/*
+		 * A message may quote the request (a 405 names its method):
+		 * text jansson refuses, not being UTF-8, gives the default.
+		 */
+		if ((m = json_string(msg)) == NULL)
+			m = json_string(msg = rerr_message(e));
+		details = json_object();
+		if (c->op.field != NULL) {
+			json_object_set_new(details, "field",
+			    json_string(c->op.field));
+			json_object_set_new(details, "code", json_string(
+			    why < NELEM(why_codes) ? why_codes[why] :
+			    why_codes[WHY_NONE]));
+		}
+		/* DatoCMS lists a schema failure's reasons in messages. */
+		if (e == RERR_FORMAT)
+			json_object_set_new(details, "messages",
+			    json_pack("[s]", msg));
+		json_object_set_new(details, "message", m);
+		/*
+		 * Never "transient": the official client retries such an
+		 * error forever.  The id ties the error to the log line.
+		 */
+		attrs = json_pack("{s:s, s:o}", "code", rerr_cma_code(e),
+		    "details", details);
+		err = json_pack("{s:s, s:s, s:o}", "id", c->rq->request_id,
+		    "type", "api_error", "attributes", attrs);
+		json_object_set_new(env, "data", json_pack("[o]", err));
+		r->status = rerr_cma_status(e);
+	}
+	/* The client parses nothing but application/json (not vnd.api+json). */
+	r->content_type = "application/json; charset=utf-8";
+	r->body.len = 0;
+	jsonmem_dump(env, &r->body);
+}
+
+/* {"type":"role","id":role} */
+static json_t *
+role_ref(const char *role)
+{
+	return json_pack("{s:{s:s, s:s}}", "data", "type", "role", "id",
+	    role);
+}
+
+static json_t *
+invitation_json(const struct invitation *v)
+{
+	return json_pack("{s:s, s:s, s:{s:s, s:b, s:o}, s:{s:o}}",
+	    "type", "site_invitation", "id", v->id,
+	    "attributes", "email", v->email, "expired", v->expired,
+	    "invitation_link", v->link != NULL ? json_string(v->link) :
+	    json_null(),
+	    "relationships", "role", role_ref(v->role));
+}
+
+/*
+ * A collaborator.  roster keeps no 2FA, no deactivation and no access
+ * times, hence the constants; full_name is a string in DatoCMS, so a user
+ * who never gave a name is shown by email.
+ */
+static json_t *
+user_json(const struct member *m)
+{
+	return json_pack("{s:s, s:s, s:{s:s, s:b, s:s, s:b}, s:{s:o},"
+	    " s:{s:n}}",
+	    "type", "user", "id", m->user_id,
+	    "attributes", "email", m->email, "is_2fa_active", 0,
+	    "full_name", m->name != NULL && *m->name ? m->name : m->email,
+	    "is_active", 1,
+	    "relationships", "role", role_ref(m->role),
+	    "meta", "last_access");
+}
+
+static json_t *
+role_json(size_t k)
+{
+	json_t	*perms = json_object(), *attrs;
+	size_t	 i;
+
+	for (i = 0; i < NELEM(role_flags); i++)
+		json_object_set_new(perms, role_flags[i].name, json_boolean(
+		    (roles[k].grants & role_flags[i].bit) != 0));
+	json_object_set_new(perms, "environments_access", json_string("all"));
+	for (i = 0; i < NELEM(role_lists); i++)
+		json_object_set_new(perms, role_lists[i], json_array());
+	attrs = json_pack("{s:s}", "name", roles[k].name);
+	json_object_update(attrs, perms);
+	return json_pack("{s:s, s:s, s:o, s:{s:{s:[]}}, s:{s:o}}",
+	    "type", "role", "id", roles[k].id, "attributes", attrs,
+	    "relationships", "inherits_permissions_from", "data",
+	    "meta", "final_permissions", perms);
+}
+
+/*
+ * A body that fails the endpoint's schema: INVALID_FORMAT, its message in
+ * the JSON-pointer style of DatoCMS's own schema errors.
+ */
+static enum rerr
+bad_format(struct ctx *c, const char *msg)
+{
+	return op_fail(&c->op, RERR_FORMAT, msg);
+}
+
+/* The request's resource object: {"data":{"type":type, ...}}. */
+static enum rerr
+resource(struct ctx *c, const char *type, json_t **out)
+{
+	json_t	*d, *t;
+
+	*out = NULL;
+	if ((d = json_object_get(c->body, "data")) == NULL)
+		return bad_format(c, "#: \"data\" wasn't supplied");
+	if (!json_is_object(d))
+		return bad_format(c, "#/data: must be an object");
+	if ((t = json_object_get(d, "type")) == NULL)
+		return bad_format(c, "#/data: \"type\" wasn't supplied");
+	if (!json_is_string(t) || strcmp(json_string_value(t), type) != 0)
+		return bad_format(c, arena_printf(c->rq->a,
+		    "#/data/type: must be \"%s\"", type));
+	*out = d;
+	return RERR_OK;
+}
+
+/*
+ * relationships.role.data {"type":"role","id":...} of a resource object:
+ * *role is the id, or NULL when the relationship is absent and optional.
+ * Which ids name a role the core decides (400/422 "role").
+ */
+static enum rerr
+role_relationship(struct ctx *c, json_t *d, int required, const char **role)
+{
+	json_t	*rels, *rel, *rd, *t, *id;
+
+	*role = NULL;
+	if ((rels = json_object_get(d, "relationships")) == NULL)
+		return required ? bad_format(c,
+		    "#/data: \"relationships\" wasn't supplied") : RERR_OK;
+	if (!json_is_object(rels))
+		return bad_format(c, "#/data/relationships: must be an object");
+	if ((rel = json_object_get(rels, "role")) == NULL)
+		return required ? bad_format(c,
+		    "#/data/relationships: \"role\" wasn't supplied") :
+		    RERR_OK;
+	if (!json_is_object(rel) || (rd = json_object_get(rel, "data")) ==
+	    NULL || !json_is_object(rd))
+		return bad_format(c, "#/data/relationships/role: must be "
+		    "{\"data\": {\"type\": \"role\", \"id\": \"...\"}}");
+	t = json_object_get(rd, "type");
+	id = json_object_get(rd, "id");
+	if (!json_is_string(t) || strcmp(json_string_value(t), "role") != 0)
+		return bad_format(c, "#/data/relationships/role/data/type: "
+		    "must be \"role\"");
+	if (!json_is_string(id))
+		return bad_format(c, "#/data/relationships/role/data/id: "
+		    "must be a string");
+	*role = json_string_value(id);
+	return RERR_OK;
+}
+
+/*
+ * GET /cma/site-invitations: 200, every pending or expired invitation of
+ * the website (one list, no paging: the client never pages it).
+ */
+enum rerr
+cma_invites_list(struct ctx *c)
+{
+	struct invitation	*v;
+	size_t			 n, i;
+	enum rerr		 e;
+
+	if ((e = invite_list(&c->op, c->site, &v, &n)) != RERR_OK)
+		return e;
+	c->data = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(c->data, invitation_json(&v[i]));
+	return RERR_OK;
+}
+
+/*
+ * POST /cma/site-invitations {"data":{"type":"site_invitation",
+ * "attributes":{"email"},"relationships":{"role":{"data":{"type":"role",
+ * "id"}}}}} (team:write, owner): 201 with invitation_link; 403 not the
+ * owner or a df_ key; 422 INVALID_FORMAT (not such a document),
+ * INVALID_FIELD email (VALIDATION_REQUIRED, VALIDATION_FORMAT, or
+ * VALIDATION_UNIQUENESS for a member or a pending invitation) or role,
+ * PLAN_UPGRADE_REQUIRED (seat limit).
+ */
+enum rerr
+cma_invite_create(struct ctx *c)
+{
+	struct invitation	 v;
+	json_t			*d, *attrs, *email = NULL;
+	const char		*role;
+	enum rerr		 e;
+
+	if ((e = resource(c, "site_invitation", &d)) != RERR_OK ||
+	    (e = role_relationship(c, d, 1, &role)) != RERR_OK)
+		return e;
+	if ((attrs = json_object_get(d, "attributes")) != NULL) {
+		if (!json_is_object(attrs))
+			return bad_format(c,
+			    "#/data/attributes: must be an object");
+		email = json_object_get(attrs, "email");
+		if (email != NULL && !json_is_null(email) &&
+		    !json_is_string(email))
+			return bad_format(c,
+			    "#/data/attributes/email: must be a string");
+	}
+	if ((e = invite_create(&c->op, c->site, c->actor.seat_limit,
+	    json_is_string(email) ? json_string_value(email) : NULL,
+	    json_is_string(email) ? json_string_length(email) : 0, role,
+	    &v)) != RERR_OK)
+		return e;
+	c->resp->status = 201;
+	c->data = invitation_json(&v);
+	return RERR_OK;
+}
+
+/* GET /cma/site-invitations/{id}: 200; 404 unknown, accepted or revoked. */
+enum rerr
+cma_invite_find(struct ctx *c)
+{
+	struct invitation	v;
+	enum rerr		e;
+
+	if ((e = invite_get(&c->op, c->site, c->id, &v)) != RERR_OK)
+		return e;
+	c->data = invitation_json(&v);
+	return RERR_OK;
+}
+
+/*
+ * PUT /cma/site-invitations/{id} {"data":{"type":"site_invitation",
+ * "id"?,"relationships"?:{"role"?}}} (team:write, owner): 200; 403; 404;
+ * 422 INVALID_FORMAT (not such a document, or data.id is another id),
+ * INVALID_FIELD role.  Without a role relationship nothing changes, as
+ * the client sends an update of nothing.
+ */
+enum rerr
+cma_invite_update(struct ctx *c)
+{
+	struct invitation	 v;
+	json_t			*d, *id;
+	const char		*role;
+	enum rerr		 e;
+
+	if ((e = resource(c, "site_invitation", &d)) != RERR_OK ||
+	    (e = role_relationship(c, d, 0, &role)) != RERR_OK)
+		return e;
+	if ((id = json_object_get(d, "id")) != NULL && (!json_is_string(id) ||
+	    strcmp(json_string_value(id), c->id) != 0))
+		return bad_format(c, "#/data/id: must be the id in the path");
+	e = role != NULL ?
+	    invite_set_role(&c->op, c->site, c->id, role, &v) :
+	    invite_get(&c->op, c->site, c->id, &v);
+	if (e != RERR_OK)
+		return e;
+	c->data = invitation_json(&v);
+	return RERR_OK;
+}
+
+/*
+ * DELETE /cma/site-invitations/{id} (team:write, owner): 200 with the
+ * invitation as it was; 403; 404 unknown, accepted or revoked.
+ */
+enum rerr
+cma_invite_destroy(struct ctx *c)
+{
+	struct invitation	v;
+	enum rerr		e;
+
+	if ((e = invite_revoke(&c->op, c->site, c->id, &v)) != RERR_OK)
+		return e;
+	c->data = invitation_json(&v);
+	return RERR_OK;
+}
+
+/*
+ * POST /cma/site-invitations/{id}/resend, any body (the client sends
+ * none) (team:write, owner): 200 with the new invitation_link, the old one
+ * dead; 403; 404; 422 PLAN_UPGRADE_REQUIRED (an expired invitation made
+ * pending again needs a seat), INVALID_FIELD email VALIDATION_UNIQUENESS
+ * (a newer invitation holds the email).
+ */
+enum rerr
+cma_invite_resend(struct ctx *c)
+{
+	struct invitation	v;
+	enum rerr		e;
+
+	if ((e = invite_resend(&c->op, c->site, c->actor.seat_limit, c->id,
+	    &v)) != RERR_OK)
+		return e;
+	c->data = invitation_json(&v);
+	return RERR_OK;
+}
+
+/* GET /cma/roles: 200, the invitable roles. */
+enum rerr
+cma_roles_list(struct ctx *c)
+{
+	size_t	i;
+
+	c->data = json_array();
+	for (i = 0; i < NELEM(roles); i++)
+		json_array_append_new(c->data, role_json(i));
+	return RERR_OK;
+}
+
+/* GET /cma/roles/{id}: 200; 404 not "member" or "viewer". */
+enum rerr
+cma_role_find(struct ctx *c)
+{
+	size_t	i;
+
+	for (i = 0; i < NELEM(roles); i++)
+		if (strcmp(c->key, roles[i].id) == 0) {
+			c->data = role_json(i);
+			return RERR_OK;
+		}
+	return op_fail(&c->op, RERR_NOT_FOUND, "Role not found");
+}
+
+/*
+ * GET /cma/users: 200, every collaborator (members and viewers; the owner
+ * is the account, not a collaborator), read a keyset page at a time.
+ */
+enum rerr
+cma_users_list(struct ctx *c)
+{
+	struct team_page	 pg;
+	const char		*cursor = NULL;
+	size_t			 i;
+	enum rerr		 e;
+
+	c->data = json_array();
+	do {
+		if ((e = team_list(&c->op, c->site, TEAM_LIMIT_MAX, cursor,
+		    &pg)) != RERR_OK)
+			return e;
+		for (i = 0; i < pg.n; i++)
+			if (strcmp(pg.v[i].role, "owner") != 0)
+				json_array_append_new(c->data,
+				    user_json(&pg.v[i]));
+	} while ((cursor = pg.next) != NULL);
+	return RERR_OK;
+}
+
+/* A collaborator of the website: a member that is not the owner. */
+static enum rerr
+collaborator(struct ctx *c, struct member *m)
+{
+	enum rerr	e;
+
+	if ((e = team_get(&c->op, c->site, c->id, m)) != RERR_OK)
+		return e;
+	if (strcmp(m->role, "owner") == 0)
+		return op_fail(&c->op, RERR_NOT_FOUND, "The website owner is "
+		    "not a collaborator");
+	return RERR_OK;
+}
+
+/* GET /cma/users/{id}: 200; 404 not a collaborator. */
+enum rerr
+cma_user_find(struct ctx *c)
+{
+	struct member	m;
+	enum rerr	e;
+
+	if ((e = collaborator(c, &m)) != RERR_OK)
+		return e;
+	c->data = user_json(&m);
+	return RERR_OK;
+}
+
+/*
+ * DELETE /cma/users/{id} (team:write, owner): 200 with the collaborator
+ * as they were; 403; 404 not a collaborator.  Query parameters (the
+ * client's destination_user_id for reassigning content) are ignored:
+ * roster has no content to hand over.
+ */
+enum rerr
+cma_user_destroy(struct ctx *c)
+{
+	struct member	m;
+	enum rerr	e;
+
+	if ((e = collaborator(c, &m)) != RERR_OK ||
+	    (e = team_remove(&c->op, c->site, c->id)) != RERR_OK)
+		return e;
+	c->data = user_json(&m);
+	return RERR_OK;
+}

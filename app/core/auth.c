@@ -1,0 +1,287 @@
+/*
+ * Credentials: authentication in one statement, then the rules of API.md's
+ * "Credentials" section, in its order: 401, then permission (403), then the
+ * website's existence (404), then access to it and the role (403).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "roster/arena.h"
+#include "roster/auth.h"
+#include "roster/cache.h"
+#include "roster/db.h"
+#include "roster/operation.h"
+#include "roster/secret.h"
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} perm_table[] = {
+	{ "team:read",		PERM_TEAM_READ },
+	{ "team:write",		PERM_TEAM_WRITE },
+	{ "websites:read",	PERM_WEBSITES_READ },
+	{ "api-keys:read",	PERM_KEYS_READ },
+	{ "api-keys:write",	PERM_KEYS_WRITE },
+};
+
+static const char *const role_names[ROLE__MAX] = {
+	[ROLE_NONE] = "none", [ROLE_OWNER] = "owner",
+	[ROLE_MEMBER] = "member", [ROLE_VIEWER] = "viewer",
+};
+
+unsigned
+perm_parse(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return 0;
+	if (strcmp(s, "*") == 0)
+		return PERM_ALL;
+	for (i = 0; i < sizeof(perm_table) / sizeof(perm_table[0]); i++)
+		if (strcmp(s, perm_table[i].name) == 0)
+			return perm_table[i].bit;
+	return 0;
+}
+
+unsigned
+perm_close(unsigned p)
+{
+	/* Writing implies reading what one writes. */
+	if (p & PERM_TEAM_WRITE)
+		p |= PERM_TEAM_READ;
+	if (p & PERM_KEYS_WRITE)
+		p |= PERM_KEYS_READ;
+	return p & PERM_ALL;
+}
+
+int
+perm_names(unsigned p, const char **out)
+{
+	size_t	i;
+	int	n = 0;
+
+	for (i = 0; i < sizeof(perm_table) / sizeof(perm_table[0]); i++)
+		if (p & perm_table[i].bit)
+			out[n++] = perm_table[i].name;
+	return n;
+}
+
+enum role
+role_parse(const char *s)
+{
+	int	i;
+
+	if (s == NULL)
+		return ROLE_NONE;
+	for (i = ROLE_OWNER; i < ROLE__MAX; i++)
+		if (strcmp(s, role_names[i]) == 0)
+			return (enum role)i;
+	return ROLE_NONE;
+}
+
+const char *
+role_name(enum role r)
+{
+	return (unsigned)r < ROLE__MAX ? role_names[r] : "none";
+}
+
+/*
+ * The cache key of a resolution: the credential's hash, which resolution,
+ * and the website the path names ('' for none or the credential's own).
+ */
+struct auth_key {
+	unsigned char	 hash[SECRET_HASH_LEN];
+	char		 own;
+	char		 site[ID_LEN + 1];
+};
+
+/*
+ * A cached resolution, if this worker has one that still holds: the
+ * website's team generation is the one it was read at.  Only members'
+ * resolutions are kept (see resolve()), and revoking a credential bumps
+ * the generation of every website its resolutions can name, so a revoked
+ * credential never matches.  1: *ac is filled; 0: resolve afresh (*ac
+ * untouched); -1: failed, the outcome in *e.
+ */
+static int
+resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
+    enum rerr *e)
+{
+	const struct actor	*v;
+	struct dbres		 r;
+	struct dbp		 p[1];
+	size_t			 len;
+	int64_t			 gen;
+	int			 rc;
+
+	if ((v = cache_get(CACHE_ACTOR, k, sizeof(*k), &gen, &len)) == NULL ||
+	    len != sizeof(*ac))
+		return 0;
+	p[0] = DB_STR(v->site);
+	if ((rc = db_exec(op->db, op->a, STMT_AUTH_CHECK, p, 1, &r)) != 0) {
+		*e = op_db(op, rc);
+		return -1;
+	}
+	if (r.nrows != 1 || db_cell_i64(&r, 0, 0) != gen) {
+		cache_drop(CACHE_ACTOR, k, sizeof(*k));
+		return 0;
+	}
+	/* Stored with team_gen set to the generation it was read at. */
+	memcpy(ac, v, sizeof(*ac));
+	return 1;
+}
+
+/*
+ * Both resolutions share everything but the statement: STMT_AUTH names
+ * the website (own == 0), STMT_AUTH_OWN finds the credential's own.
+ */
+static enum rerr
+resolve(struct op *op, const char *authz, int own, const char *site,
+    struct actor *ac)
+{
+	struct auth_key	 k;
+	const char	*tok;
+	enum rerr	 e;
+	struct dbres	 r;
+	struct dbp	 p[2];
+	int		 kind, rc, n = 0;
+
+	memset(ac, 0, sizeof(*ac));
+	ac->seat_limit = -1;
+	ac->team_gen = -1;
+	/* The scheme is case-insensitive (RFC 9110 §11.1). */
+	if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0)
+		return op_fail(op, RERR_UNAUTHENTICATED,
+		    "Missing or malformed Authorization header; "
+		    "expected: Bearer <token>");
+	tok = authz + 7;
+	while (*tok == ' ')
+		tok++;
+	/* Malformed credentials never reach the database. */
+	if ((kind = secret_classify(tok)) < 0)
+		return op_fail(op, RERR_UNAUTHENTICATED,
+		    "Invalid or revoked credential");
+	memset(&k, 0, sizeof(k));
+	secret_hash(tok, strlen(tok), k.hash);
+	k.own = (char)own;
+	if (!own && site != NULL && id_valid(site))
+		memcpy(k.site, site, ID_LEN);
+	/*
+	 * The key is the hash of the whole secret, so a cached resolution is
+	 * found only by the secret that made it: no prefix check is skipped.
+	 */
+	if ((rc = resolve_cached(op, &k, ac, &e)) != 0)
+		return rc > 0 ? RERR_OK : e;
+	if (!own)
+		p[n++] = DB_STR(k.site);
+	p[n++] = DB_BIN(k.hash, sizeof(k.hash));
+	if ((rc = db_exec(op->db, op->a, own ? STMT_AUTH_OWN : STMT_AUTH, p,
+	    (size_t)n, &r)) != 0)
+		return op_db(op, rc);
+	/*
+	 * The index lookup found the row by hash; compare in constant time
+	 * anyway, so no byte-by-byte early exit exists anywhere.
+	 */
+	if (r.nrows != 1 || db_cell_len(&r, 0, 6) != SECRET_HASH_LEN ||
+	    !secret_equal((const unsigned char *)db_cell(&r, 0, 6), k.hash))
+		return op_fail(op, RERR_UNAUTHENTICATED,
+		    "Invalid or revoked credential");
+	/* The prefix must match the stored kind: a df_ key is never a token. */
+	if (strcmp(db_cell(&r, 0, 1), kind == SECRET_TOKEN ? "token" : "key"))
+		return op_fail(op, RERR_UNAUTHENTICATED,
+		    "Invalid or revoked credential");
+	ac->kind = kind == SECRET_TOKEN ? CRED_TOKEN : CRED_KEY;
+	snprintf(ac->cred_id, sizeof(ac->cred_id), "%s", db_cell(&r, 0, 0));
+	if (db_cell(&r, 0, 2) != NULL)
+		snprintf(ac->user_id, sizeof(ac->user_id), "%s",
+		    db_cell(&r, 0, 2));
+	if (db_cell(&r, 0, 3) != NULL)
+		snprintf(ac->key_site, sizeof(ac->key_site), "%s",
+		    db_cell(&r, 0, 3));
+	if (db_cell(&r, 0, 10) != NULL)
+		snprintf(ac->email, sizeof(ac->email), "%s",
+		    db_cell(&r, 0, 10));
+	if (db_cell(&r, 0, 12) != NULL)
+		snprintf(ac->name, sizeof(ac->name), "%s", db_cell(&r, 0, 12));
+	/* Keys have a fixed, read-only grant: API.md caps them at member. */
+	ac->perms = ac->kind == CRED_KEY ? PERM_TEAM_READ :
+	    perm_close((unsigned)db_cell_i64(&r, 0, 4));
+	ac->scoped = db_cell_i64(&r, 0, 5) != 0;
+	if (db_cell(&r, 0, 7) != NULL) {
+		ac->site_exists = 1;
+		snprintf(ac->site, sizeof(ac->site), "%s", db_cell(&r, 0, 7));
+		ac->seat_limit = db_cell(&r, 0, 8) == NULL ? -1 :
+		    db_cell_i64(&r, 0, 8);
+		ac->site_listed = db_cell_i64(&r, 0, 11) > 0;
+		snprintf(ac->site_name, sizeof(ac->site_name), "%s",
+		    db_cell(&r, 0, 13) ? db_cell(&r, 0, 13) : "");
+		snprintf(ac->site_domain, sizeof(ac->site_domain), "%s",
+		    db_cell(&r, 0, 14) ? db_cell(&r, 0, 14) : "");
+		if (ac->kind == CRED_TOKEN)
+			ac->role = role_parse(db_cell(&r, 0, 9));
+		else
+			ac->role = strcmp(ac->key_site, ac->site) == 0 ?
+			    ROLE_MEMBER : ROLE_NONE;
+	}
+	/* team_gen NULL: no such website; the check reads NULL as -1 too. */
+	if (db_cell(&r, 0, 15) != NULL)
+		ac->team_gen = db_cell_i64(&r, 0, 15);
+	/*
+	 * Kept only for a member of the website (a key: of its own): every
+	 * change to such a resolution bumps the website's generation.  A
+	 * refusal (no such website, not a member) is resolved every time.
+	 */
+	if (ac->site_exists && ac->role != ROLE_NONE && ac->team_gen >= 0)
+		cache_put(CACHE_ACTOR, &k, sizeof(k), ac->team_gen, ac,
+		    sizeof(*ac));
+	return RERR_OK;
+}
+
+enum rerr
+auth_resolve(struct op *op, const char *authz, const char *site,
+    struct actor *ac)
+{
+	return resolve(op, authz, 0, site, ac);
+}
+
+enum rerr
+auth_resolve_own(struct op *op, const char *authz, struct actor *ac)
+{
+	return resolve(op, authz, 1, NULL, ac);
+}
+
+enum rerr
+auth_check(struct op *op, const struct actor *ac, const struct need *n)
+{
+	if (!(n->kinds & (1u << ac->kind)))
+		return op_fail(op, RERR_FORBIDDEN, ac->kind == CRED_KEY ?
+		    (n->key_msg ? n->key_msg :
+		    "Website API keys cannot use this endpoint") :
+		    "Account tokens cannot use this endpoint");
+	if ((ac->perms & n->perms) != n->perms)
+		return op_fail(op, RERR_FORBIDDEN,
+		    "The credential lacks the permission for this endpoint");
+	if (!n->site)
+		return RERR_OK;
+	if (!ac->site_exists)
+		return op_fail(op, RERR_NOT_FOUND, "Website not found");
+	if (ac->kind == CRED_KEY && ac->role == ROLE_NONE)
+		return op_fail(op, RERR_FORBIDDEN,
+		    "This API key belongs to another website");
+	if (ac->kind == CRED_TOKEN && ac->scoped && !ac->site_listed)
+		return op_fail(op, RERR_FORBIDDEN,
+		    "This token is not allowed to access this website");
+	if (ac->role == ROLE_NONE)
+		return op_fail(op, RERR_FORBIDDEN,
+		    "You are not a member of this website");
+	if (n->owner && ac->role != ROLE_OWNER)
+		return op_fail(op, RERR_FORBIDDEN, ac->kind == CRED_KEY &&
+		    n->key_msg ? n->key_msg :
+		    "Only the website owner can do this");
+	if (n->member && ac->role != ROLE_OWNER && ac->role != ROLE_MEMBER)
+		return op_fail(op, RERR_FORBIDDEN,
+		    "Viewers cannot manage API keys");
+	return RERR_OK;
+}

@@ -1,0 +1,590 @@
+/*
+ * Invitations (API.md "Invite team member", the invitations routes).
+ * The invariants live in the schema: UNIQUE(website_id, email,
+ * pending_key) allows one pending invitation per email, and the seat check
+ * runs under the website's row lock (team_seat_take).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "roster/arena.h"
+#include "roster/auth.h"
+#include "roster/config.h"
+#include "roster/db.h"
+#include "roster/email_address.h"
+#include "roster/ids.h"
+#include "roster/invite.h"
+#include "roster/invite_email.h"
+#include "roster/operation.h"
+#include "roster/secret.h"
+#include "roster/team.h"
+#include "roster/utf8.h"
+#include "roster/user.h"
+
+static const char *
+link_for(struct op *op, const char *token)
+{
+	return arena_printf(op->a, "%s/join?token=%s", op->cfg->public_url,
+	    token);
+}
+
+/*
+ * Queues the invitation email in the caller's transaction: the message
+ * exists exactly when the invitation (or its resend) commits.
+ */
+static enum rerr
+queue_email(struct op *op, const char *site, const struct invitation *v)
+{
+	const struct actor	*ac = op->actor;
+	struct invite_email	 in;
+	struct mail		 m;
+	struct dbres		 r;
+	struct dbp		 p[10];
+	char			 id[ID_LEN + 1];
+	int			 rc;
+
+	memset(&in, 0, sizeof(in));
+	/* The router's authentication read the website already. */
+	if (ac != NULL && ac->site_exists && strcmp(ac->site, site) == 0) {
+		in.website_domain = ac->site_domain;
+		in.website_name = ac->site_name;
+	} else {
+		p[0] = DB_STR(site);
+		if ((rc = db_exec(op->db, op->a, STMT_WEBSITE_GET, p, 1, &r)))
+			return op_db(op, rc);
+		if (r.nrows != 1)
+			return op_fail(op, RERR_NOT_FOUND, "Website not found");
+		in.website_domain = db_cell(&r, 0, 1);
+		in.website_name = db_cell(&r, 0, 2);
+	}
+	id_new(id);
+	in.role = v->role;
+	in.inviter = ac == NULL ? NULL : ac->name[0] ? ac->name :
+	    ac->email[0] ? ac->email : NULL;
+	in.link = v->link;
+	in.expires_at = v->expires_at;
+	in.outbox_id = id;
+	in.public_url = op->cfg->public_url;
+	invite_email_compose(op->a, &in, &m);
+	p[0] = DB_STR(id);
+	p[1] = DB_STR(v->id);
+	p[2] = DB_STR(site);
+	p[3] = DB_STR(v->email);
+	p[4] = DB_STR(m.subject);
+	p[5] = DB_STR(m.text);
+	p[6] = DB_STR(m.html);
+	p[7] = DB_STR(m.message_id);
+	p[8] = DB_I64(op->now);
+	p[9] = DB_I64(op->now);
+	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_INSERT, p, 10, NULL)))
+		return op_db(op, rc);
+	return RERR_OK;
+}
+
+/* Unsent email of an invitation whose link just died stays unsent. */
+static enum rerr
+supersede_email(struct op *op, const char *invitation, const char *why)
+{
+	struct dbp	p[2];
+	int		rc;
+
+	p[0] = DB_STR(why);
+	p[1] = DB_STR(invitation);
+	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_SUPERSEDE, p, 2, NULL)))
+		return op_db(op, rc);
+	return RERR_OK;
+}
+
+/*
+ * An email of the invitation still queued names its old role: queue it
+ * again with the new one and the same link.  The link lives in that email
+ * only (the invitation keeps its token's hash), so it is taken from there.
+ * An email sent already stays as it was; the join page and the accept use
+ * the invitation's current role.  A sender that claimed the old email just
+ * now may still send it: the later email names the right role.
+ */
+static enum rerr
+requeue_email(struct op *op, const char *site, const struct invitation *v)
+{
+	struct invitation	 w = *v;
+	struct dbres		 r;
+	struct dbp		 p[1];
+	enum rerr		 e;
+	int			 rc;
+
+	p[0] = DB_STR(v->id);
+	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_QUEUED, p, 1, &r)))
+		return op_db(op, rc);
+	if (r.nrows == 0 ||
+	    (w.link = invite_email_link(op->a, db_cell(&r, 0, 0))) == NULL)
+		return RERR_OK;
+	if ((e = supersede_email(op, v->id, "superseded by a role change")))
+		return e;
+	return queue_email(op, site, &w);
+}
+
+struct create_args {
+	const char		*site;
+	int64_t			 limit;
+	const char		*email;
+	const char		*role;
+	struct invitation	*out;
+};
+
+static enum rerr
+create_tx(struct op *op, void *arg)
+{
+	struct create_args	*a = arg;
+	unsigned char		 hash[SECRET_HASH_LEN];
+	char			 token[SECRET_MAX], id[ID_LEN + 1];
+	struct dbres		 r;
+	struct dbp		 p[8];
+	enum rerr		 e;
+	int			 rc;
+
+	/* First, so the seat count reads after the lock (see team.c). */
+	if ((e = team_seat_take(op, a->site, a->limit, NULL)) != RERR_OK)
+		return e;
+	p[0] = DB_STR(a->site);
+	p[1] = DB_STR(a->email);
+	if ((rc = db_exec(op->db, op->a, STMT_MEMBER_BY_EMAIL, p, 2, &r)))
+		return op_db(op, rc);
+	if (r.nrows > 0)
+		return op_refuse(op, RERR_ALREADY_MEMBER, "email", WHY_TAKEN,
+		    "This email already belongs to a team member");
+	id_new(id);
+	secret_new(SECRET_INVITE, token, hash, NULL);
+	p[0] = DB_STR(id);
+	p[1] = DB_STR(a->site);
+	p[2] = DB_STR(a->email);
+	p[3] = DB_STR(a->role);
+	p[4] = DB_BIN(hash, sizeof(hash));
+	p[5] = DB_STR(op->actor != NULL && op->actor->user_id[0] ?
+	    op->actor->user_id : NULL);
+	p[6] = DB_I64(op->now);
+	p[7] = DB_I64(op->now + op->cfg->invite_ttl * 1000);
+	rc = db_exec(op->db, op->a, STMT_INVITE_INSERT, p, 8, NULL);
+	if (rc == DB_EDUP) {
+		/*
+		 * The pending slot is taken.  If by an invitation past its
+		 * expiry, retire that one and insert again: an expired
+		 * invitation never blocks a new one.  (Only the statement
+		 * failed; the transaction goes on.)
+		 */
+		struct dbp	q[3];
+		struct dbres	x;
+
+		q[0] = DB_STR(a->site);
+		q[1] = DB_STR(a->email);
+		q[2] = DB_I64(op->now);
+		if ((rc = db_exec(op->db, op->a, STMT_INVITE_EXPIRE_STALE, q, 3,
+		    &x)))
+			return op_db(op, rc);
+		if (x.affected == 0)
+			return op_refuse(op, RERR_PENDING, "email", WHY_TAKEN,
+			    "A pending invitation already exists for this "
+			    "email");
+		rc = db_exec(op->db, op->a, STMT_INVITE_INSERT, p, 8, NULL);
+	}
+	if (rc == DB_EDUP)
+		return op_refuse(op, RERR_PENDING, "email", WHY_TAKEN,
+		    "A pending invitation already exists for this email");
+	if (rc != 0)
+		return op_db(op, rc);
+	a->out->id = arena_strdup(op->a, id);
+	a->out->email = a->email;
+	a->out->role = a->role;
+	a->out->invited_by = op->actor != NULL ? op->actor->user_id : NULL;
+	a->out->inviter_email = op->actor != NULL ? op->actor->email : NULL;
+	a->out->created_at = op->now;
+	a->out->expires_at = op->now + op->cfg->invite_ttl * 1000;
+	a->out->expired = 0;
+	a->out->link = link_for(op, token);
+	if ((e = queue_email(op, a->site, a->out)) != RERR_OK)
+		return e;
+	return op_audit(op, a->site, "invite.create", a->out->id);
+}
+
+enum rerr
+invite_create(struct op *op, const char *site, int64_t limit,
+    const char *email_raw, size_t email_len, const char *role,
+    struct invitation *out)
+{
+	struct create_args	a;
+	char			email[EMAIL_MAX + 1];
+	enum role		r;
+
+	memset(out, 0, sizeof(*out));
+	if (email_raw == NULL)
+		return op_refuse(op, RERR_INVALID, "email", WHY_REQUIRED,
+		    "email is required");
+	if (email_normalize(email_raw, email_len, email) != 0)
+		return op_refuse(op, RERR_INVALID, "email", WHY_FORMAT,
+		    "email is not a valid address (at most 254 characters)");
+	r = role == NULL ? ROLE_VIEWER : role_parse(role);
+	if (r != ROLE_VIEWER && r != ROLE_MEMBER)
+		return op_invalid(op, "role",
+		    "role must be \"viewer\" or \"member\"");
+	if (op->actor != NULL && strcmp(op->actor->email, email) == 0)
+		return op_invalid(op, "email", "You cannot invite yourself");
+	a.site = site;
+	a.limit = limit;
+	a.email = arena_strdup(op->a, email);
+	a.role = role_name(r);
+	a.out = out;
+	return op_tx(op, create_tx, &a);
+}
+
+static void
+fill(struct op *op, const struct dbres *r, size_t i, struct invitation *v)
+{
+	v->id = db_cell(r, i, 0);
+	v->email = db_cell(r, i, 1);
+	v->role = db_cell(r, i, 2);
+	v->created_at = db_cell_i64(r, i, 3);
+	v->expires_at = db_cell_i64(r, i, 4);
+	v->invited_by = db_cell(r, i, 5);
+	v->inviter_email = db_cell(r, i, 6);
+	v->expired = v->expires_at <= op->now;
+	v->link = NULL;
+}
+
+enum rerr
+invite_list(struct op *op, const char *site, struct invitation **out,
+    size_t *n)
+{
+	struct dbres	 r;
+	struct dbp	 p[1];
+	size_t		 i;
+	int		 rc;
+
+	p[0] = DB_STR(site);
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_LIST, p, 1, &r)))
+		return op_db(op, rc);
+	*out = arena_alloc(op->a, (r.nrows + 1) * sizeof(**out));
+	for (i = 0; i < r.nrows; i++)
+		fill(op, &r, i, &(*out)[i]);
+	*n = r.nrows;
+	return RERR_OK;
+}
+
+/* Reads one invitation that is still pending or expired. */
+static enum rerr
+get_open(struct op *op, const char *site, const char *id,
+    struct invitation *v)
+{
+	struct dbres	r;
+	struct dbp	p[2];
+	const char	*st;
+	int		rc;
+
+	memset(v, 0, sizeof(*v));
+	if (!id_valid(id))
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	p[0] = DB_STR(id);
+	p[1] = DB_STR(site);
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_GET, p, 2, &r)))
+		return op_db(op, rc);
+	if (r.nrows != 1)
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	st = db_cell(&r, 0, 7);
+	if (strcmp(st, "pending") != 0 && strcmp(st, "expired") != 0)
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	fill(op, &r, 0, v);
+	return RERR_OK;
+}
+
+enum rerr
+invite_get(struct op *op, const char *site, const char *id,
+    struct invitation *v)
+{
+	return get_open(op, site, id, v);
+}
+
+struct one_args {
+	const char		*site, *id;
+	int64_t			 limit;
+	struct invitation	*out;
+};
+
+static enum rerr
+revoke_tx(struct op *op, void *arg)
+{
+	struct one_args	*a = arg;
+	struct dbres	 r;
+	struct dbp	 p[2];
+	enum rerr	 e;
+	int		 rc;
+
+	if ((e = get_open(op, a->site, a->id, a->out)) != RERR_OK)
+		return e;
+	p[0] = DB_STR(a->id);
+	p[1] = DB_STR(a->site);
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_REVOKE, p, 2, &r)))
+		return op_db(op, rc);
+	/* Accepted or revoked between our read and our write. */
+	if (r.affected == 0)
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	if ((e = supersede_email(op, a->id, "invitation revoked")) != RERR_OK)
+		return e;
+	return op_audit(op, a->site, "invite.revoke", a->id);
+}
+
+enum rerr
+invite_revoke(struct op *op, const char *site, const char *id,
+    struct invitation *out)
+{
+	struct one_args	a = { site, id, -1, out };
+
+	if (!id_valid(id))
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	return op_tx(op, revoke_tx, &a);
+}
+
+static enum rerr
+resend_tx(struct op *op, void *arg)
+{
+	struct one_args	*a = arg;
+	unsigned char	 hash[SECRET_HASH_LEN];
+	char		 token[SECRET_MAX];
+	struct dbres	 r;
+	struct dbp	 p[4];
+	enum rerr	 e;
+	int		 rc;
+
+	/* An expired invitation made pending again takes a seat again. */
+	if ((e = team_seat_take(op, a->site, a->limit, a->id)) != RERR_OK)
+		return e;
+	if ((e = get_open(op, a->site, a->id, a->out)) != RERR_OK)
+		return e;
+	secret_new(SECRET_INVITE, token, hash, NULL);
+	p[0] = DB_BIN(hash, sizeof(hash));
+	p[1] = DB_I64(op->now + op->cfg->invite_ttl * 1000);
+	p[2] = DB_STR(a->id);
+	p[3] = DB_STR(a->site);
+	rc = db_exec(op->db, op->a, STMT_INVITE_RESEND, p, 4, &r);
+	if (rc == DB_EDUP)
+		return op_refuse(op, RERR_PENDING, "email", WHY_TAKEN,
+		    "A newer pending invitation exists for this email");
+	if (rc != 0)
+		return op_db(op, rc);
+	if (r.affected == 0)
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	a->out->expires_at = op->now + op->cfg->invite_ttl * 1000;
+	a->out->expired = 0;
+	a->out->link = link_for(op, token);
+	if ((e = supersede_email(op, a->id, "superseded by a resend")) !=
+	    RERR_OK || (e = queue_email(op, a->site, a->out)) != RERR_OK)
+		return e;
+	return op_audit(op, a->site, "invite.resend", a->id);
+}
+
+enum rerr
+invite_resend(struct op *op, const char *site, int64_t limit, const char *id,
+    struct invitation *out)
+{
+	struct one_args	a = { site, id, limit, out };
+
+	if (!id_valid(id))
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	return op_tx(op, resend_tx, &a);
+}
+
+struct role_args {
+	const char		*site, *id, *role;
+	struct invitation	*out;
+};
+
+static enum rerr
+set_role_tx(struct op *op, void *arg)
+{
+	struct role_args	*a = arg;
+	struct dbres		 r;
+	struct dbp		 p[3];
+	enum rerr		 e;
+	int			 rc, changed;
+
+	if ((e = get_open(op, a->site, a->id, a->out)) != RERR_OK)
+		return e;
+	p[0] = DB_STR(a->role);
+	p[1] = DB_STR(a->id);
+	p[2] = DB_STR(a->site);
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_SET_ROLE, p, 3, &r)))
+		return op_db(op, rc);
+	/* Accepted or revoked between our read and our write. */
+	if (r.affected == 0)
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	changed = strcmp(a->out->role, a->role) != 0;
+	a->out->role = a->role;
+	if (changed && (e = requeue_email(op, a->site, a->out)) != RERR_OK)
+		return e;
+	return op_audit(op, a->site, "invite.role",
+	    arena_printf(op->a, "%s %s", a->id, a->role));
+}
+
+enum rerr
+invite_set_role(struct op *op, const char *site, const char *id,
+    const char *role, struct invitation *out)
+{
+	struct role_args	a;
+	enum role		r = role_parse(role);
+
+	memset(out, 0, sizeof(*out));
+	if (r != ROLE_VIEWER && r != ROLE_MEMBER)
+		return op_invalid(op, "role",
+		    "role must be \"viewer\" or \"member\"");
+	if (!id_valid(id))
+		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
+	a.site = site;
+	a.id = id;
+	a.role = role_name(r);
+	a.out = out;
+	return op_tx(op, set_role_tx, &a);
+}
+
+/* The outcome for an invitation that cannot be accepted any more. */
+static enum rerr
+closed(struct op *op, const char *status, int64_t expires)
+{
+	if (strcmp(status, "accepted") == 0)
+		return op_fail(op, RERR_GONE, "This invitation has already "
+		    "been used");
+	if (strcmp(status, "revoked") == 0)
+		return op_fail(op, RERR_GONE, "This invitation was revoked");
+	if (strcmp(status, "expired") == 0 || expires <= op->now)
+		return op_fail(op, RERR_GONE, "This invitation has expired");
+	return RERR_OK;
+}
+
+enum rerr
+invite_lookup(struct op *op, const char *token, struct invite_view *v)
+{
+	unsigned char	hash[SECRET_HASH_LEN];
+	struct dbres	r;
+	struct dbp	p[1];
+	int		rc;
+
+	memset(v, 0, sizeof(*v));
+	if (token == NULL || !secret_invite_valid(token))
+		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		    "not valid");
+	secret_hash(token, strlen(token), hash);
+	p[0] = DB_BIN(hash, sizeof(hash));
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_BY_TOKEN, p, 1, &r)))
+		return op_db(op, rc);
+	if (r.nrows != 1)
+		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		    "not valid");
+	v->id = db_cell(&r, 0, 0);
+	v->website_id = db_cell(&r, 0, 1);
+	v->email = db_cell(&r, 0, 2);
+	v->role = db_cell(&r, 0, 3);
+	v->expires_at = db_cell_i64(&r, 0, 5);
+	v->website_name = db_cell(&r, 0, 6);
+	v->website_domain = db_cell(&r, 0, 7);
+	v->inviter = db_cell(&r, 0, 8);
+	return closed(op, db_cell(&r, 0, 4), v->expires_at);
+}
+
+struct accept_args {
+	unsigned char		 hash[SECRET_HASH_LEN];
+	const char		*name;
+	struct accepted		*out;
+};
+
+static enum rerr
+accept_tx(struct op *op, void *arg)
+{
+	struct accept_args	*a = arg;
+	struct accepted		*o = a->out;
+	char			 user[ID_LEN + 1];
+	struct dbres		 r;
+	struct dbp		 p[4];
+	int64_t			 limit;
+	enum rerr		 e;
+	int			 rc;
+
+	/* Locks the invitation: a concurrent accept waits, then sees it used. */
+	p[0] = DB_BIN(a->hash, sizeof(a->hash));
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_BY_TOKEN_LOCK, p, 1,
+	    &r)))
+		return op_db(op, rc);
+	if (r.nrows != 1)
+		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		    "not valid");
+	o->invitation_id = db_cell(&r, 0, 0);
+	o->website_id = db_cell(&r, 0, 1);
+	o->email = db_cell(&r, 0, 2);
+	o->role = db_cell(&r, 0, 3);
+	o->website_name = db_cell(&r, 0, 7);
+	if ((e = closed(op, db_cell(&r, 0, 4), db_cell_i64(&r, 0, 5))))
+		return e;
+	limit = db_cell(&r, 0, 6) != NULL ? db_cell_i64(&r, 0, 6) : -1;
+	/* The pending invitation holds a seat already: count the others. */
+	if ((e = team_seat_take(op, o->website_id, limit, o->invitation_id)))
+		return e;
+	if ((e = user_ensure(op, o->email, a->name, user, &o->created)))
+		return e;
+	o->user_id = arena_strdup(op->a, user);
+	if (a->name != NULL && !o->created) {
+		p[0] = DB_STR(a->name);
+		p[1] = DB_STR(user);
+		if ((rc = db_exec(op->db, op->a, STMT_USER_SET_NAME, p, 2,
+		    &r)))
+			return op_db(op, rc);
+		/* The new name shows in the lists of the user's other teams. */
+		if (r.affected > 0 && (e = team_user_changed(op, user)))
+			return e;
+	}
+	if ((e = team_changed(op, o->website_id)))
+		return e;
+	p[0] = DB_STR(o->website_id);
+	p[1] = DB_STR(user);
+	p[2] = DB_STR(o->role);
+	p[3] = DB_I64(op->now);
+	rc = db_exec(op->db, op->a, STMT_MEMBER_INSERT, p, 4, NULL);
+	if (rc == DB_EDUP)
+		return op_fail(op, RERR_ALREADY_MEMBER, "You are already a "
+		    "member of this website's team");
+	if (rc != 0)
+		return op_db(op, rc);
+	p[0] = DB_STR(user);
+	p[1] = DB_I64(op->now);
+	p[2] = DB_STR(o->invitation_id);
+	p[3] = DB_I64(op->now);
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_MARK_ACCEPTED, p, 4,
+	    &r)))
+		return op_db(op, rc);
+	if (r.affected != 1)
+		return op_fail(op, RERR_GONE, "This invitation is no longer "
+		    "valid");
+	return op_audit(op, o->website_id, "invite.accept",
+	    o->invitation_id);
+}
+
+enum rerr
+invite_accept(struct op *op, const char *token, const char *name,
+    struct accepted *out)
+{
+	struct accept_args	a;
+
+	memset(out, 0, sizeof(*out));
+	if (token == NULL || *token == '\0')
+		return op_invalid(op, "token", "token is required");
+	if (!secret_invite_valid(token))
+		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		    "not valid");
+	if (name != NULL) {
+		while (*name == ' ')
+			name++;
+		if (*name == '\0')
+			name = NULL;
+		else if (!utf8_valid(name, strlen(name), 200))
+			return op_invalid(op, "name", "name must be valid "
+			    "UTF-8 text of at most 200 characters");
+	}
+	secret_hash(token, strlen(token), a.hash);
+	a.name = name;
+	a.out = out;
+	return op_tx(op, accept_tx, &a);
+}

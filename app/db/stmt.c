@@ -1,0 +1,443 @@
+/*
+ * All SQL that runs with data, in one table (see include/roster/stmt.h).
+ * Parameters are bound, never pasted.  Times are milliseconds passed in by
+ * the caller, so "now" is the application's, the same on every node.
+ */
+#include <stddef.h>
+
+#include "roster/stmt.h"
+
+static const char *const sql[STMT__MAX] = {
+[STMT_PING] = "SELECT 1",
+
+/*
+ * Authentication and authorisation in one round trip: the credential by
+ * hash, the website named by the path (if any), the credential's user's
+ * role there, and whether the token's allowlist holds it.
+ * Params: website id ('' when the route names none), token hash.
+ */
+[STMT_AUTH] =
+	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped,"
+	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
+	" (SELECT COUNT(*) FROM credential_websites cw"
+	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
+	" u.name, w.name, w.domain, w.team_gen"
+	" FROM credentials c"
+	" LEFT JOIN websites w ON w.id = ?"
+	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
+	" LEFT JOIN users u ON u.id = c.user_id"
+	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
+
+/*
+ * The same round trip for routes whose website is the credential's own
+ * (the DatoCMS dialect, where a token belongs to one site): a key's
+ * website, or the website of a token whose allowlist holds exactly one
+ * (the subquery is on the credential_websites primary key).  No such
+ * website: w.id is NULL.  Params: token hash.
+ */
+[STMT_AUTH_OWN] =
+	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped,"
+	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
+	" (SELECT COUNT(*) FROM credential_websites cw"
+	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
+	" u.name, w.name, w.domain, w.team_gen"
+	" FROM credentials c"
+	" LEFT JOIN websites w ON w.id = IF(c.kind = 'key', c.website_id,"
+	"  (SELECT MIN(cw.website_id) FROM credential_websites cw"
+	"    WHERE cw.credential_id = c.id HAVING COUNT(*) = 1))"
+	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
+	" LEFT JOIN users u ON u.id = c.user_id"
+	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
+
+/*
+ * What a cached resolution of a credential (app/core/auth.c) must still match:
+ * the website's team generation.  Only resolutions of a member of the
+ * website are cached, and every change that could alter one bumps the
+ * generation of the websites it holds for: a membership or a member's
+ * name changing, and the credential being revoked (cred.c).  The rest of
+ * a resolution never changes once written.  One primary-key read of one
+ * table: measured, the two-table form cost a fifth of a cached list's
+ * throughput (README, Performance).  Params: website id.
+ */
+[STMT_AUTH_CHECK] =
+	"SELECT team_gen FROM websites WHERE id = ?",
+
+/* A token's website allowlist.  Params: credential id. */
+[STMT_CRED_WEBSITES] =
+	"SELECT website_id FROM credential_websites WHERE credential_id = ?"
+	" ORDER BY website_id",
+
+/*
+ * The websites a user's token reaches.  Params: user id, scoped (0/1),
+ * credential id.
+ */
+[STMT_WEBSITES_OF_USER] =
+	"SELECT w.id, w.domain, w.name, m.role, w.seat_limit"
+	" FROM members m JOIN websites w ON w.id = m.website_id"
+	" WHERE m.user_id = ? AND (? = 0 OR EXISTS (SELECT 1"
+	"   FROM credential_websites cw WHERE cw.credential_id = ?"
+	"   AND cw.website_id = w.id))"
+	" ORDER BY w.created_at, w.id",
+
+[STMT_WEBSITE_GET] =
+	"SELECT id, domain, name, seat_limit FROM websites WHERE id = ?",
+
+[STMT_WEBSITE_INSERT] =
+	"INSERT INTO websites (id, domain, name, seat_limit, created_at)"
+	" VALUES (?, ?, ?, ?, ?)",
+
+/*
+ * Serialises seat-consuming writes of one website: the row lock does it on
+ * one server, and the write makes two such transactions on different Galera
+ * nodes conflict at certification.  Params: website id.
+ */
+[STMT_WEBSITE_LOCK] =
+	"UPDATE websites SET seat_seq = seat_seq + 1 WHERE id = ?",
+
+/*
+ * Every change to a website's members, and to what its team list shows of
+ * them, bumps team_gen in the same transaction (team_changed()): cached
+ * pages and resolutions of the website are then read afresh.  It also
+ * locks the website row, so take it before touching members.
+ * Params: website id.
+ */
+[STMT_TEAM_TOUCH] =
+	"UPDATE websites SET team_gen = team_gen + 1 WHERE id = ?",
+
+/* The same for every website a user is a member of.  Params: user id. */
+[STMT_TEAM_TOUCH_USER] =
+	"UPDATE websites w JOIN members m ON m.website_id = w.id"
+	" SET w.team_gen = w.team_gen + 1 WHERE m.user_id = ?",
+
+/*
+ * Seats taken: members plus unexpired pending invitations other than the
+ * one named.  Params: website id, website id, now, invitation id or ''.
+ */
+[STMT_SEATS_USED] =
+	"SELECT (SELECT COUNT(*) FROM members WHERE website_id = ?)"
+	" + (SELECT COUNT(*) FROM invitations WHERE website_id = ?"
+	"    AND status = 'pending' AND expires_at > ? AND id <> ?)",
+
+/* A locking read: it sees a row committed after our snapshot. */
+[STMT_USER_BY_EMAIL] =
+	"SELECT id, name FROM users WHERE email = ? LOCK IN SHARE MODE",
+
+[STMT_USER_INSERT] =
+	"INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)",
+
+/* Params: website id, user id. */
+[STMT_MEMBER_OF] =
+	"SELECT role FROM members WHERE website_id = ? AND user_id = ?",
+
+/* Params: website id, user id, role, joined at. */
+[STMT_MEMBER_INSERT] =
+	"INSERT INTO members (website_id, user_id, role, joined_at)"
+	" VALUES (?, ?, ?, ?)",
+
+/* The owner is never deleted here.  Params: website id, user id. */
+[STMT_MEMBER_DELETE] =
+	"DELETE FROM members WHERE website_id = ? AND user_id = ?"
+	" AND role <> 'owner'",
+
+/* Params: role, website id, user id.  Counts matched rows (FOUND_ROWS). */
+[STMT_MEMBER_SET_ROLE] =
+	"UPDATE members SET role = ? WHERE website_id = ? AND user_id = ?"
+	" AND role <> 'owner'",
+
+[STMT_MEMBER_ROLE] =
+	"SELECT m.role, u.name, u.email, u.image, m.joined_at"
+	" FROM members m JOIN users u ON u.id = m.user_id"
+	" WHERE m.website_id = ? AND m.user_id = ?",
+
+/*
+ * A locking read: an accept of the same email that is adding the
+ * membership right now makes the invite wait and then see the member,
+ * instead of inviting someone who just joined.  Params: website id, email.
+ */
+[STMT_MEMBER_BY_EMAIL] =
+	"SELECT m.user_id FROM users u JOIN members m"
+	" ON m.user_id = u.id AND m.website_id = ? WHERE u.email = ?"
+	" LOCK IN SHARE MODE",
+
+/*
+ * The team in list order: owner first, then by joined_at (user id breaks
+ * ties).  Keyset pagination on the members_list index, so a middle page
+ * costs what the first does.  The website's team_gen comes with every row,
+ * read in the same snapshot as the page: what a cached page is valid for.
+ * Params: website id, limit.
+ */
+[STMT_TEAM_FIRST] =
+	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at,"
+	" m.sort_rank, w.team_gen"
+	" FROM members m JOIN users u ON u.id = m.user_id"
+	" JOIN websites w ON w.id = m.website_id"
+	" WHERE m.website_id = ?"
+	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?",
+
+/* Params: website id, rank, rank, joined, joined, user id, limit. */
+[STMT_TEAM_AFTER] =
+	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at,"
+	" m.sort_rank, w.team_gen"
+	" FROM members m JOIN users u ON u.id = m.user_id"
+	" JOIN websites w ON w.id = m.website_id"
+	" WHERE m.website_id = ? AND (m.sort_rank > ? OR (m.sort_rank = ?"
+	"  AND (m.joined_at > ? OR (m.joined_at = ? AND m.user_id > ?))))"
+	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?",
+
+/*
+ * A pending invitation past its expiry stops holding the one-pending slot,
+ * so that an expired invitation never blocks a new one.
+ * Params: website id, email, now.
+ */
+[STMT_INVITE_EXPIRE_STALE] =
+	"UPDATE invitations SET status = 'expired' WHERE website_id = ?"
+	" AND email = ? AND status = 'pending' AND expires_at <= ?",
+
+/* Params: id, website, email, role, token hash, invited by, created, expires. */
+[STMT_INVITE_INSERT] =
+	"INSERT INTO invitations (id, website_id, email, role, token_hash,"
+	" status, invited_by, created_at, expires_at)"
+	" VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+
+/* Pending and expired, not accepted or revoked.  Params: website id. */
+[STMT_INVITE_LIST] =
+	"SELECT i.id, i.email, i.role, i.created_at, i.expires_at,"
+	" i.invited_by, u.email"
+	" FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
+	" WHERE i.website_id = ? AND i.status IN ('pending', 'expired')"
+	" ORDER BY i.created_at, i.id",
+
+/* Params: invitation id, website id. */
+[STMT_INVITE_GET] =
+	"SELECT i.id, i.email, i.role, i.created_at, i.expires_at,"
+	" i.invited_by, u.email, i.status"
+	" FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
+	" WHERE i.id = ? AND i.website_id = ?",
+
+/* Params: invitation id, website id. */
+[STMT_INVITE_REVOKE] =
+	"UPDATE invitations SET status = 'revoked' WHERE id = ?"
+	" AND website_id = ? AND status IN ('pending', 'expired')",
+
+/*
+ * A new token and expiry; the old hash is overwritten, so the old link
+ * stops working in the same statement.
+ * Params: token hash, expires, invitation id, website id.
+ */
+[STMT_INVITE_RESEND] =
+	"UPDATE invitations SET token_hash = ?, expires_at = ?,"
+	" status = 'pending' WHERE id = ? AND website_id = ?"
+	" AND status IN ('pending', 'expired')",
+
+/* Params: role, invitation id, website id. */
+[STMT_INVITE_SET_ROLE] =
+	"UPDATE invitations SET role = ? WHERE id = ? AND website_id = ?"
+	" AND status IN ('pending', 'expired')",
+
+/* The join page's view of an invitation.  Params: token hash. */
+[STMT_INVITE_BY_TOKEN] =
+	"SELECT i.id, i.website_id, i.email, i.role, i.status, i.expires_at,"
+	" w.name, w.domain, COALESCE(u.name, u.email)"
+	" FROM invitations i JOIN websites w ON w.id = i.website_id"
+	" LEFT JOIN users u ON u.id = i.invited_by"
+	" WHERE i.token_hash = ?",
+
+/*
+ * The invitation an accept works on, locked: a second accept of the same
+ * token waits here and then sees it accepted.  Params: token hash.
+ */
+[STMT_INVITE_BY_TOKEN_LOCK] =
+	"SELECT i.id, i.website_id, i.email, i.role, i.status, i.expires_at,"
+	" w.seat_limit, w.name"
+	" FROM invitations i JOIN websites w ON w.id = i.website_id"
+	" WHERE i.token_hash = ? FOR UPDATE",
+
+/*
+ * The single-use compare-and-set (RELIABILITY.md D8).
+ * Params: user id, now, invitation id, now.
+ */
+[STMT_INVITE_MARK_ACCEPTED] =
+	"UPDATE invitations SET status = 'accepted', accepted_by = ?,"
+	" accepted_at = ? WHERE id = ? AND status = 'pending'"
+	" AND expires_at > ?",
+
+/* A name given at accept fills an empty one.  Params: name, user id. */
+[STMT_USER_SET_NAME] =
+	"UPDATE users SET name = ? WHERE id = ? AND name IS NULL",
+
+/*
+ * Params: id, invitation, website, to, subject, text, html, message id,
+ * next attempt, created.
+ */
+[STMT_OUTBOX_INSERT] =
+	"INSERT INTO outbox (id, invitation_id, website_id, to_email, subject,"
+	" body_text, body_html, message_id, next_attempt, created_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+
+/*
+ * The newest email of an invitation not sent yet, locked: a role change
+ * writes it again.  Params: invitation id.
+ */
+[STMT_OUTBOX_QUEUED] =
+	"SELECT body_text FROM outbox WHERE invitation_id = ?"
+	" AND status = 'pending' ORDER BY created_at DESC, id DESC LIMIT 1"
+	" FOR UPDATE",
+
+/*
+ * A revoked or resent invitation's unsent email must not go out with a
+ * dead link.  Params: reason, invitation id.
+ */
+[STMT_OUTBOX_SUPERSEDE] =
+	"UPDATE outbox SET status = 'failed', last_error = ?"
+	" WHERE invitation_id = ? AND status = 'pending'",
+
+/*
+ * Claims due messages for one sender; an expired claim (a sender that
+ * died) is taken over.  Params: sender, claimed until, now, now, batch.
+ */
+[STMT_OUTBOX_CLAIM] =
+	"UPDATE outbox SET claimed_by = ?, claimed_until = ?"
+	" WHERE status = 'pending' AND next_attempt <= ?"
+	" AND (claimed_until IS NULL OR claimed_until < ?)"
+	" ORDER BY next_attempt LIMIT ?",
+
+/* Params: sender. */
+[STMT_OUTBOX_CLAIMED] =
+	"SELECT id, to_email, subject, body_text, body_html, message_id,"
+	" attempts FROM outbox WHERE claimed_by = ? AND status = 'pending'"
+	" ORDER BY next_attempt",
+
+/* Params: now, id, sender. */
+[STMT_OUTBOX_SENT] =
+	"UPDATE outbox SET status = 'sent', sent_at = ?,"
+	" attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL"
+	" WHERE id = ? AND claimed_by = ?",
+
+/*
+ * Assignments run left to right in MariaDB, so status sees the new
+ * attempts.  A message retired meanwhile (its invitation revoked or
+ * resent) stays retired.  Params: next attempt, error, max attempts, id,
+ * sender.
+ */
+[STMT_OUTBOX_RETRY] =
+	"UPDATE outbox SET attempts = attempts + 1, next_attempt = ?,"
+	" last_error = ?, claimed_by = NULL, claimed_until = NULL,"
+	" status = IF(attempts >= ?, 'failed', 'pending')"
+	" WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+
+/* Params: user id. */
+[STMT_TOKEN_LIST] =
+	"SELECT id, name, display_key, perms, scoped, created_at"
+	" FROM credentials WHERE user_id = ? AND kind = 'token'"
+	" AND revoked_at IS NULL ORDER BY created_at, id",
+
+/* Allowlists of a user's live tokens.  Params: user id. */
+[STMT_TOKEN_LIST_SITES] =
+	"SELECT cw.credential_id, cw.website_id FROM credential_websites cw"
+	" JOIN credentials c ON c.id = cw.credential_id"
+	" WHERE c.user_id = ? AND c.kind = 'token' AND c.revoked_at IS NULL"
+	" ORDER BY cw.website_id",
+
+/* Params: website id. */
+[STMT_KEY_LIST] =
+	"SELECT id, name, display_key, created_at FROM credentials"
+	" WHERE website_id = ? AND kind = 'key' AND revoked_at IS NULL"
+	" ORDER BY created_at, id",
+
+/*
+ * Params: id, kind, hash, user id, website id, name, display key, perms,
+ * scoped, created.
+ */
+[STMT_CRED_INSERT] =
+	"INSERT INTO credentials (id, kind, token_hash, user_id, website_id,"
+	" name, display_key, perms, scoped, created_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+
+[STMT_CRED_SITE_INSERT] =
+	"INSERT INTO credential_websites (credential_id, website_id)"
+	" VALUES (?, ?)",
+
+/* Params: now, token id, user id. */
+[STMT_TOKEN_REVOKE] =
+	"UPDATE credentials SET revoked_at = ? WHERE id = ? AND user_id = ?"
+	" AND kind = 'token' AND revoked_at IS NULL",
+
+/* Params: now, key id, website id. */
+[STMT_KEY_REVOKE] =
+	"UPDATE credentials SET revoked_at = ? WHERE id = ? AND website_id = ?"
+	" AND kind = 'key' AND revoked_at IS NULL",
+
+/*
+ * Params: id, at, website, user, credential, action, target, request id.
+ */
+[STMT_AUDIT_INSERT] =
+	"INSERT INTO audit_log (id, created_at, website_id, user_id,"
+	" credential_id, action, target, request_id)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+
+/* One migrator at a time.  Params: none. */
+/* `roster audit`.  Params: website id, since (ms). */
+[STMT_AUDIT_LIST] =
+	"SELECT id, created_at, website_id, user_id, credential_id, action,"
+	" target, request_id FROM audit_log"
+	" WHERE website_id = ? AND created_at >= ?"
+	" ORDER BY created_at, id",
+
+/* The entries of one acting user.  Params: user id, since. */
+[STMT_AUDIT_LIST_USER] =
+	"SELECT id, created_at, website_id, user_id, credential_id, action,"
+	" target, request_id FROM audit_log"
+	" WHERE user_id = ? AND created_at >= ?"
+	" ORDER BY created_at, id",
+
+/*
+ * One round trip counts a hit and returns the window's count: the new count
+ * travels back as LAST_INSERT_ID (0 for a fresh row, meaning 1).
+ * Params: key, window start.
+ */
+[STMT_RATE_HIT] =
+	"INSERT INTO rate_windows (rkey, window_start, hits) VALUES (?, ?, 1)"
+	" ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1)",
+
+/* Params: oldest window to keep. */
+[STMT_RATE_GC] =
+	"DELETE FROM rate_windows WHERE window_start < ? LIMIT 1000",
+
+/* A record past its 24 hours frees the key.  Params: cred, key hash, cutoff. */
+[STMT_IDEM_DROP_OLD] =
+	"DELETE FROM idempotency WHERE credential_id = ? AND key_hash = ?"
+	" AND created_at <= ?",
+
+/*
+ * Locking read: a concurrent request with the same key waits for this
+ * one's transaction and then finds its record.  Params: cred, key hash.
+ */
+[STMT_IDEM_GET] =
+	"SELECT request_hash, status, content_type, body FROM idempotency"
+	" WHERE credential_id = ? AND key_hash = ? FOR UPDATE",
+
+/* Params: cred, key hash, request hash, status, content type, body, at. */
+[STMT_IDEM_PUT] =
+	"INSERT INTO idempotency (credential_id, key_hash, request_hash,"
+	" status, content_type, body, created_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?)",
+
+/* Params: cutoff. */
+[STMT_IDEM_GC] =
+	"DELETE FROM idempotency WHERE created_at < ? LIMIT 1000",
+
+[STMT_MIGRATION_LOCK] = "SELECT GET_LOCK('roster.migrate', 60)",
+
+[STMT_MIGRATION_APPLIED] =
+	"SELECT version FROM schema_version ORDER BY version",
+
+[STMT_MIGRATION_RECORD] =
+	"INSERT INTO schema_version (version, name, applied_at)"
+	" VALUES (?, ?, ?)",
+};
+
+const char *
+stmt_sql(enum stmt s)
+{
+	return (unsigned)s < STMT__MAX ? sql[s] : NULL;
+}

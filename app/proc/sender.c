@@ -1,0 +1,148 @@
+/*
+ * The outbox sender (see include/roster/sender.h).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "roster/arena.h"
+#include "roster/clock.h"
+#include "roster/config.h"
+#include "roster/db.h"
+#include "roster/ids.h"
+#include "roster/log.h"
+#include "roster/sender.h"
+#include "roster/smtp_client.h"
+
+#define BATCH		10
+#define IDLE_MS		500
+#define RETRY_CAP_S	3600
+
+static volatile sig_atomic_t stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+nap(long ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	/* SIGTERM interrupts the sleep (no SA_RESTART). */
+	nanosleep(&ts, NULL);
+}
+
+/* Delivers what this sender claimed; returns how many it handled. */
+static int
+deliver(const struct config *cfg, struct db *db, struct arena *a,
+    const char *sender)
+{
+	struct dbres	 r;
+	struct dbp	 p[5];
+	struct smtp_msg	 m;
+	char		 err[300];
+	size_t		 i;
+	int64_t		 now = clock_now_ms(), delay;
+	int		 rc, attempts;
+
+	p[0] = DB_STR(sender);
+	p[1] = DB_I64(now + (int64_t)cfg->smtp_claim_timeout * 1000);
+	p[2] = DB_I64(now);
+	p[3] = DB_I64(now);
+	p[4] = DB_I64(BATCH);
+	if ((rc = db_exec(db, a, STMT_OUTBOX_CLAIM, p, 5, NULL)) != 0)
+		return -1;
+	p[0] = DB_STR(sender);
+	if ((rc = db_exec(db, a, STMT_OUTBOX_CLAIMED, p, 1, &r)) != 0)
+		return -1;
+	for (i = 0; i < r.nrows && !stop; i++) {
+		const char *id = db_cell(&r, i, 0);
+		m.to = db_cell(&r, i, 1);
+		m.subject = db_cell(&r, i, 2);
+		m.text = db_cell(&r, i, 3);
+		m.html = db_cell(&r, i, 4);
+		m.message_id = db_cell(&r, i, 5);
+		attempts = (int)db_cell_i64(&r, i, 6);
+		if (smtp_send(cfg, &m, err, sizeof(err)) == 0) {
+			p[0] = DB_I64(clock_now_ms());
+			p[1] = DB_STR(id);
+			p[2] = DB_STR(sender);
+			rc = db_exec(db, a, STMT_OUTBOX_SENT, p, 3, NULL);
+			log_info("mail %s to %s sent", id, m.to);
+		} else {
+			delay = (int64_t)cfg->smtp_retry << (attempts < 12 ?
+			    attempts : 12);
+			if (delay > RETRY_CAP_S)
+				delay = RETRY_CAP_S;
+			p[0] = DB_I64(clock_now_ms() + delay * 1000);
+			p[1] = DB_STR(err);
+			p[2] = DB_I64(cfg->smtp_max_attempts);
+			p[3] = DB_STR(id);
+			p[4] = DB_STR(sender);
+			rc = db_exec(db, a, STMT_OUTBOX_RETRY, p, 5, NULL);
+			log_warn("mail %s to %s failed (attempt %d): %s; "
+			    "retry in %lld s", id, m.to, attempts + 1, err,
+			    (long long)delay);
+		}
+		/* A lost mark is safe: the claim expires and it is sent again. */
+		if (rc != 0)
+			return -1;
+	}
+	return (int)r.nrows;
+}
+
+int
+sender_run(const struct config *cfg)
+{
+	struct sigaction	 sa;
+	struct arena		 a;
+	struct db		*db;
+	char			 sender[ID_LEN + 1];
+	int			 n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	{
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	if (cfg->smtp_host[0] == '\0') {
+		log_err("mailer: smtp_host is not configured");
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	id_new(sender);
+	arena_init(&a);
+	db = db_new(cfg);
+	log_info("mailer %s delivering through %s:%d", sender,
+	    cfg->smtp_host, cfg->smtp_port);
+	while (!stop) {
+		if (db_ensure(db) != 0) {
+			nap(IDLE_MS);
+			continue;
+		}
+		n = deliver(cfg, db, &a, sender);
+		arena_reset(&a);
+		if (n <= 0)
+			nap(IDLE_MS);
+	}
+	db_free(db);
+	arena_release(&a);
+	curl_global_cleanup();
+	log_info("mailer %s stopped", sender);
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * The Site-invitation API (DatoCMS dialect) under /cma: handlers that
+ * parse JSON:API request documents into core arguments and render core
+ * results as JSON:API resources (site_invitation, role, user), and the
+ * dialect's envelope: {"data": resource or [resources]} on success,
+ * {"data":[{"id","type":"api_error","attributes":{"code","details"}}]} on
+ * failure, always Content-Type application/json.
+ *
+ * No path names the website: the router resolves it from the credential or
+ * the X-Site-Id header (ROUTE_OWN_SITE) and hands it over in ctx->site.
+ */
+#ifndef ROSTER_CMA_API_H
+#define ROSTER_CMA_API_H
+
+#include "roster/router.h"
+
+/* Writes ctx->data (or the error e) into ctx->resp in the envelope. */
+void		api_cma_render(struct ctx *, enum rerr);
+
+enum rerr	cma_invites_list(struct ctx *);
+enum rerr	cma_invite_create(struct ctx *);
+enum rerr	cma_invite_find(struct ctx *);
+enum rerr	cma_invite_update(struct ctx *);
+enum rerr	cma_invite_destroy(struct ctx *);
+enum rerr	cma_invite_resend(struct ctx *);
+enum rerr	cma_roles_list(struct ctx *);
+enum rerr	cma_role_find(struct ctx *);
+enum rerr	cma_users_list(struct ctx *);
+enum rerr	cma_user_find(struct ctx *);
+enum rerr	cma_user_destroy(struct ctx *);
+
+#endif
