@@ -143,7 +143,7 @@ check(const struct rq *rq, const struct resp *resp, const struct buf *out,
 	const struct route	*routes;
 	const char		*p = out->p, *end = out->p + out->len;
 	const char		*hend, *eol, *q, *v;
-	size_t			 nroutes, vlen;
+	size_t			 vlen;
 	char			 first[32];
 	int			 n;
 
@@ -152,8 +152,8 @@ check(const struct rq *rq, const struct resp *resp, const struct buf *out,
 	FUZZ_CHECK(status_reachable(resp->status), "status %d without a "
 	    "database (%s %s)", resp->status, rq->method_name, rq->path);
 	routes = api_routes.routes;
-	nroutes = api_routes.n;
-	if (resp->status < 300 && rq->route_index >= 0)
+	if (resp->status < 300 && rq->route_index >= 0 &&
+	    (size_t)rq->route_index < api_routes.n)
 		FUZZ_CHECK(routes[rq->route_index].need.kinds == 0,
 		    "route %s succeeded without authentication",
 		    routes[rq->route_index].name);

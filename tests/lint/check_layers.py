@@ -12,7 +12,9 @@ app/ has one folder per layer, lowest first:
     api   the route table, the two dialects, the join page, metrics
     proc  processes: main, master, worker, the CLI, the email sender
 
-A module is a pair app/LAYER/NAME.c and include/roster/NAME.h.  A file of a
+A module is a pair app/LAYER/NAME.c and include/roster/NAME.h; a header with
+no source of its own (types only) says its layer in its first comment, as
+" * Layer: http".  A file of a
 layer may include the headers of its own layer and of the layers below it,
 never of a layer above.  Core files (and their headers) also never include,
 directly or through another roster header, FastCGI's, MySQL's or the JSON
@@ -51,9 +53,18 @@ def main():
     for f in sorted(os.listdir(app)):
         if f.endswith(".c"):
             problems.append("app/%s: every source lives in a layer's folder" % f)
+    header_only = set()
     for f in sorted(os.listdir(hdr)):
-        if f.endswith(".h") and f[:-2] not in layer_of:
-            problems.append("include/roster/%s: no app/LAYER/%s.c places it in a layer" % (f, f[:-2]))
+        if not f.endswith(".h") or f[:-2] in layer_of:
+            continue
+        with open(os.path.join(hdr, f), encoding="utf-8") as fh:
+            m = re.search(r"^\s*\*\s*Layer:\s*([a-z]+)", fh.read(2000), re.M)
+        if m and m.group(1) in LAYERS:
+            layer_of[f[:-2]] = m.group(1)
+            header_only.add(f[:-2])
+        else:
+            problems.append("include/roster/%s: no app/LAYER/%s.c places it in a layer, "
+                            "and it names none (\" * Layer: core\")" % (f, f[:-2]))
 
     def system_closure(name, seen):
         """System headers a roster header pulls in, transitively."""
@@ -73,7 +84,8 @@ def main():
 
     files = []
     for mod, layer in layer_of.items():
-        files.append((os.path.join("app", layer, mod + ".c"), layer))
+        if mod not in header_only:
+            files.append((os.path.join("app", layer, mod + ".c"), layer))
         if os.path.exists(os.path.join(hdr, mod + ".h")):
             files.append((os.path.join("include", "roster", mod + ".h"), layer))
     for rel, layer in sorted(files):
