@@ -7,6 +7,8 @@
 #   make asan     build build/roster-asan (AddressSanitizer + UBSan)
 #   make bench    install what is missing, build, run the wrk benchmark
 #   make check-layers  dependencies between app/'s layer folders point down
+#   make docs     rewrite the configuration's documentation from the code
+#   make check-docs  fail when it differs from what the code makes
 
 -include config.mk
 
@@ -45,7 +47,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9][0-9]_*.sql))
 
-.PHONY: all asan run test test-cluster unit e2e check-layers deps format install clean bench fuzz
+.PHONY: all asan run test test-cluster unit e2e check-layers check-docs docs deps format install clean bench fuzz
 
 all: build/roster
 
@@ -134,7 +136,7 @@ e2e: build/roster-asan tests/browser/node_modules/.installed tests/cma/node_modu
 	$(Q)/usr/bin/python3 tests/e2e/run.py --binary build/roster-asan
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all build/roster-asan check-layers
+	$(Q)$(MAKE) --no-print-directory all build/roster-asan check-layers check-docs
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
 	$(Q)$(MAKE) --no-print-directory e2e
@@ -193,6 +195,16 @@ test-cluster: deps
 # or JSON header, even through another header.
 check-layers:
 	$(Q)/usr/bin/python3 tests/lint/check_layers.py
+
+# Every configuration key is one line of CONFIG_KEYS (include/roster/config.h);
+# `roster config-keys` prints them as docs/configuration.md's table and as
+# deploy/roster.conf.example.  check-docs fails when the committed ones differ
+# (or a second table of keys appears in the Markdown); docs rewrites them.
+check-docs: build/roster
+	$(Q)/usr/bin/python3 tests/lint/check_docs.py --binary build/roster
+
+docs: build/roster
+	$(Q)/usr/bin/python3 tests/lint/check_docs.py --binary build/roster --write
 
 format:
 	$(Q)clang-format -i app/*/*.c include/roster/*.h tests/unit/*.c

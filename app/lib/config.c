@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,87 +17,44 @@ struct ckey {
 	const char	*name;
 	enum ctype	 type;
 	size_t		 off;
-	size_t		 size;	/* strings: buffer size */
+	size_t		 size;	/* texts: buffer size */
 	long		 min, max;
+	const char	*def;	/* as written in the file */
+	const char	*doc;
 };
 
-#define S(f)	C_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0
-#define I(f, lo, hi)	C_INT, offsetof(struct config, f), 0, lo, hi
-#define L(f, lo, hi)	C_LONG, offsetof(struct config, f), 0, lo, hi
+#define CKEY(n, type, size, lo, hi, def, doc)				\
+	{ #n, C_##type, offsetof(struct config, n), size, lo, hi, def, doc },
 
 static const struct ckey ckeys[] = {
-	{ "listen",		S(listen) },
-	{ "listen_mode",	C_MODE, offsetof(struct config, listen_mode), 0, 0, 0777 },
-	{ "listen_group",	S(listen_group) },
-	{ "pidfile",		S(pidfile) },
-	{ "workers",		I(workers, 1, 512) },
-	{ "max_requests",	L(max_requests, 0, LONG_MAX) },
-	{ "request_timeout",	I(request_timeout, 1, 3600) },
-	{ "max_body",		L(max_body, 1024, 64L * 1024 * 1024) },
-	{ "db_host",		S(db_host) },
-	{ "db_port",		I(db_port, 1, 65535) },
-	{ "db_socket",		S(db_socket) },
-	{ "db_name",		S(db_name) },
-	{ "db_user",		S(db_user) },
-	{ "db_password",	S(db_password) },
-	{ "db_timeout",		I(db_timeout, 1, 600) },
-	{ "db_connect_timeout",	I(db_connect_timeout, 1, 600) },
-	{ "db_hosts",		S(db_hosts) },
-	{ "db_sync_wait",	I(db_sync_wait, 0, 15) },
-	{ "db_failback",	I(db_failback, 1, 86400) },
-	{ "public_url",		C_URL, offsetof(struct config, public_url), sizeof(((struct config *)0)->public_url), 0, 0 },
-	{ "invite_ttl",		L(invite_ttl, 60, 366L * 86400) },
-	{ "rate_limit",		L(rate_limit, 0, 100000000) },
-	{ "rate_window",	I(rate_window, 1, 86400) },
-	{ "rate_store",		C_STORE, offsetof(struct config, rate_store), sizeof(((struct config *)0)->rate_store), 0, 0 },
-	{ "memcached",		S(memcached) },
-	{ "cache_entries",	I(cache_entries, 0, 1024) },
-	{ "metrics_token",	S(metrics_token) },
-	{ "smtp_host",		S(smtp_host) },
-	{ "smtp_port",		I(smtp_port, 1, 65535) },
-	{ "smtp_starttls",	C_BOOL, offsetof(struct config, smtp_starttls), 0, 0, 1 },
-	{ "smtp_user",		S(smtp_user) },
-	{ "smtp_password",	S(smtp_password) },
-	{ "smtp_from",		S(smtp_from) },
-	{ "smtp_retry",		I(smtp_retry, 1, 86400) },
-	{ "smtp_max_attempts",	I(smtp_max_attempts, 1, 1000) },
-	{ "smtp_claim_timeout",	I(smtp_claim_timeout, 1, 3600) },
-	{ "log",		C_LOGDEST, offsetof(struct config, log), sizeof(((struct config *)0)->log), 0, 0 },
+	CONFIG_KEYS(CKEY)
 };
 
 #define NKEYS (sizeof(ckeys) / sizeof(ckeys[0]))
 
-void
-config_defaults(struct config *c)
+/* The values of the keys that take one word of a set. */
+static const char *const log_set[] = { "stderr", "syslog", NULL };
+static const char *const store_set[] = { "local", "database", "memcached",
+	NULL };
+
+static const char *const *
+set_of(enum ctype t)
 {
-	memset(c, 0, sizeof(*c));
-	snprintf(c->listen, sizeof(c->listen), "/run/roster/roster.sock");
-	c->listen_mode = 0660;
-	c->workers = 4;
-	c->max_requests = 10000;
-	c->request_timeout = 30;
-	c->max_body = 65536;
-	snprintf(c->db_host, sizeof(c->db_host), "localhost");
-	c->db_port = 3306;
-	snprintf(c->db_name, sizeof(c->db_name), "roster");
-	snprintf(c->db_user, sizeof(c->db_user), "roster");
-	c->db_timeout = 5;
-	c->db_connect_timeout = 2;
-	c->db_failback = 30;
-	snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
-	c->invite_ttl = 7 * 86400;
-	snprintf(c->log, sizeof(c->log), "stderr");
-	c->cache_entries = 64;
-	c->rate_limit = 1000;
-	c->rate_window = 60;
-	/* Per host, no round trip; database or memcached to share hosts. */
-	snprintf(c->rate_store, sizeof(c->rate_store), "local");
-	snprintf(c->memcached, sizeof(c->memcached), "127.0.0.1:11211");
-	c->smtp_port = 25;
-	snprintf(c->smtp_from, sizeof(c->smtp_from), "roster@localhost");
-	c->smtp_retry = 30;
-	c->smtp_max_attempts = 20;
-	c->smtp_claim_timeout = 60;
+	return t == C_LOGDEST ? log_set : t == C_STORE ? store_set : NULL;
+}
+
+/* "a, b or c", each word between quote marks q, into buf. */
+static const char *
+set_words(const char *const *set, const char *q, char *buf, size_t sz)
+{
+	size_t	i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; set[i] != NULL && n < sz; i++)
+		n += (size_t)snprintf(buf + n, sz - n, "%s%s%s%s",
+		    i == 0 ? "" : set[i + 1] == NULL ? " or " : ", ", q,
+		    set[i], q);
+	return buf;
 }
 
 static const struct ckey *
@@ -127,57 +85,62 @@ parse_num(const char *v, long *out)
 	return 0;
 }
 
+/* A text key; a URL must be http(s) with a host, kept without a final /. */
+static int
+set_text(char *dst, const struct ckey *k, const char *v, const char *where,
+    char *err, size_t errsz)
+{
+	size_t	l;
+
+	if (k->type == C_URL && strncmp(v, "http://", 7) != 0 &&
+	    strncmp(v, "https://", 8) != 0) {
+		snprintf(err, errsz, "%s: %s must start with http:// "
+		    "or https://", where, k->name);
+		return -1;
+	}
+	if (strlen(v) >= k->size) {
+		snprintf(err, errsz, "%s: %s is too long (max %zu)",
+		    where, k->name, k->size - 1);
+		return -1;
+	}
+	snprintf(dst, k->size, "%s", v);
+	if (k->type != C_URL)
+		return 0;
+	/* Links are PUBLIC_URL + "/join?...": no trailing slash. */
+	l = strlen(dst);
+	while (l > 0 && dst[l - 1] == '/')
+		dst[--l] = '\0';
+	/* "https://" alone would make links "https:/join?...". */
+	if (l <= strlen(v[4] == 's' ? "https://" : "http://")) {
+		snprintf(err, errsz, "%s: %s must name a host", where,
+		    k->name);
+		return -1;
+	}
+	return 0;
+}
+
 /* Sets one key from its text value; `where` names the source in errors. */
 static int
 set_key(struct config *c, const struct ckey *k, const char *v,
     const char *where, char *err, size_t errsz)
 {
-	char	*dst = (char *)c + k->off;
-	long	 n;
-	char	*end;
+	char			 *dst = (char *)c + k->off, *end, words[64];
+	const char *const	 *set;
+	long			  n;
 
 	switch (k->type) {
 	case C_URL:
-		if (strncmp(v, "http://", 7) != 0 &&
-		    strncmp(v, "https://", 8) != 0) {
-			snprintf(err, errsz, "%s: %s must start with http:// "
-			    "or https://", where, k->name);
-			return -1;
-		}
-		/* FALLTHROUGH */
 	case C_STR:
-		if (strlen(v) >= k->size) {
-			snprintf(err, errsz, "%s: %s is too long (max %zu)",
-			    where, k->name, k->size - 1);
-			return -1;
-		}
-		snprintf(dst, k->size, "%s", v);
-		/* Links are PUBLIC_URL + "/join?...": no trailing slash. */
-		if (k->type == C_URL) {
-			size_t l = strlen(dst);
-			while (l > 0 && dst[l - 1] == '/')
-				dst[--l] = '\0';
-			/* "https://" alone would make links "https:/join?...". */
-			if (l <= strlen(v[4] == 's' ? "https://" : "http://")) {
-				snprintf(err, errsz, "%s: %s must name a host",
-				    where, k->name);
-				return -1;
-			}
-		}
-		return 0;
+		return set_text(dst, k, v, where, err, errsz);
 	case C_LOGDEST:
-		if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0) {
-			snprintf(err, errsz, "%s: %s must be stderr or syslog",
-			    where, k->name);
-			return -1;
-		}
-		snprintf(dst, k->size, "%s", v);
-		return 0;
 	case C_STORE:
-		if (strcmp(v, "local") != 0 && strcmp(v, "database") != 0 &&
-		    strcmp(v, "memcached") != 0) {
-			snprintf(err, errsz, "%s: %s must be local, database "
-			    "or memcached", where, k->name);
+		for (set = set_of(k->type); *set != NULL; set++)
+			if (strcmp(v, *set) == 0)
+				break;
+		if (*set == NULL) {
+			snprintf(err, errsz, "%s: %s must be %s", where, k->name,
+			    set_words(set_of(k->type), "", words,
+			    sizeof(words)));
 			return -1;
 		}
 		snprintf(dst, k->size, "%s", v);
@@ -220,6 +183,25 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 		return 0;
 	}
 	return -1;
+}
+
+void
+config_defaults(struct config *c)
+{
+	char	err[256];
+	size_t	i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++) {
+		if (ckeys[i].def[0] == '\0')
+			continue;
+		/* A default the parser refuses is a bug in CONFIG_KEYS. */
+		if (set_key(c, &ckeys[i], ckeys[i].def, "default", err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "roster: %s\n", err);
+			abort();
+		}
+	}
 }
 
 int
@@ -345,4 +327,122 @@ config_load(struct config *c, const char *path, char *err, size_t errsz)
 			return -1;
 	}
 	return 0;
+}
+
+/* What a key accepts, in words; md: with Markdown's code marks. */
+static const char *
+values_text(const struct ckey *k, int md, char *buf, size_t sz)
+{
+	const char	*q = md ? "`" : "";
+
+	switch (k->type) {
+	case C_STR:
+		snprintf(buf, sz, "text, at most %zu bytes", k->size - 1);
+		break;
+	case C_URL:
+		snprintf(buf, sz, "URL, at most %zu bytes", k->size - 1);
+		break;
+	case C_LOGDEST:
+	case C_STORE:
+		set_words(set_of(k->type), q, buf, sz);
+		break;
+	case C_BOOL:
+		snprintf(buf, sz, "%son%s, %syes%s, %strue%s, %s1%s or "
+		    "%soff%s, %sno%s, %sfalse%s, %s0%s", q, q, q, q, q, q, q,
+		    q, q, q, q, q, q, q, q, q);
+		break;
+	case C_MODE:
+		snprintf(buf, sz, "octal, at most %s0%lo%s", q, k->max, q);
+		break;
+	case C_INT:
+	case C_LONG:
+		if (k->max == LONG_MAX)
+			snprintf(buf, sz, "%ld or more", k->min);
+		else
+			snprintf(buf, sz, "%ld to %ld", k->min, k->max);
+		break;
+	}
+	return buf;
+}
+
+void
+config_write_table(FILE *f)
+{
+	const struct ckey	*k;
+	const char		*p;
+	char			 values[128];
+
+	fputs("| key | default | values | meaning |\n"
+	    "|---|---|---|---|\n", f);
+	for (k = ckeys; k < ckeys + NKEYS; k++) {
+		fprintf(f, "| `%s` | ", k->name);
+		if (k->def[0] != '\0')
+			fprintf(f, "`%s`", k->def);
+		else
+			fputs("(empty)", f);
+		fprintf(f, " | %s | ", values_text(k, 1, values,
+		    sizeof(values)));
+		/* A bar would end the cell. */
+		for (p = k->doc; *p != '\0'; p++)
+			fprintf(f, "%s%c", *p == '|' ? "\\" : "", *p);
+		fputs(" |\n", f);
+	}
+}
+
+/* text as `# ` comment lines of at most 79 columns, without code marks. */
+static void
+write_comment(FILE *f, const char *text)
+{
+	char		 line[80], word[256];
+	const char	*p = text, *e;
+	size_t		 n, w, i;
+
+	snprintf(line, sizeof(line), "#");
+	n = 1;
+	while (*p != '\0') {
+		for (e = p; *e != '\0' && *e != ' '; e++)
+			;
+		for (w = 0, i = 0; p + i < e && w < sizeof(word) - 1; i++)
+			if (p[i] != '`')
+				word[w++] = p[i];
+		word[w] = '\0';
+		if (n > 1 && n + 1 + w > sizeof(line) - 1) {
+			fprintf(f, "%s\n", line);
+			n = 1;
+			line[1] = '\0';
+		}
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s",
+		    word);
+		for (p = e; *p == ' '; p++)
+			;
+	}
+	fprintf(f, "%s\n", line);
+}
+
+void
+config_write_example(FILE *f)
+{
+	const struct ckey	*k;
+	char			 values[128], line[160];
+
+	write_comment(f, "roster.conf: every key, commented out at its "
+	    "default, made by \"roster config-keys --format conf\" from the "
+	    "table of keys in include/roster/config.h.");
+	fputs("#\n", f);
+	write_comment(f, "A line \"key = value\" sets a key; a line whose "
+	    "first character other than a blank is # is a comment (a # "
+	    "after a value is part of the value); double quotes around a "
+	    "value keep the blanks at its ends. The environment variable "
+	    "ROSTER_<KEY> (e.g. ROSTER_DB_PASSWORD) overrides a key. An "
+	    "unknown key or a bad value stops roster with a message naming "
+	    "it.");
+	for (k = ckeys; k < ckeys + NKEYS; k++) {
+		fputs("\n", f);
+		write_comment(f, k->doc);
+		snprintf(line, sizeof(line), "Values: %s.",
+		    values_text(k, 0, values, sizeof(values)));
+		write_comment(f, line);
+		fprintf(f, "#%s =%s%s\n", k->name, k->def[0] ? " " : "",
+		    k->def);
+	}
 }

@@ -1,8 +1,11 @@
 /*
- * Administration from the shell, through the same core the API uses (the
- * admin has no actor: op->actor is NULL).
+ * The command line: the table of commands, its parser and its help, and
+ * the administration commands, which go through the same core the API uses
+ * (the admin has no actor: op->actor is NULL).
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,52 +25,322 @@
 #include "roster/email_address.h"
 #include "roster/jsonmem.h"
 #include "roster/log.h"
+#include "roster/master.h"
 #include "roster/migrate.h"
 #include "roster/operation.h"
+#include "roster/sender.h"
 #include "roster/team.h"
 #include "roster/user.h"
+#include "roster/version.h"
 #include "roster/website.h"
 
-struct opts {
-	const char	*email, *name, *domain, *owner, *seats, *perms;
-	const char	*websites, *website, *role, *since, *user;
+static int	cmd_serve(struct cli *);
+static int	cmd_mailer(struct cli *);
+static int	cmd_migrate(struct cli *);
+static int	cmd_user_create(struct cli *);
+static int	cmd_website_create(struct cli *);
+static int	cmd_token_create(struct cli *);
+static int	cmd_apikey_create(struct cli *);
+static int	cmd_member_add(struct cli *);
+static int	cmd_audit(struct cli *);
+static int	cmd_config_keys(struct cli *);
+static int	cmd_help(struct cli *);
+static int	cmd_version(struct cli *);
+
+#define ADMIN	(CLI_NEEDS_CONFIG | CLI_NEEDS_DB)
+
+/* Every command, in the order of `roster help`. */
+static const struct cli_cmd cmds[] = {
+	{ "serve", cmd_serve, CLI_NEEDS_CONFIG, "",
+	  "Runs the FastCGI worker pool in the foreground, with the outbox\n"
+	  "sender as one more child when smtp_host is set." },
+	{ "mailer", cmd_mailer, CLI_NEEDS_CONFIG, "",
+	  "Runs the outbox sender alone, in the foreground." },
+	{ "migrate", cmd_migrate, ADMIN, "",
+	  "Applies the missing migrations (compiled in), in order; prints\n"
+	  "{\"applied\":N}.  Needs a database user with DDL rights." },
+	{ "user create", cmd_user_create, ADMIN, "--email E [--name N]",
+	  "Creates a user, or finds the one with that email; prints\n"
+	  "{\"userId\":ID,\"created\":true|false}." },
+	{ "website create", cmd_website_create, ADMIN,
+	  "--domain D --owner-email E [--name N] [--seats N]",
+	  "Creates a website owned by that email's user (created if there is\n"
+	  "none); no --seats: no seat limit.  Prints {\"websiteId\":ID}." },
+	{ "token create", cmd_token_create, ADMIN,
+	  "--email E [--name N] [--permissions LIST|*] [--websites ID,...]",
+	  "Creates an access token for that email's user (created if there is\n"
+	  "none): permissions * and every website unless given.  Prints\n"
+	  "{\"id\":ID,\"key\":\"dft_...\"}; the key is shown only here." },
+	{ "apikey create", cmd_apikey_create, ADMIN, "--website ID [--name N]",
+	  "Creates a website API key; prints {\"id\":ID,\"key\":\"df_...\"}; the\n"
+	  "key is shown only here." },
+	{ "member add", cmd_member_add, ADMIN,
+	  "--website ID --email E --role member|viewer",
+	  "Adds a member without an invitation (to import a team); the seat\n"
+	  "limit holds.  Prints {\"userId\":ID}." },
+	{ "audit", cmd_audit, ADMIN, "(--website ID | --user ID) [--since T]",
+	  "Prints a website's audit trail, or what a user did, one JSON object\n"
+	  "per line, oldest first.  T: Unix seconds or ISO-8601 UTC\n"
+	  "(2026-05-21T10:00:00Z)." },
+	{ "config-keys", cmd_config_keys, 0, "[--format markdown|conf]",
+	  "Prints every configuration key with its default, values and\n"
+	  "meaning: a Markdown table, or a roster.conf with each key\n"
+	  "commented out at its default." },
+	{ "help", cmd_help, CLI_WORDS, "[COMMAND]",
+	  "Prints the usage of every command, or of one; -h and --help\n"
+	  "too, and COMMAND --help." },
+	{ "version", cmd_version, 0, "",
+	  "Prints roster's version; --version too." },
 };
 
-static int
-parse_opts(int argc, char **argv, struct opts *o)
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+/* The options of every command, and where parse_opts() puts each. */
+static const struct {
+	const char	*flag;
+	size_t		 off;
+} opt_fields[] = {
+	{ "--email", offsetof(struct cli_opts, email) },
+	{ "--name", offsetof(struct cli_opts, name) },
+	{ "--domain", offsetof(struct cli_opts, domain) },
+	{ "--owner-email", offsetof(struct cli_opts, owner) },
+	{ "--seats", offsetof(struct cli_opts, seats) },
+	{ "--permissions", offsetof(struct cli_opts, perms) },
+	{ "--websites", offsetof(struct cli_opts, websites) },
+	{ "--website", offsetof(struct cli_opts, website) },
+	{ "--role", offsetof(struct cli_opts, role) },
+	{ "--since", offsetof(struct cli_opts, since) },
+	{ "--user", offsetof(struct cli_opts, user) },
+	{ "--format", offsetof(struct cli_opts, format) },
+};
+
+#define NOPTS	(sizeof(opt_fields) / sizeof(opt_fields[0]))
+
+static const char *
+opt_value(const struct cli_opts *o, size_t i)
 {
-	static const struct {
-		const char	*flag;
-		size_t		 off;
-	} flags[] = {
-		{ "--email", offsetof(struct opts, email) },
-		{ "--name", offsetof(struct opts, name) },
-		{ "--domain", offsetof(struct opts, domain) },
-		{ "--owner-email", offsetof(struct opts, owner) },
-		{ "--seats", offsetof(struct opts, seats) },
-		{ "--permissions", offsetof(struct opts, perms) },
-		{ "--websites", offsetof(struct opts, websites) },
-		{ "--website", offsetof(struct opts, website) },
-		{ "--role", offsetof(struct opts, role) },
-		{ "--since", offsetof(struct opts, since) },
-		{ "--user", offsetof(struct opts, user) },
-	};
+	return *(const char *const *)(const void *)((const char *)o +
+	    opt_fields[i].off);
+}
+
+/*
+ * Whether usage names flag as an option: -1 no, 1 required (outside any
+ * brackets), 0 optional.
+ */
+static int
+usage_names(const char *usage, const char *flag)
+{
+	const char	*p;
+	size_t		 len = strlen(flag);
+	int		 depth;
+
+	for (p = strstr(usage, flag); p != NULL; p = strstr(p + 1, flag)) {
+		if ((p > usage && strchr(" [(|", p[-1]) == NULL) ||
+		    strchr(" ])|", p[len]) == NULL)
+			continue;	/* --website within --websites */
+		for (depth = 0; usage < p; usage++)
+			depth += (*usage == '[' || *usage == '(') -
+			    (*usage == ']' || *usage == ')');
+		return depth == 0;
+	}
+	return -1;
+}
+
+/* "usage: roster NAME [--config FILE] USAGE" on one line. */
+static void
+usage_line(FILE *f, const struct cli_cmd *cmd, const char *lead)
+{
+	fprintf(f, "%sroster %s%s%s%s\n", lead, cmd->name,
+	    cmd->flags & CLI_NEEDS_CONFIG ? " --config FILE" : "",
+	    cmd->usage[0] != '\0' ? " " : "", cmd->usage);
+}
+
+/* Whether name's first word is word. */
+static int
+first_word(const char *name, const char *word)
+{
+	size_t	n = strlen(word);
+
+	return strncmp(name, word, n) == 0 &&
+	    (name[n] == ' ' || name[n] == '\0');
+}
+
+/*
+ * The usage lines of the commands whose name starts with word when there
+ * are any, else of every command.
+ */
+static void
+usage_all(FILE *f, const char *word)
+{
+	size_t	i, shown = 0;
+
+	for (i = 0; word != NULL && i < NCMDS; i++)
+		if (first_word(cmds[i].name, word))
+			usage_line(f, &cmds[i], shown++ ? "       " : "usage: ");
+	if (shown > 0)
+		return;
+	for (i = 0; i < NCMDS; i++)
+		usage_line(f, &cmds[i], i > 0 ? "       " : "usage: ");
+	fputs("\n--config FILE may also come from ROSTER_CONFIG.  "
+	    "roster help COMMAND says what\none does.\n", f);
+}
+
+/*
+ * Prints what is wrong on stderr, then cmd's usage line or, without cmd,
+ * those of the commands whose first word is first (else of every
+ * command); returns the exit status of bad usage, 2.
+ */
+static int __attribute__((format(printf, 3, 4)))
+usage_error(const struct cli_cmd *cmd, const char *first, const char *fmt,
+    ...)
+{
+	va_list	ap;
+
+	fputs("roster: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	if (cmd != NULL)
+		usage_line(stderr, cmd, "usage: ");
+	else
+		usage_all(stderr, first);
+	return 2;
+}
+
+static const struct cli_cmd *
+cmd_named(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+/* How many words of args name cmd ("user", "create"), or 0. */
+static int
+words_name(const struct cli_cmd *cmd, char **args, int nargs)
+{
+	const char	*name = cmd->name;
+	size_t		 len;
+	int		 w;
+
+	for (w = 0; w < nargs; w++) {
+		len = strlen(args[w]);
+		if (strncmp(name, args[w], len) != 0)
+			return 0;
+		if (name[len] == '\0')
+			return w + 1;
+		if (name[len] != ' ')
+			return 0;
+		name += len + 1;
+	}
+	return 0;
+}
+
+/* The command the first words of args name; its word count in *nw. */
+static const struct cli_cmd *
+find_cmd(char **args, int nargs, int *nw)
+{
+	const struct cli_cmd	*best = NULL;
+	size_t			 i;
+	int			 n;
+
+	*nw = 0;
+	for (i = 0; i < NCMDS; i++)
+		if ((n = words_name(&cmds[i], args, nargs)) > *nw) {
+			best = &cmds[i];
+			*nw = n;
+		}
+	return best;
+}
+
+/*
+ * `--flag VALUE` pairs, the flags those cmd's usage names; the required
+ * ones must be there.  `-h` or `--help` asks for cmd's help.
+ */
+static int
+parse_opts(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
+{
 	size_t	i;
 	int	k;
 
-	memset(o, 0, sizeof(*o));
+	memset(&c->o, 0, sizeof(c->o));
 	for (k = 0; k < argc; k++) {
-		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-			if (strcmp(argv[k], flags[i].flag) == 0)
-				break;
-		if (i == sizeof(flags) / sizeof(flags[0]) || k + 1 >= argc) {
-			fprintf(stderr, "roster: unknown or incomplete option "
-			    "%s\n", argv[k]);
-			return -1;
+		if (strcmp(argv[k], "-h") == 0 ||
+		    strcmp(argv[k], "--help") == 0) {
+			c->topic = cmd;
+			c->cmd = cmd_named("help");
+			return 0;
 		}
-		*(const char **)(void *)((char *)o + flags[i].off) = argv[++k];
+		for (i = 0; i < NOPTS; i++)
+			if (strcmp(argv[k], opt_fields[i].flag) == 0)
+				break;
+		if (argv[k][0] != '-')
+			return usage_error(cmd, NULL, "unexpected argument: %s",
+			    argv[k]);
+		if (i == NOPTS || usage_names(cmd->usage, argv[k]) < 0)
+			return usage_error(cmd, NULL, "unknown option: %s",
+			    argv[k]);
+		if (k + 1 >= argc)
+			return usage_error(cmd, NULL, "%s needs a value",
+			    argv[k]);
+		*(const char **)(void *)((char *)&c->o + opt_fields[i].off) =
+		    argv[++k];
 	}
+	for (i = 0; i < NOPTS; i++)
+		if (opt_value(&c->o, i) == NULL &&
+		    usage_names(cmd->usage, opt_fields[i].flag) == 1)
+			return usage_error(cmd, NULL, "%s is required",
+			    opt_fields[i].flag);
 	return 0;
+}
+
+int
+cli_parse(struct cli *c, int argc, char **argv)
+{
+	const struct cli_cmd	*cmd;
+	int			 i, nw = 0, two;
+
+	memset(c, 0, sizeof(*c));
+	c->argv = argv;
+	c->config_path = getenv("ROSTER_CONFIG");
+	/* Take --config out wherever it stands; the rest is the command. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 >= argc)
+			return usage_error(NULL, NULL, "--config needs a value");
+		if (strcmp(argv[i], "--config") == 0)
+			c->config_path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			c->config_path = argv[i] + 9;
+		else if (c->nargs < (int)(sizeof(c->args) / sizeof(c->args[0])))
+			c->args[c->nargs++] = argv[i];
+		else
+			return usage_error(NULL, NULL, "too many arguments");
+	}
+	if (c->nargs == 0) {
+		usage_all(stderr, NULL);
+		return 2;
+	}
+	nw = 1;
+	if (strcmp(c->args[0], "-h") == 0 || strcmp(c->args[0], "--help") == 0)
+		cmd = cmd_named("help");
+	else if (strcmp(c->args[0], "--version") == 0)
+		cmd = cmd_named("version");
+	else if ((cmd = find_cmd(c->args, c->nargs, &nw)) == NULL) {
+		two = c->nargs > 1 && c->args[1][0] != '-';
+		return usage_error(NULL, c->args[0], "unknown command: %s%s%s",
+		    c->args[0], two ? " " : "", two ? c->args[1] : "");
+	}
+	c->cmd = cmd;
+	if (cmd->flags & CLI_WORDS) {
+		c->words = c->args + nw;
+		c->nwords = c->nargs - nw;
+		return 0;
+	}
+	return parse_opts(c, cmd, c->nargs - nw, c->args + nw);
 }
 
 static int
@@ -93,16 +366,6 @@ print(json_t *o)
 	char	*s = json_dumps(o, JSON_COMPACT);
 
 	printf("%s\n", s);
-	return 0;
-}
-
-static int
-need(const char *v, const char *flag)
-{
-	if (v == NULL) {
-		fprintf(stderr, "roster: %s is required\n", flag);
-		return -1;
-	}
 	return 0;
 }
 
@@ -183,8 +446,10 @@ parse_since(const char *s, int64_t *ms)
 
 /* `roster audit`: one JSON object per line, oldest first. */
 static int
-audit(struct op *op, const struct opts *o)
+cmd_audit(struct cli *c)
 {
+	struct op		*op = c->op;
+	const struct cli_opts	*o = &c->o;
 	struct audit_entry	*v;
 	size_t			 n, i;
 	int64_t			 since = 0;
@@ -222,128 +487,206 @@ audit(struct op *op, const struct opts *o)
 }
 
 static int
-run(struct op *op, int argc, char **argv)
+cmd_serve(struct cli *c)
 {
-	struct opts	 o;
-	char		 id[ID_LEN + 1], email[EMAIL_MAX + 1];
-	const char	*cmd = argv[0], *sub = argc > 1 ? argv[1] : "";
-	enum rerr	 e;
-	int		 created, n;
+	log_init(c->cfg->log, "master");
+	return master_run(c->cfg, c->config_path, c->argv);
+}
 
-	if (strcmp(cmd, "migrate") == 0) {
-		if (argc > 1 && parse_opts(argc - 1, argv + 1, &o) != 0)
-			return 2;
-		if ((n = migrate_run(op->db, op->a)) < 0)
-			return fail("migration failed; see the log above");
-		return print(json_pack("{s:i}", "applied", n));
+static int
+cmd_mailer(struct cli *c)
+{
+	log_init(c->cfg->log, "mailer");
+	return sender_run(c->cfg);
+}
+
+static int
+cmd_migrate(struct cli *c)
+{
+	struct op	*op = c->op;
+	int		 n;
+
+	if ((n = migrate_run(op->db, op->a)) < 0)
+		return fail("migration failed; see the log above");
+	return print(json_pack("{s:i}", "applied", n));
+}
+
+static int
+cmd_user_create(struct cli *c)
+{
+	struct op		*op = c->op;
+	const struct cli_opts	*o = &c->o;
+	char			 id[ID_LEN + 1], email[EMAIL_MAX + 1];
+	enum rerr		 e;
+	int			 created;
+
+	if (email_normalize(o->email, strlen(o->email), email) != 0)
+		return fail("email is not a valid address");
+	if ((e = user_ensure(op, email, o->name, id, &created)))
+		return outcome(op, e);
+	return print(json_pack("{s:s, s:b}", "userId", id, "created",
+	    created));
+}
+
+static int
+cmd_website_create(struct cli *c)
+{
+	struct op		*op = c->op;
+	const struct cli_opts	*o = &c->o;
+	char			 id[ID_LEN + 1], *end;
+	long			 seats = -1;
+	enum rerr		 e;
+
+	if (o->seats != NULL) {
+		errno = 0;
+		seats = strtol(o->seats, &end, 10);
+		if (*end != '\0' || errno != 0 || seats < 1)
+			return fail("--seats must be a whole number "
+			    "of at least 1");
 	}
-	/* `audit` takes options right away; the others a verb first. */
-	if (strcmp(cmd, "audit") == 0 ? parse_opts(argc - 1, argv + 1, &o) :
-	    parse_opts(argc - 2, argv + 2, &o))
-		return 2;
-	if (db_ensure(op->db) != 0)
-		return fail("cannot connect to the database");
-	if (strcmp(cmd, "user") == 0 && strcmp(sub, "create") == 0) {
-		if (need(o.email, "--email"))
-			return 2;
-		if (email_normalize(o.email, strlen(o.email), email) != 0)
-			return fail("email is not a valid address");
-		if ((e = user_ensure(op, email, o.name, id, &created)))
-			return outcome(op, e);
-		return print(json_pack("{s:s, s:b}", "userId", id, "created",
-		    created));
-	}
-	if (strcmp(cmd, "website") == 0 && strcmp(sub, "create") == 0) {
-		long seats = -1;
-		if (need(o.domain, "--domain") || need(o.owner, "--owner-email"))
-			return 2;
-		if (o.seats != NULL) {
-			char *end;
-			errno = 0;
-			seats = strtol(o.seats, &end, 10);
-			if (*end != '\0' || errno != 0 || seats < 1)
-				return fail("--seats must be a whole number "
-				    "of at least 1");
+	if ((e = website_create(op, o->domain, o->name, o->owner, seats,
+	    id)) != RERR_OK)
+		return outcome(op, e);
+	return print(json_pack("{s:s}", "websiteId", id));
+}
+
+static int
+cmd_token_create(struct cli *c)
+{
+	struct op		 *op = c->op;
+	const struct cli_opts	 *o = &c->o;
+	struct cred_info	  t;
+	const char		**sites = NULL, **pl;
+	char			  id[ID_LEN + 1];
+	size_t			  ns = 0, np, i;
+	unsigned		  perms = 0, bit;
+	enum rerr		  e;
+
+	if (user_id_for(op, o->email, id, 1) != 0)
+		return 1;
+	if (o->perms != NULL) {
+		pl = split(op->a, o->perms, &np);
+		for (i = 0; i < np; i++) {
+			if ((bit = perm_parse(pl[i])) == 0)
+				return fail("unknown permission in "
+				    "--permissions");
+			perms |= bit;
 		}
-		if ((e = website_create(op, o.domain, o.name, o.owner, seats,
-		    id)) != RERR_OK)
-			return outcome(op, e);
-		return print(json_pack("{s:s}", "websiteId", id));
 	}
-	if (strcmp(cmd, "token") == 0 && strcmp(sub, "create") == 0) {
-		struct cred_info	 t;
-		const char		**sites = NULL, **pl;
-		size_t			  ns = 0, np, i;
-		unsigned		  perms = 0, bit;
+	if (o->websites != NULL)
+		sites = split(op->a, o->websites, &ns);
+	if ((e = cred_token_create(op, id, o->name, perms, sites, ns,
+	    &t)) != RERR_OK)
+		return outcome(op, e);
+	return print(json_pack("{s:s, s:s}", "id", t.id, "key", t.key));
+}
 
-		if (need(o.email, "--email"))
-			return 2;
-		if (user_id_for(op, o.email, id, 1) != 0)
-			return 1;
-		if (o.perms != NULL) {
-			pl = split(op->a, o.perms, &np);
-			for (i = 0; i < np; i++) {
-				if ((bit = perm_parse(pl[i])) == 0)
-					return fail("unknown permission in "
-					    "--permissions");
-				perms |= bit;
-			}
-		}
-		if (o.websites != NULL)
-			sites = split(op->a, o.websites, &ns);
-		if ((e = cred_token_create(op, id, o.name, perms, sites, ns,
-		    &t)) != RERR_OK)
-			return outcome(op, e);
-		return print(json_pack("{s:s, s:s}", "id", t.id, "key", t.key));
-	}
-	if (strcmp(cmd, "apikey") == 0 && strcmp(sub, "create") == 0) {
-		struct cred_info	k;
-		struct dbres		r;
-		struct dbp		p[1];
+static int
+cmd_apikey_create(struct cli *c)
+{
+	struct op		*op = c->op;
+	const struct cli_opts	*o = &c->o;
+	struct cred_info	 k;
+	struct dbres		 r;
+	struct dbp		 p[1];
+	enum rerr		 e;
 
-		if (need(o.website, "--website"))
-			return 2;
-		if (!id_valid(o.website))
-			return fail("website not found");
-		p[0] = DB_STR(o.website);
-		if (db_exec(op->db, op->a, STMT_WEBSITE_GET, p, 1, &r) != 0)
-			return fail("database error");
-		if (r.nrows != 1)
-			return fail("website not found");
-		if ((e = cred_key_create(op, o.website, o.name, &k)))
-			return outcome(op, e);
-		return print(json_pack("{s:s, s:s}", "id", k.id, "key", k.key));
+	if (!id_valid(o->website))
+		return fail("website not found");
+	p[0] = DB_STR(o->website);
+	if (db_exec(op->db, op->a, STMT_WEBSITE_GET, p, 1, &r) != 0)
+		return fail("database error");
+	if (r.nrows != 1)
+		return fail("website not found");
+	if ((e = cred_key_create(op, o->website, o->name, &k)))
+		return outcome(op, e);
+	return print(json_pack("{s:s, s:s}", "id", k.id, "key", k.key));
+}
+
+static int
+cmd_member_add(struct cli *c)
+{
+	struct op		*op = c->op;
+	const struct cli_opts	*o = &c->o;
+	char			 id[ID_LEN + 1];
+	enum rerr		 e;
+
+	if ((e = team_add(op, o->website, o->email, o->role, id)))
+		return outcome(op, e);
+	return print(json_pack("{s:s}", "userId", id));
+}
+
+static int
+cmd_config_keys(struct cli *c)
+{
+	if (c->o.format == NULL || strcmp(c->o.format, "markdown") == 0)
+		config_write_table(stdout);
+	else if (strcmp(c->o.format, "conf") == 0)
+		config_write_example(stdout);
+	else
+		return usage_error(c->cmd, NULL, "--format must be markdown "
+		    "or conf");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* `roster help [COMMAND]`: on stdout, as it was asked for. */
+static int
+cmd_help(struct cli *c)
+{
+	const struct cli_cmd	*cmd = c->topic;
+	int			 nw = 0;
+
+	if (cmd == NULL && c->nwords == 1 && (strcmp(c->words[0], "-h") == 0 ||
+	    strcmp(c->words[0], "--help") == 0))
+		cmd = c->cmd;
+	if (cmd == NULL && c->nwords > 0) {
+		if ((cmd = find_cmd(c->words, c->nwords, &nw)) == NULL ||
+		    nw != c->nwords)
+			return usage_error(NULL, c->words[0], "unknown "
+			    "command: %s", c->words[0]);
 	}
-	if (strcmp(cmd, "audit") == 0)
-		return audit(op, &o);
-	if (strcmp(cmd, "member") == 0 && strcmp(sub, "add") == 0) {
-		if (need(o.website, "--website") || need(o.email, "--email") ||
-		    need(o.role, "--role"))
-			return 2;
-		if ((e = team_add(op, o.website, o.email, o.role, id)))
-			return outcome(op, e);
-		return print(json_pack("{s:s}", "userId", id));
+	if (cmd == NULL) {
+		usage_all(stdout, NULL);
+		return 0;
 	}
-	fprintf(stderr, "roster: unknown command: %s %s\n", cmd, sub);
-	return 2;
+	usage_line(stdout, cmd, "usage: ");
+	printf("\n%s\n", cmd->about);
+	if (cmd->flags & CLI_NEEDS_CONFIG)
+		puts("\n--config FILE may also come from ROSTER_CONFIG.");
+	return 0;
+}
+
+static int
+cmd_version(struct cli *c)
+{
+	(void)c;
+	puts("roster " ROSTER_VERSION);
+	return 0;
 }
 
 int
-cli_run(const struct config *cfg, int argc, char **argv)
+cli_run(struct cli *c)
 {
 	struct arena	 a;
 	struct op	 op;
 	struct db	*db;
 	int		 rc;
 
+	if (!(c->cmd->flags & CLI_NEEDS_DB))
+		return c->cmd->run(c);
+	log_init("stderr", "cli");
 	if (mysql_library_init(0, NULL, NULL) != 0)
 		return fail("mysql library init failed");
 	arena_init(&a);
 	jsonmem_init();
 	jsonmem_use(&a);
-	db = db_new(cfg);
-	op_init(&op, db, &a, cfg, NULL, NULL);
-	rc = run(&op, argc, argv);
+	db = db_new(c->cfg);
+	op_init(&op, db, &a, c->cfg, NULL, NULL);
+	c->op = &op;
+	if (db_ensure(db) != 0)
+		rc = fail("cannot connect to the database");
+	else
+		rc = c->cmd->run(c);
 	fflush(stdout);
 	db_free(db);
 	jsonmem_use(NULL);

@@ -71,8 +71,8 @@ test_defaults(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(c.workers, 4);
-	assert_int_equal(c.max_body, 65536);	/* API.md: 64 KiB */
-	assert_int_equal(c.invite_ttl, 7 * 86400);	/* API.md: 7 days */
+	assert_int_equal(c.max_body, 65536);	/* the API's body limit, 64 KiB */
+	assert_int_equal(c.invite_ttl, 7 * 86400);	/* an invitation's 7 days */
 	assert_int_equal(c.listen_mode, 0660);
 	assert_string_equal(c.log, "stderr");
 }
@@ -464,6 +464,76 @@ test_env_overrides_file(void **state)
 	unlink(path);
 }
 
+/* The number of keys, counted off CONFIG_KEYS itself. */
+#define ONE(n, type, size, lo, hi, def, doc)	+ 1
+#define NKEYS	(0 CONFIG_KEYS(ONE))
+
+/* What a writer prints, as one string (the caller frees it). */
+static char *
+written(void (*fn)(FILE *))
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	assert_non_null(f = open_memstream(&text, &len));
+	fn(f);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/*
+ * deploy/roster.conf.example: every key, commented out at its default.
+ * Uncommented, it parses, and from an empty struct it makes exactly the
+ * defaults: no key missing, no default that differs.
+ */
+static void
+test_example_is_every_default(void **state)
+{
+	struct config	 want, got;
+	char		*text, *p, *line, err[256];
+	size_t		 nkeys = 0;
+
+	(void)state;
+	text = written(config_write_example);
+	for (line = text; *line != '\0'; line = p + (*p != '\0')) {
+		p = line + strcspn(line, "\n");
+		/* "#key = value" uncommented; "# prose" stays a comment. */
+		if (line[0] == '#' && line[1] >= 'a' && line[1] <= 'z') {
+			line[0] = ' ';
+			nkeys++;
+		}
+	}
+	assert_int_equal(nkeys, NKEYS);
+	config_defaults(&want);
+	memset(&got, 0, sizeof(got));
+	if (config_parse(&got, text, strlen(text), err, sizeof(err)) != 0)
+		fail_msg("the example does not parse: %s", err);
+	assert_memory_equal(&want, &got, sizeof(want));
+	free(text);
+}
+
+/* docs/configuration.md's table: a header, then one row per key. */
+static void
+test_table_has_a_row_per_key(void **state)
+{
+	static const char head[] = "| key | default | values | meaning |\n";
+	char	*text, *p;
+	size_t	 rows = 0;
+
+	(void)state;
+	text = written(config_write_table);
+	assert_true(strncmp(text, head, sizeof(head) - 1) == 0);
+	for (p = text; (p = strstr(p, "\n| `")) != NULL; p++)
+		rows++;
+	assert_int_equal(rows, NKEYS);
+	assert_non_null(strstr(text, "| `workers` | `4` | 1 to 512 | "));
+	assert_non_null(strstr(text, "| `listen_group` | (empty) | "));
+	assert_non_null(strstr(text, "| `rate_store` | `local` | `local`, "
+	    "`database` or `memcached` | "));
+	free(text);
+}
+
 int
 main(void)
 {
@@ -490,6 +560,8 @@ main(void)
 		cmocka_unit_test_setup(test_env_override, clear_env),
 		cmocka_unit_test_setup(test_env_bad_value_named, clear_env),
 		cmocka_unit_test_setup(test_env_overrides_file, clear_env),
+		cmocka_unit_test(test_example_is_every_default),
+		cmocka_unit_test(test_table_has_a_row_per_key),
 	};
 
 	return cmocka_run_group_tests(tests, clear_env, NULL);
