@@ -102,6 +102,7 @@ OWNER=owner@bench.example
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
+# The bench's Python: the seeded data's check, wrk's numbers, the report.
 REPORT=("$PY" "$SCRIPT_DIR/report.py")
 
 for tool in wrk gnuplot memcached curl nginx mariadbd; do
@@ -389,39 +390,8 @@ TOKEN=$(field "$(admin token create --email "$OWNER" --name bench)" key)
 APIKEY=$(field "$(admin apikey create --website "$SMALL" --name bench)" key)
 
 # Check the reads, and walk the large website's pages to its middle one.
-MIDDLE=$("$PY" - "$API" "$SMALL" "$LARGE" "$TOKEN" "$APIKEY" <<'EOF'
-import json, sys, urllib.parse, urllib.request
-api, small, large, token, key = sys.argv[1:6]
-
-def get(path, cred):
-    rq = urllib.request.Request(api + path,
-                                headers={"Authorization": "Bearer " + cred})
-    with urllib.request.urlopen(rq, timeout=10) as r:
-        return json.load(r)
-
-for cred in (token, key):
-    d = get("/websites/%s/team" % small, cred)["data"]
-    if len(d) != 5:
-        sys.exit("the small website lists %d members, not 5" % len(d))
-pages, cursor, seen, middle = 0, None, 0, None
-while True:
-    q = "?limit=100" + ("&cursor=" + urllib.parse.quote(cursor, safe="")
-                        if cursor else "")
-    body = get("/websites/%s/team%s" % (large, q), token)
-    pages += 1
-    seen += len(body["data"])
-    cursor = body.get("nextCursor")
-    if pages == 50:
-        middle = cursor     # the cursor of page 51 of 100
-    if not cursor:
-        break
-    if pages > 200:
-        sys.exit("more than 200 pages")
-if seen != 10000 or middle is None:
-    sys.exit("walked %d pages, %d members; no middle cursor" % (pages, seen))
-print(urllib.parse.quote(middle, safe=""))
-EOF
-) || die "checking the seeded data failed"
+MIDDLE=$("${REPORT[@]}" seeded "$API" "$SMALL" "$LARGE" "$TOKEN" "$APIKEY") ||
+	die "checking the seeded data failed"
 say "small website $SMALL, large website $LARGE (middle cursor found)"
 
 # ================================================================ 3. the loads
