@@ -71,8 +71,8 @@ test_defaults(void **state)
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(c.workers, 4);
-	assert_int_equal(c.max_body, 65536);	/* API.md: 64 KiB */
-	assert_int_equal(c.invite_ttl, 7 * 86400);	/* API.md: 7 days */
+	assert_int_equal(c.max_body, 65536);	/* the API's 64 KiB */
+	assert_int_equal(c.invite_ttl, 7 * 86400);	/* invitations last 7 days */
 	assert_int_equal(c.listen_mode, 0660);
 	assert_string_equal(c.log, "stderr");
 }

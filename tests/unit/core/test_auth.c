@@ -1,8 +1,8 @@
 /*
- * The pure parts of credentials (app/core/auth.c): API.md "Credentials":
- * permissions `team:read`, `team:write`, `websites:read`, `api-keys:read`,
- * `api-keys:write`, or `*` for all; "`team:write` implies `team:read`".
- * Roles (API.md "Roles"): owner, member, viewer.
+ * The pure parts of credentials (app/core/auth.c): the permissions a token
+ * may hold (`team:read`, `team:write`, `websites:read`, `api-keys:read`,
+ * `api-keys:write`, or `*` for all; writing implies reading), the three
+ * roles of a website's team (owner, member, viewer).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +14,7 @@
 
 #include "roster/auth.h"
 
-/* API.md "Credentials": the five permission names. */
+/* The five permission names a token can be granted. */
 static void
 test_perm_parse_names(void **state)
 {
@@ -26,7 +26,7 @@ test_perm_parse_names(void **state)
 	assert_int_equal(perm_parse("api-keys:write"), PERM_KEYS_WRITE);
 }
 
-/* API.md "Credentials": "or `*` for all". */
+/* `*` grants every permission. */
 static void
 test_perm_parse_star_is_all(void **state)
 {
@@ -51,7 +51,7 @@ test_perm_parse_unknown_is_zero(void **state)
 	assert_int_equal(perm_parse("websites:write"), 0);
 }
 
-/* API.md "Credentials": "`team:write` implies `team:read`". */
+/* A token that may change the team may also read it. */
 static void
 test_perm_close_team_write_implies_read(void **state)
 {
@@ -118,7 +118,7 @@ test_perm_names_round_trip(void **state)
 	assert_int_equal(p, PERM_ALL);
 }
 
-/* API.md "Roles": owner, member, viewer. */
+/* A website's team has three roles: owner, member, viewer. */
 static void
 test_role_parse(void **state)
 {
