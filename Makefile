@@ -43,7 +43,8 @@ OBJS     := $(SRCS:app/%.c=build/obj/%.o) build/obj/migrations.o
 LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj/%.o) build/obj/migrations.o
 ASAN_OBJS := $(SRCS:app/%.c=build/obj-asan/%.o) build/obj-asan/migrations.o
 ASAN_LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj-asan/%.o) build/obj-asan/migrations.o
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+# tests/unit/LAYER/test_NAME.c tests app/LAYER/NAME.c.
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9][0-9]_*.sql))
 
@@ -96,14 +97,16 @@ build/obj-asan/migrations.o: build/migrations.c
 	@echo "  CC-ASAN $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
-# Unit tests (cmocka) link the application objects under the sanitizers.
-# TEST_LDFLAGS_name adds a test's own link flags: test_ratelimit puts a
-# fake in place of the database (--wrap).
+# Unit tests (cmocka) link the application objects under the sanitizers;
+# tests/unit/ itself is on the include path for the helpers the layers'
+# tests share (dispatch.h).  TEST_LDFLAGS_test_NAME adds a test's own link
+# flags: test_ratelimit puts a fake in place of the database (--wrap).
 TEST_LDFLAGS_test_ratelimit := -Wl,--wrap=db_exec
 build/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	@echo "  CC-TEST $<"
-	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS) -lcmocka $(TEST_LDFLAGS_$*)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -Itests/unit -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS) -lcmocka \
+	  $(TEST_LDFLAGS_$(notdir $*))
 
 deps:
 	$(Q)deploy/local/deps.sh
@@ -118,8 +121,16 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory build/roster
 	$(Q)deploy/bench/bench.sh
 
-unit: $(UNIT_BINS)
+unit: unit-mirror $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+# A unit test whose module moved or went away is named, not left behind.
+UNIT_ORPHANS := $(strip $(foreach t,$(UNIT_SRCS),$(if $(wildcard \
+  $(subst tests/unit/,app/,$(dir $t))$(patsubst test_%,%,$(notdir $t))),,$t)))
+.PHONY: unit-mirror
+unit-mirror:
+	$(Q)test -z "$(UNIT_ORPHANS)" || { echo "no app/LAYER/NAME.c for" \
+	  "$(UNIT_ORPHANS): move the test with its module" >&2; exit 1; }
 
 # The browser test's npm dependencies (playwright-core, pinned by the lock file).
 tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
@@ -207,7 +218,7 @@ docs: build/roster
 	$(Q)/usr/bin/python3 tests/lint/check_docs.py --binary build/roster --write
 
 format:
-	$(Q)clang-format -i app/*/*.c include/roster/*.h tests/unit/*.c
+	$(Q)clang-format -i app/*/*.c include/roster/*.h tests/unit/*/*.c tests/unit/*.h
 
 PREFIX ?= /usr/local
 install: build/roster

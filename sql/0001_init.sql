@@ -32,8 +32,8 @@ CREATE TABLE IF NOT EXISTS members (
 	role        ENUM('owner','member','viewer') NOT NULL,
 	-- NULL for non-owners: UNIQUE(website_id, owner_key) allows one owner.
 	owner_key   TINYINT AS (IF(role = 'owner', 1, NULL)) PERSISTENT,
-	-- Sort sort_rank for the team list: owner first, then by joined_at.
-	sort_rank        TINYINT AS (IF(role = 'owner', 0, 1)) PERSISTENT,
+	-- Sort rank for the team list: owner first, then by joined_at.
+	sort_rank   TINYINT AS (IF(role = 'owner', 0, 1)) PERSISTENT,
 	joined_at   BIGINT NOT NULL,
 	PRIMARY KEY (website_id, user_id),
 	UNIQUE KEY members_one_owner (website_id, owner_key),
@@ -92,7 +92,7 @@ CREATE TABLE IF NOT EXISTS credential_websites (
 -- Every write, in the transaction of the write.
 CREATE TABLE IF NOT EXISTS audit_log (
 	id            CHAR(24) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-	created_at          BIGINT NOT NULL,
+	created_at    BIGINT NOT NULL,
 	website_id    CHAR(24) CHARACTER SET ascii COLLATE ascii_bin NULL,
 	user_id       CHAR(24) CHARACTER SET ascii COLLATE ascii_bin NULL,
 	credential_id CHAR(24) CHARACTER SET ascii COLLATE ascii_bin NULL,

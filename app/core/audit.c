@@ -24,7 +24,7 @@ audit_list(struct op *op, const char *website, const char *user,
 	v = arena_alloc(op->a, (r.nrows + 1) * sizeof(*v));
 	for (i = 0; i < r.nrows; i++) {
 		v[i].id = db_cell(&r, i, 0);
-		v[i].at = db_cell_i64(&r, i, 1);
+		v[i].created_at = db_cell_i64(&r, i, 1);
 		v[i].website_id = db_cell(&r, i, 2);
 		v[i].user_id = db_cell(&r, i, 3);
 		v[i].credential_id = db_cell(&r, i, 4);

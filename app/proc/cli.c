@@ -468,7 +468,7 @@ cmd_audit(struct cli *c)
 		return outcome(op, e);
 	for (i = 0; i < n; i++) {
 		json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o}",
-		    "id", v[i].id, "at", clock_iso(op->a, v[i].at),
+		    "id", v[i].id, "at", clock_iso(op->a, v[i].created_at),
 		    "websiteId", v[i].website_id ?
 		    json_string(v[i].website_id) : json_null(),
 		    "userId", v[i].user_id ? json_string(v[i].user_id) :

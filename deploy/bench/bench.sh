@@ -64,6 +64,9 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+PROG=bench
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$SCRIPT_DIR/../lib.sh"
 STACK=$REPO_ROOT/deploy/local/stack.sh
 
 BIN=${BENCH_BINARY:-$REPO_ROOT/build/roster}
@@ -99,10 +102,8 @@ OWNER=owner@bench.example
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
+# The bench's Python: the seeded data's check, wrk's numbers, the report.
 REPORT=("$PY" "$SCRIPT_DIR/report.py")
-
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 for tool in wrk gnuplot memcached curl nginx mariadbd; do
 	command -v "$tool" >/dev/null ||
@@ -112,34 +113,13 @@ done
 case $WORKERS in '' | *[!0-9]*) die "BENCH_WORKERS must be a number" ;; esac
 
 # ROSTER_* variables of the caller's shell would override roster.conf.
-CLEAN_ENV=()
-for v in $(compgen -e); do
-	case $v in
-	ROSTER_*) CLEAN_ENV+=(-u "$v") ;;
-	esac
-done
+clean_env
 
 # ---------------------------------------------------------------- cleanup
 
 # memcached_stop: by the pid in its pid file, if that is our memcached.
 memcached_stop() {
-	local pid="" n
-	[ -s "$MC_PIDFILE" ] || return 0
-	read -r pid <"$MC_PIDFILE" || true
-	case $pid in '' | *[!0-9]*) rm -f -- "$MC_PIDFILE"; return 0 ;; esac
-	if kill -0 "$pid" 2>/dev/null &&
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-P $MC_PIDFILE"; then
-		say "stopping memcached (pid $pid)"
-		kill -TERM "$pid" 2>/dev/null || true
-		for n in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	fi
-	rm -f -- "$MC_PIDFILE"
+	stop_pidfile memcached "$MC_PIDFILE" TERM 5 "-P $MC_PIDFILE"
 }
 
 cleaned=0
@@ -152,11 +132,8 @@ cleanup() {
 	if [ "$rc" -ne 0 ]; then
 		say "failed (exit $rc); stopping what it started"
 		if [ -d "$STATE" ]; then
-			for f in roster.log nginx-error.log; do
-				[ -s "$STATE/$f" ] || continue
-				printf -- '--- last lines of %s ---\n' "$STATE/$f" >&2
-				tail -n 15 -- "$STATE/$f" >&2
-			done
+			tail_log "$STATE/roster.log" 15
+			tail_log "$STATE/nginx-error.log" 15
 		fi
 	fi
 	if [ -n "$WRK_PID" ]; then
@@ -189,30 +166,13 @@ trap 'exit 143' TERM
 
 sql() { "$STACK" sql "$STATE" "$1"; }
 
-# admin NOUN VERB ARGS...: an admin command; prints its JSON.
-admin() {
-	local out
-	if ! out=$(env "${CLEAN_ENV[@]}" "$BIN" "$1" "$2" --config "$CONF" "${@:3}"); then
-		printf '%s\n' "$out" >&2
-		die "roster $1 $2 failed"
-	fi
-	printf '%s\n' "$out"
-}
-
-# field JSON KEY
-field() {
-	"$PY" -c 'import json, sys
-v = json.loads(sys.argv[1]).get(sys.argv[2])
-if not isinstance(v, str) or not v:
-    sys.exit("no string field %r in %s" % (sys.argv[2], sys.argv[1]))
-print(v)' "$1" "$2"
-}
+# admin NOUN VERB ARGS... and field JSON KEY (deploy/lib.sh) run the admin
+# CLI on $BIN and $CONF and read its answers.
 
 master_pid() {
 	local pid
-	read -r pid <"$STATE/roster.pid" || die "no $STATE/roster.pid"
-	case $pid in '' | *[!0-9]*) die "bad pid in $STATE/roster.pid" ;; esac
-	kill -0 "$pid" 2>/dev/null || die "roster master (pid $pid) is not running"
+	pid=$(read_pid "$STATE/roster.pid") || die "no pid in $STATE/roster.pid"
+	alive "$pid" || die "roster master (pid $pid) is not running"
 	printf '%s\n' "$pid"
 }
 
@@ -272,7 +232,7 @@ reload() {
 			case $old in *" $w "*) ;; *) fresh=$((fresh + 1)) ;; esac
 		done
 		if [ "$fresh" -ge "$WORKERS" ] && [ "$(echo "$now" | grep -c .)" -eq "$WORKERS" ] &&
-			[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/api/v1/health")" = 200 ]; then
+			http_ok "$URL/api/v1/health"; then
 			break
 		fi
 		[ "$n" -gt 0 ] || die "workers not replaced ${RELOAD_TIMEOUT}s after SIGHUP"
@@ -392,13 +352,10 @@ sed -i '/^ *server_tokens off;/a\
 grep -q '__bench/ceiling' "$STATE/nginx-site.conf" || die "could not add the ceiling location"
 nginx -p "$STATE/" -c "$STATE/nginx.conf" -e "$STATE/nginx-error.log" -t -q ||
 	die "nginx rejects the ceiling location"
-read -r NGINX_PID <"$STATE/nginx.pid"
+NGINX_PID=$(read_pid "$STATE/nginx.pid") || die "no pid in $STATE/nginx.pid"
 kill -HUP "$NGINX_PID"
-for n in $(seq 100); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/__bench/ceiling")" != 200 ] || break
-	[ "$n" -lt 100 ] || die "nginx did not serve /__bench/ceiling after its reload"
-	sleep 0.1
-done
+wait_for 10 http_ok "$URL/__bench/ceiling" ||
+	die "nginx did not serve /__bench/ceiling after its reload"
 
 # ================================================================ 2. the data
 
@@ -433,39 +390,8 @@ TOKEN=$(field "$(admin token create --email "$OWNER" --name bench)" key)
 APIKEY=$(field "$(admin apikey create --website "$SMALL" --name bench)" key)
 
 # Check the reads, and walk the large website's pages to its middle one.
-MIDDLE=$("$PY" - "$API" "$SMALL" "$LARGE" "$TOKEN" "$APIKEY" <<'EOF'
-import json, sys, urllib.parse, urllib.request
-api, small, large, token, key = sys.argv[1:6]
-
-def get(path, cred):
-    rq = urllib.request.Request(api + path,
-                                headers={"Authorization": "Bearer " + cred})
-    with urllib.request.urlopen(rq, timeout=10) as r:
-        return json.load(r)
-
-for cred in (token, key):
-    d = get("/websites/%s/team" % small, cred)["data"]
-    if len(d) != 5:
-        sys.exit("the small website lists %d members, not 5" % len(d))
-pages, cursor, seen, middle = 0, None, 0, None
-while True:
-    q = "?limit=100" + ("&cursor=" + urllib.parse.quote(cursor, safe="")
-                        if cursor else "")
-    body = get("/websites/%s/team%s" % (large, q), token)
-    pages += 1
-    seen += len(body["data"])
-    cursor = body.get("nextCursor")
-    if pages == 50:
-        middle = cursor     # the cursor of page 51 of 100
-    if not cursor:
-        break
-    if pages > 200:
-        sys.exit("more than 200 pages")
-if seen != 10000 or middle is None:
-    sys.exit("walked %d pages, %d members; no middle cursor" % (pages, seen))
-print(urllib.parse.quote(middle, safe=""))
-EOF
-) || die "checking the seeded data failed"
+MIDDLE=$("${REPORT[@]}" seeded "$API" "$SMALL" "$LARGE" "$TOKEN" "$APIKEY") ||
+	die "checking the seeded data failed"
 say "small website $SMALL, large website $LARGE (middle cursor found)"
 
 # ================================================================ 3. the loads
@@ -516,11 +442,7 @@ mkdir -p -- "$MC_DIR"
 MC_USER=()
 [ "$(id -u)" != 0 ] || MC_USER=(-u nobody)
 memcached -l 127.0.0.1 -p "$MC_PORT" -U 0 -m 64 "${MC_USER[@]}" -d -P "$MC_PIDFILE"
-for n in $(seq 50); do
-	[ ! -s "$MC_PIDFILE" ] || break
-	[ "$n" -lt 50 ] || die "memcached did not start on 127.0.0.1:$MC_PORT"
-	sleep 0.1
-done
+wait_for 5 test -s "$MC_PIDFILE" || die "memcached did not start on 127.0.0.1:$MC_PORT"
 say "memcached on 127.0.0.1:$MC_PORT (pid $(cat "$MC_PIDFILE"))"
 
 # The audit row's storage cost: the same run with audit_log in the BLACKHOLE

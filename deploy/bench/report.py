@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
-"""The numbers of `make bench` (deploy/bench/bench.sh): standard library only.
+"""The Python of `make bench` (deploy/bench/bench.sh): standard library only.
 
+    report.py seeded API SMALL LARGE TOKEN KEY
+        check the seeded websites through the Team API at API (the small one
+        lists 5 members with the token and with the key; the large one 10,000
+        in pages of 100); print the cursor of the large one's middle page
+        (page 51 of 100), URL-quoted
     report.py add CSV SCENARIO CONCURRENCY WRK_OUTPUT
         parse one `wrk --latency` output, append a row to CSV, print the row
     report.py summary OUT_DIR
@@ -15,9 +20,12 @@ latency distribution, "Non-2xx or 3xx responses" (wrk counts statuses above
 """
 
 import csv
+import json
 import os
 import re
 import sys
+import urllib.parse
+import urllib.request
 
 FIELDS = ["scenario", "concurrency", "requests_per_s", "p50_ms", "p99_ms",
           "non_2xx", "socket_errors", "requests", "duration_s"]
@@ -76,6 +84,36 @@ def parse_wrk(text):
     r["requests"] = int(m.group(1))
     r["duration_s"] = ms(m.group(2)) / 1000.0
     return r
+
+
+def cmd_seeded(api, small, large, token, key):
+    def get(path, cred):
+        rq = urllib.request.Request(api + path,
+                                    headers={"Authorization": "Bearer " + cred})
+        with urllib.request.urlopen(rq, timeout=10) as r:
+            return json.load(r)
+
+    for cred in (token, key):
+        d = get("/websites/%s/team" % small, cred)["data"]
+        if len(d) != 5:
+            sys.exit("the small website lists %d members, not 5" % len(d))
+    pages, cursor, seen, middle = 0, None, 0, None
+    while True:
+        q = "?limit=100" + ("&cursor=" + urllib.parse.quote(cursor, safe="")
+                            if cursor else "")
+        body = get("/websites/%s/team%s" % (large, q), token)
+        pages += 1
+        seen += len(body["data"])
+        cursor = body.get("nextCursor")
+        if pages == 50:
+            middle = cursor     # the cursor of page 51 of 100
+        if not cursor:
+            break
+        if pages > 200:
+            sys.exit("more than 200 pages")
+    if seen != 10000 or middle is None:
+        sys.exit("walked %d pages, %d members; no middle cursor" % (pages, seen))
+    print(urllib.parse.quote(middle, safe=""))
 
 
 def cmd_add(path, scenario, conc, wrk_out):
@@ -373,7 +411,9 @@ def cmd_summary(out):
 
 
 def main(argv):
-    if len(argv) == 6 and argv[1] == "add":
+    if len(argv) == 7 and argv[1] == "seeded":
+        cmd_seeded(*argv[2:7])
+    elif len(argv) == 6 and argv[1] == "add":
         cmd_add(argv[2], argv[3], argv[4], argv[5])
     elif len(argv) == 3 and argv[1] == "summary":
         cmd_summary(argv[2])

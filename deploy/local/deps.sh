@@ -32,8 +32,10 @@ fi
 # Services of these packages that must not start when installed.
 SERVICES=(mariadb mysql nginx apache2 apache-htcacheclean)
 
-say() { printf 'deps.sh: %s\n' "$*" >&2; }
-die() { printf 'deps.sh: error: %s\n' "$*" >&2; exit 1; }
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+PROG=deps.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$SCRIPT_DIR/../lib.sh"
 
 command -v dpkg-query >/dev/null ||
 	die "not a Debian system; install by hand: ${PACKAGES[*]}"

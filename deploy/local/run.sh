@@ -11,6 +11,9 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+PROG=run.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$SCRIPT_DIR/../lib.sh"
 STACK=$SCRIPT_DIR/stack.sh
 STATE=$REPO_ROOT/.run/local
 BIN=$REPO_ROOT/build/roster
@@ -19,8 +22,6 @@ CONF=$STATE/roster.conf
 URL=http://127.0.0.1:$PORT
 DEMO_DOMAIN=demo.example
 DEMO_OWNER=owner@demo.example
-
-die() { printf 'run.sh: error: %s\n' "$*" >&2; exit 1; }
 
 [ -x "$BIN" ] || die "$BIN is missing: run make first"
 
@@ -37,33 +38,8 @@ stop() {
 }
 trap stop INT TERM
 
-# ROSTER_* variables of the caller's shell would override roster.conf.
-CLEAN_ENV=()
-for v in $(compgen -e); do
-	case $v in
-	ROSTER_*) CLEAN_ENV+=(-u "$v") ;;
-	esac
-done
-
-# admin NOUN VERB ARGS...: run an admin command and print its JSON; the
-# command's own error message (on stderr) passes through.
-admin() {
-	local out
-	if ! out=$(env "${CLEAN_ENV[@]}" "$BIN" "$1" "$2" --config "$CONF" "${@:3}"); then
-		printf '%s\n' "$out" >&2
-		die "roster $1 $2 failed"
-	fi
-	printf '%s\n' "$out"
-}
-
-# field JSON KEY: one string field of an admin command's JSON object.
-field() {
-	python3 -c 'import json, sys
-v = json.loads(sys.argv[1]).get(sys.argv[2])
-if not isinstance(v, str) or not v:
-    sys.exit("no string field %r in %s" % (sys.argv[2], sys.argv[1]))
-print(v)' "$1" "$2"
-}
+# admin NOUN VERB ARGS... and field JSON KEY (deploy/lib.sh) run the admin
+# CLI on $BIN and $CONF and read its answers.
 
 "$STACK" up "$STATE" "$PORT" "$BIN"
 

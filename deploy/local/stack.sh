@@ -35,6 +35,9 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+PROG=stack.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$SCRIPT_DIR/../lib.sh"
 SITE_TEMPLATE=$REPO_ROOT/deploy/nginx/roster.conf
 
 DB_START_TIMEOUT=30     # seconds until mariadbd answers a ping
@@ -47,9 +50,6 @@ HEALTH_TIMEOUT=20       # seconds until GET /api/v1/health is 200
 # The DB superuser: mariadb-install-db gives root, and the OS user that ran it,
 # unix_socket authentication (no password; only that OS user can log in as it).
 DB_SUPERUSER=$(id -un)
-
-say() { printf 'stack.sh: %s\n' "$*" >&2; }
-die() { printf 'stack.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
 	sed -n '6,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -102,141 +102,7 @@ set_state() {
 	NGINX_ACCESS_LOG=$STATE/nginx-access.log
 }
 
-# ---------------------------------------------------------------- processes
-
-# alive PID: the process exists and is not a zombie (an orphan whose parent does
-# not reap it still answers kill -0).
-alive() {
-	local stat
-	kill -0 "$1" 2>/dev/null || return 1
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
-}
-
-# read_pid FILE: print the pid in FILE if it is a number.
-read_pid() {
-	local pid=
-	if [ -s "$1" ]; then
-		read -r pid <"$1" 2>/dev/null || true
-	fi
-	case $pid in
-	'' | *[!0-9]*) return 1 ;;
-	esac
-	printf '%s\n' "$pid"
-}
-
-# ours PID PATTERN...: the process's command line contains one of the patterns
-# (a path inside the state dir), or, for a pattern `comm:GLOB`, its name matches
-# GLOB; so a stale pid file never makes us signal a stranger that got its pid.
-ours() {
-	local pid=$1 cmd comm p
-	shift
-	[ -r "/proc/$pid/cmdline" ] || return 0 # no procfs: trust the pid file
-	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-	comm=$(cat "/proc/$pid/comm" 2>/dev/null) || comm=
-	for p in "$@"; do
-		case $p in
-		comm:*)
-			# shellcheck disable=SC2254 # a glob on purpose
-			case $comm in ${p#comm:}) return 0 ;; esac ;;
-		*)
-			case $cmd in *"$p"*) return 0 ;; esac ;;
-		esac
-	done
-	return 1
-}
-
-# pgid PID: its process group.
-pgid() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	# state ppid pgrp ...
-	# shellcheck disable=SC2086 # split on purpose
-	set -- $stat
-	printf '%s\n' "$3"
-}
-
-# group_alive PGID: some live (non-zombie) process is in that group.
-group_alive() {
-	local group=$1 d stat
-	for d in /proc/[0-9]*; do
-		stat=$(cat "$d/stat" 2>/dev/null) || continue
-		stat=${stat##*) }
-		# state ppid pgrp ...
-		# shellcheck disable=SC2086 # split on purpose
-		set -- $stat
-		if [ "$3" = "$group" ] && [ "$1" != Z ]; then
-			return 0
-		fi
-	done
-	return 1
-}
-
-# wait_gone PID SECONDS: wait for the process to end; 1 if it did not.
-wait_gone() {
-	local pid=$1 n=$(($2 * 10))
-	while alive "$pid"; do
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
-		n=$((n - 1))
-	done
-}
-
-# wait_group_gone PGID SECONDS
-wait_group_gone() {
-	local n=$(($2 * 10))
-	while group_alive "$1"; do
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
-		n=$((n - 1))
-	done
-}
-
-# stop_pidfile NAME PIDFILE SIGNAL TIMEOUT PATTERN...: send SIGNAL to the pid in
-# PIDFILE if it is one of ours, wait TIMEOUT seconds, then SIGKILL. Every server
-# here was started in its own session (setsid, or nginx's own daemonizing), so
-# when the pid leads its process group, leftovers of the group (workers) are
-# killed too. Quiet and successful when nothing runs.
-stop_pidfile() {
-	local name=$1 pidfile=$2 sig=$3 timeout=$4 pid group=
-	shift 4
-	pid=$(read_pid "$pidfile") || { rm -f -- "$pidfile"; return 0; }
-	if ! alive "$pid"; then
-		rm -f -- "$pidfile"
-		return 0
-	fi
-	if ! ours "$pid" "$@"; then
-		say "$name: pid $pid in $pidfile is not $name; stale pid file removed"
-		rm -f -- "$pidfile"
-		return 0
-	fi
-	group=$(pgid "$pid") || group=
-	[ "$group" = "$pid" ] || group=
-	say "stopping $name (pid $pid)"
-	kill "-$sig" "$pid" 2>/dev/null || true
-	if ! wait_gone "$pid" "$timeout"; then
-		say "$name (pid $pid) still running after ${timeout}s: SIGKILL"
-		kill -KILL "$pid" 2>/dev/null || true
-		wait_gone "$pid" 5 || say "$name (pid $pid) survived SIGKILL"
-	fi
-	if [ -n "$group" ] && ! wait_group_gone "$group" 5; then
-		say "$name: killing what is left of process group $group"
-		kill -KILL -- "-$group" 2>/dev/null || true
-		wait_group_gone "$group" 5 || true
-	fi
-	rm -f -- "$pidfile"
-}
-
-# tail_log FILE: the end of a log, for failure messages.
-tail_log() {
-	if [ -s "$1" ]; then
-		printf -- '--- last lines of %s ---\n' "$1" >&2
-		tail -n 25 -- "$1" >&2
-		printf -- '---\n' >&2
-	fi
-}
+# ---------------------------------------------------------------- files
 
 # rotate FILE: keep one previous generation.
 rotate() {
@@ -396,18 +262,6 @@ db_setup() {
 }
 
 # ---------------------------------------------------------------- roster
-
-# clean_env: CLEAN_ENV holds `env` arguments that drop every exported ROSTER_*
-# variable of the caller (each would override its roster.conf key).
-clean_env() {
-	local v
-	CLEAN_ENV=()
-	for v in $(compgen -e); do
-		case $v in
-		ROSTER_*) CLEAN_ENV+=(-u "$v") ;;
-		esac
-	done
-}
 
 roster_running() {
 	local pid
@@ -612,19 +466,12 @@ port_busy() {
 }
 
 wait_health() {
-	local port=$1 code n=$((HEALTH_TIMEOUT * 10))
-	while :; do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-			"http://127.0.0.1:$port/api/v1/health" 2>/dev/null) || true
-		[ "$code" = 200 ] && return 0
-		if [ "$n" -le 0 ]; then
-			tail_log "$SERVE_LOG"
-			tail_log "$NGINX_ERROR_LOG"
-			die "GET http://127.0.0.1:$port/api/v1/health answered ${code:-nothing}, not 200, within ${HEALTH_TIMEOUT}s"
-		fi
-		sleep 0.1
-		n=$((n - 1))
-	done
+	local url=http://127.0.0.1:$1/api/v1/health
+	if ! wait_for "$HEALTH_TIMEOUT" http_ok "$url"; then
+		tail_log "$SERVE_LOG"
+		tail_log "$NGINX_ERROR_LOG"
+		die "GET $url answered $(http_status "$url"), not 200, within ${HEALTH_TIMEOUT}s"
+	fi
 }
 
 # ---------------------------------------------------------------- commands

@@ -1,6 +1,6 @@
 /*
  * The audit trail: every write, recorded in the write's transaction by
- * op_audit() (include/roster/op.h), read back here.
+ * op_audit() (include/roster/operation.h), read back here.
  */
 #ifndef ROSTER_AUDIT_H
 #define ROSTER_AUDIT_H
@@ -14,7 +14,7 @@ struct op;
 
 struct audit_entry {
 	const char	*id;
-	int64_t		 at;		/* ms */
+	int64_t		 created_at;	/* ms */
 	const char	*website_id;	/* may be NULL (access tokens) */
 	const char	*user_id;	/* may be NULL (CLI, public accept) */
 	const char	*credential_id;	/* may be NULL */

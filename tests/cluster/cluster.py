@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,9 +25,10 @@ GALERA_SH = os.path.join(ROOT, "deploy", "galera", "galera.sh")
 UPSTREAM_CONF = os.path.join(ROOT, "deploy", "nginx", "roster-upstream.conf")
 SMTP_SINK = os.path.join(ROOT, "tests", "e2e", "smtp_sink.py")
 
-# The /proc helpers of the end-to-end harness, not written twice.
-sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
-from harness import pid_alive, worker_pids as children  # noqa: E402
+# The helpers shared with the end-to-end suite.
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from testlib import (json_body, pid_alive, port_open, request, sanitizer_reports, tail,  # noqa: E402
+                     wait_gone, worker_pids as children)
 
 T0 = time.monotonic()
 
@@ -39,35 +39,6 @@ def log(msg):
 
 class Fail(Exception):
     pass
-
-
-def wait_gone(pids, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if not any(pid_alive(p) for p in pids):
-            return True
-        time.sleep(0.05)
-    return not any(pid_alive(p) for p in pids)
-
-
-def port_open(port):
-    s = socket.socket()
-    s.settimeout(0.5)
-    try:
-        s.connect(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
-def tail(path, n=40):
-    try:
-        with open(path, "r", errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError as e:
-        return "(%s)" % e
 
 
 # ---------------------------------------------------------------------------
@@ -86,41 +57,18 @@ class Resp:
 
 
 def http(port, method, path, body=None, token=None, headers=None, timeout=30.0):
-    """One request on a new connection.  Returns a Resp; status 0 (and the error
-    in .raw) when the connection failed or timed out."""
-    hdrs = {}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        hdrs["Content-Type"] = "application/json"
-    if token:
-        hdrs["Authorization"] = "Bearer " + token
-    hdrs.update(headers or {})
-    # Our own request id, so that an answer can be found in roster's log.
+    """One request on a new connection (testlib.request), with an X-Request-Id
+    of our own so that its answer can be found in roster's log.  Returns a
+    Resp; status 0 (and the error in .raw) when the connection failed or timed
+    out."""
+    hdrs = dict(headers or {})
     rid = hdrs.setdefault("X-Request-Id", "ct-" + os.urandom(8).hex())
     t = time.monotonic()
-    conn = httplib.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in hdrs.items():
-            conn.putheader(k, v)
-        if data is not None or method in ("POST", "PUT", "PATCH", "DELETE"):
-            conn.putheader("Content-Length", str(len(data or b"")))
-        conn.endheaders(data)
-        r = conn.getresponse()
-        raw = r.read()
-        rh = {k.lower(): v for k, v in r.getheaders()}
-        parsed = None
-        if "json" in rh.get("content-type", ""):
-            try:
-                parsed = json.loads(raw)
-            except ValueError:
-                pass
-        return Resp(r.status, rh, parsed, raw, time.monotonic() - t, rid)
+        _, status, rh, raw = request(port, method, path, body=body, token=token, headers=hdrs, timeout=timeout)
     except (OSError, httplib.HTTPException) as e:
         return Resp(0, {}, None, ("%s: %s" % (type(e).__name__, e)).encode(), time.monotonic() - t, rid)
-    finally:
-        conn.close()
+    return Resp(status, rh, json_body(rh, raw), raw, time.monotonic() - t, rid)
 
 
 # ---------------------------------------------------------------------------

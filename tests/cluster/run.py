@@ -55,7 +55,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 
-from cluster import Fail, Galera, Host, Nginx, Sink, http, log, port_open, rmtree, tail, T0  # noqa: E402
+from cluster import (Fail, Galera, Host, Nginx, Sink, http, log, port_open, rmtree, sanitizer_reports,  # noqa: E402
+                     tail, T0)
 
 API = "/api/v1/admin"
 RETRY = (0, 502, 503, 504, 429)
@@ -811,10 +812,7 @@ def main():
         t = time.monotonic()
         galera.down()
         log("teardown: galera down in %.1fs" % (time.monotonic() - t))
-    reports = sorted(f for f in os.listdir(root) if f.startswith(("asan.", "ubsan.")))
-    text = ""
-    for f in reports:
-        text += "==== %s ====\n%s\n" % (f, tail(os.path.join(root, f), 60))
+    reports, text = sanitizer_reports(root)
     check("sanitizer reports", not reports, text)
     # roster's own account of the run: every error line, every 5xx it answered.
     lines = []

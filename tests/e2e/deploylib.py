@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 
 import harness as H
-from harness import pid_alive, wait_for
+from harness import pid_alive, port_open, tail, wait_for
 
 PORTS = range(19000, 19200)  # the ports of test_deploy.py and test_ops.py
 NGINX_SITE = os.path.join(H.ROOT, "deploy", "nginx", "roster.conf")
@@ -42,27 +42,7 @@ _taken = set()
 
 def free_port(avoid=()):
     """A free loopback port in 19000-19199, never the same twice in one run."""
-    for p in PORTS:
-        if p in _taken or p in avoid:
-            continue
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            s.close()
-        _taken.add(p)
-        return p
-    raise AssertionError("no free port in %d-%d" % (PORTS[0], PORTS[-1]))
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
+    return H.free_port(PORTS, avoid=avoid, taken=_taken)
 
 
 def unix_open(path):
@@ -122,14 +102,6 @@ def stop_pid(pid, sig=signal.SIGTERM, timeout=15):
 
 def sanitizer_reports(directory):
     return H.sanitizer_reports(directory, recursive=True)
-
-
-def tail(path, n=40):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError as e:
-        return "(%s: %s)" % (path, e)
 
 
 def main_conf():

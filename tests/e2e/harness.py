@@ -11,26 +11,30 @@ Helpers the tests use (all work on the global STACK):
     sql(q)                -> list of rows (lists of str) from `stack.sh sql`
     new_user(...), new_site(...), add_member(...)    fixtures with unique names
     ok(resp), err(resp, code)                         envelope assertions
+
+and, from tests/lib/testlib.py (shared with the cluster test): free_port,
+port_open, pid_alive, worker_pids, wait_for, tail, sanitizer_reports.
 """
 
 import contextlib
-import glob
 import hashlib
-import http.client as httplib
 import itertools
 import json
 import os
 import random
 import re
 import shutil
-import socket
 import string
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from testlib import (ROOT, free_port, json_body, pid_alive, port_open, request, sanitizer_reports,  # noqa: E402,F401
+                     tail, wait_for, worker_pids)
+
 STACK_SH = os.environ.get("ROSTER_E2E_STACK_SH") or os.path.join(ROOT, "deploy", "local", "stack.sh")
 
 HTTP_TIMEOUT = 10.0
@@ -39,35 +43,6 @@ ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 API = "/api/v1/admin"
 
 STACK = None  # set by run.py
-
-
-def free_port():
-    """A free loopback port: bind 127.0.0.1:0 and let the kernel choose."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-def sanitizer_reports(directory, recursive=False):
-    """ASan/UBSan report files under directory (log_path=DIR/asan, DIR/ubsan)
-    and their text, each cut at 20,000 characters: (files, text)."""
-    pat = os.path.join(directory, "**", "%s.*") if recursive else os.path.join(directory, "%s.*")
-    files = sorted(glob.glob(pat % "asan", recursive=recursive) +
-                   glob.glob(pat % "ubsan", recursive=recursive))
-    out = []
-    for p in files:
-        try:
-            with open(p, "r", errors="replace") as f:
-                text = f.read()
-        except OSError as e:
-            text = "(unreadable: %s)" % e
-        if len(text) > 20000:
-            text = text[:20000] + "\n... (%d bytes)" % len(text)
-        out.append("==== %s ====\n%s" % (p, text))
-    return files, "\n".join(out)
 
 
 @contextlib.contextmanager
@@ -159,13 +134,7 @@ class Stack:
             return int(f.read().split()[0])
 
     def log_tail(self, name="roster.log", n=60):
-        path = os.path.join(self.state, name)
-        try:
-            with open(path, "r", errors="replace") as f:
-                lines = f.readlines()
-            return "".join(lines[-n:])
-        except OSError as e:
-            return "(%s: %s)" % (path, e)
+        return tail(os.path.join(self.state, name), n)
 
     # -- binary -----------------------------------------------------------
     def cli_raw(self, *args, timeout=60):
@@ -217,50 +186,12 @@ class Resp:
 
 
 def http(method, path, body=None, token=None, headers=None, raw_body=None, port=None):
-    """One request on a new connection to nginx.  `body` is JSON-encoded with
-    Content-Type application/json; `raw_body` (bytes or str) is sent as is with
-    only the Content-Type given in `headers`."""
-    hdrs = {}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        hdrs["Content-Type"] = "application/json"
-    if raw_body is not None:
-        data = raw_body.encode() if isinstance(raw_body, str) else raw_body
-    if token is not None:
-        hdrs["Authorization"] = "Bearer " + token
-    for k, v in (headers or {}).items():
-        for old in [h for h in hdrs if h.lower() == k.lower()]:
-            del hdrs[old]
-        if v is not None:
-            hdrs[k] = v
-    sent = data.decode(errors="replace") if data is not None else None
-    conn = httplib.HTTPConnection("127.0.0.1", port or STACK.port, timeout=HTTP_TIMEOUT)
-    try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in hdrs.items():
-            conn.putheader(k, v)
-        if data is not None or method in ("POST", "PUT", "PATCH"):
-            conn.putheader("Content-Length", str(len(data or b"")))
-        try:
-            conn.endheaders(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may answer (413) before reading the whole body
-        r = conn.getresponse()
-        raw = r.read()
-        rh = {}
-        for k, v in r.getheaders():
-            k = k.lower()
-            rh[k] = (rh[k] + ", " + v) if k in rh else v
-        parsed = raw.decode(errors="replace")
-        if "json" in rh.get("content-type", ""):
-            try:
-                parsed = json.loads(raw)
-            except ValueError:
-                pass
-        return Resp(method, path, sent, r.status, rh, parsed, raw)
-    finally:
-        conn.close()
+    """One request on a new connection to nginx (testlib.request: `body` is
+    JSON-encoded with Content-Type application/json; `raw_body` (bytes or str)
+    is sent as is with only the Content-Type given in `headers`)."""
+    sent, status, rh, raw = request(port or STACK.port, method, path, body=body, token=token,
+                                    headers=headers, raw_body=raw_body, timeout=HTTP_TIMEOUT)
+    return Resp(method, path, sent, status, rh, json_body(rh, raw, raw.decode(errors="replace")), raw)
 
 
 def check_common(r):
@@ -478,44 +409,3 @@ def invitations(site, token=None):
 
 def team(site, token=None):
     return ok(http("GET", site.team, token=token or site.owner.token), "list team")
-
-
-def worker_pids(master):
-    """Children of the master, from /proc/*/stat."""
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        rest = st[st.rfind(")") + 2:].split()
-        if len(rest) > 1 and int(rest[1]) == master and rest[0] != "Z":
-            pids.append(int(d))
-    return sorted(pids)
-
-
-def pid_alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-        return st[st.rfind(")") + 2:].split()[0] != "Z"
-    except (OSError, ValueError):
-        return False
-
-
-def wait_for(fn, timeout, interval=0.2):
-    """Call fn until it returns a true value or timeout; returns the last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            v = fn()
-        except (OSError, httplib.HTTPException):
-            v = None
-        if v:
-            return v
-        if time.monotonic() >= deadline:
-            return v
-        time.sleep(interval)

@@ -21,9 +21,9 @@ from urllib.parse import quote
 
 import harness as H
 from harness import (API, add_member, cli, db, err, http, make_token, new_email, new_site, new_user, ok,
-                     sql, uniq, wait_for, worker_pids)
+                     sql, tail, uniq, wait_for, worker_pids)
 from invitelib import accept, check_html, invite_link, join_post
-from deploylib import deployment, free_port, read_pids, tail
+from deploylib import deployment, free_port, read_pids
 from test_cma import CMA, cma_err, cma_ok, scoped
 from test_deploy import start_pool
 from test_ops import metrics

@@ -1,21 +1,19 @@
 """The Site-invitation API (DatoCMS dialect, /cma) end to end: the official
 @datocms/cma-client-node driven through every route (tests/cma/client.test.mjs),
 what that client cannot send (raw HTTP), the website chosen by the credential or
-X-Site-Id, and one store under both dialects.  Each test's docstring names the rule
-of shared/API.md ("The Site-invitation API (DatoCMS dialect)", "Across both
-dialects") it checks."""
+X-Site-Id, and one store under both dialects.  Each test's docstring states the
+rule of the DatoCMS dialect (or of what both dialects share) that it checks."""
 
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 from urllib.parse import parse_qs, urlparse
 
 import harness as H
-from harness import (API, HEX24, add_member, db, err, http, invitations, inv_id, invite,
+from harness import (API, HEX24, add_member, db, err, free_port, http, invitations, inv_id, invite,
                      make_token, new_email, new_site, new_user, ok, random_id, sql, sql_value,
                      team)
 
@@ -390,7 +388,7 @@ def test_role_change_requeues_the_queued_email():
 def test_site_from_credential_or_x_site_id():
     """The site is the one website the credential reaches: a dft_ token whose allowlist holds
     exactly one website, a df_ key (read routes only), or an explicit X-Site-Id header; the
-    credential rules of API.md (401/403/404) hold for it."""
+    credential rules hold for it (a bad credential 401, no access 403, no such website 404)."""
     a = new_site()
     b = new_site(owner=a.owner)
     other = new_site()
@@ -592,27 +590,14 @@ def test_owner_only_writes_across_dialects():
 RATE_PORTS = range(18900, 19000)
 
 
-def free_port_in(ports):
-    for p in ports:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            sock.close()
-        return p
-    raise AssertionError("no free port in %d-%d" % (ports[0], ports[-1]))
-
-
 def test_rate_limit_429_and_the_client_waits():
     """Rate limits per credential: every /cma response carries X-RateLimit-Limit, -Remaining and
-    -Reset; past the limit, 429 TOO_MANY_REQUESTS (API.md; never transient) with X-RateLimit-Reset in
+    -Reset; past the limit, 429 TOO_MANY_REQUESTS (the dialect's code for it; never transient) with X-RateLimit-Reset in
     whole seconds to wait (>= 1, not a timestamp) and Retry-After beside it; the official client
     sleeps that long and retries until it gets through.  On a stack of its own (port 189xx) with
     a budget of 3 requests per 2-second window."""
     main = H.STACK
-    st = H.Stack(main.binary, port=free_port_in(RATE_PORTS), keep=main.keep)
+    st = H.Stack(main.binary, port=free_port(RATE_PORTS), keep=main.keep)
     st.env.update({"ROSTER_RATE_LIMIT": "3", "ROSTER_RATE_WINDOW": "2", "ROSTER_WORKERS": "2"})
     try:
         st.up()

@@ -16,9 +16,9 @@ import signal
 import subprocess
 
 import harness as H
-from harness import err, http, new_email, new_site, ok, pid_alive, uniq, wait_for
+from harness import err, http, new_email, new_site, ok, pid_alive, port_open, tail, uniq, wait_for
 from deploylib import (IS_ROOT, WEB_USER, db_reachable_by, deployment, free_port, have_web_user,
-                       pids_matching, port_open, read_pids, tail, unix_open)
+                       pids_matching, read_pids, unix_open)
 
 DEPLOY = os.path.join(H.ROOT, "deploy")
 

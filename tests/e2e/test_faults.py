@@ -50,7 +50,7 @@ import threading
 import time
 
 import harness as H
-from harness import HEX24, pid_alive, wait_for, worker_pids
+from harness import HEX24, free_port, pid_alive, wait_for, worker_pids
 import fcgi_stream as F
 
 PORTS = range(19200, 19400)
@@ -72,19 +72,6 @@ E = None  # the FaultEnv, once started
 # The stack
 
 
-def free_port_in(ports):
-    for p in ports:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            s.close()
-        return p
-    raise AssertionError("no free port in %d-%d" % (ports[0], ports[-1]))
-
-
 class Site:
     def __repr__(self):
         return "Site(%s, seats=%s)" % (self.id, self.seats)
@@ -93,7 +80,7 @@ class Site:
 class FaultEnv:
     def __init__(self):
         main = H.STACK
-        self.port = free_port_in(PORTS)
+        self.port = free_port(PORTS)
         self.stack = H.Stack(main.binary, port=self.port, keep=main.keep)
         self.stack.env.update({
             "ROSTER_WORKERS": str(WORKERS),
@@ -129,7 +116,7 @@ class FaultEnv:
                 # the port between the check and nginx's bind: take another.
                 if "already in use" not in str(ex) or attempt == 4:
                     raise
-                self.port = self.stack.port = free_port_in(PORTS)
+                self.port = self.stack.port = free_port(PORTS)
                 self.stack.is_up = False
         self.timeout = timeout
         with open(self.stack.conf) as f:

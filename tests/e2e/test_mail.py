@@ -15,13 +15,11 @@ import glob
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 
 import harness as H
-from harness import new_email, new_site, ok, pid_alive, wait_for
-from deploylib import port_open
+from harness import free_port, new_email, new_site, ok, pid_alive, port_open, wait_for
 from invitelib import accept, invite_link, members, token_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,21 +32,6 @@ M = None  # the MailEnv, once started
 
 # ---------------------------------------------------------------------------
 # The SMTP receiver
-
-
-def free_port_in(ports, avoid=()):
-    for p in ports:
-        if p in avoid:
-            continue
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            s.close()
-        return p
-    raise AssertionError("no free port in %d-%d" % (ports[0], ports[-1]))
 
 
 class Msg:
@@ -126,8 +109,8 @@ class Sink:
 class MailEnv:
     def __init__(self):
         main = H.STACK
-        self.sink_port = free_port_in(PORTS)
-        self.web_port = free_port_in(PORTS, avoid=(self.sink_port,))
+        self.sink_port = free_port(PORTS)
+        self.web_port = free_port(PORTS, avoid=(self.sink_port,))
         self.stack = H.Stack(main.binary, port=self.web_port, keep=main.keep)
         self.sink = Sink(self.sink_port, os.path.join(self.stack.base, "sink"),
                          os.path.join(self.stack.base, "sink.log"))

@@ -1,8 +1,9 @@
 /*
- * What the router's unit tests share (test_route.c, test_api_cma.c): a
- * service whose database handle is never connected, so anything that
- * reaches the database is a 503, and one request served in memory through
- * http_request() and route_dispatch(), its body parsed as JSON.
+ * What the router's unit tests share (http/test_router.c,
+ * api/test_cma_api.c): a service whose database handle is never connected,
+ * so anything that reaches the database is a 503, and one request served
+ * in memory through http_request() and route_dispatch(), its body parsed
+ * as JSON.
  * Included by one test file each: everything here is static.
  */
 #ifndef ROSTER_TEST_DISPATCH_H

@@ -1,7 +1,7 @@
 /*
- * email_normalize (app/lib/email_address.c): API.md "Invite team member": "The email is
- * trimmed and lowercased before storage and comparison", and 400 for an
- * address that is not valid or over 254 characters.
+ * email_normalize (app/lib/email_address.c): an invited email is trimmed and
+ * lowercased before it is stored or compared, and an address that is not
+ * valid or is over 254 characters is a 400.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +28,7 @@ refused(const char *s)
 		fail_msg("accepted an invalid address: \"%s\"", s);
 }
 
-/* API.md: "The email is trimmed and lowercased". */
+/* The email is trimmed and lowercased. */
 static void
 test_trims_and_lowercases(void **state)
 {
@@ -68,7 +68,7 @@ test_plain_addresses_valid(void **state)
 	assert_int_equal(norm("123@4.5", out), 0);
 }
 
-/* API.md: 400 when the email is "not a valid address". */
+/* An email that is not a valid address is a 400. */
 static void
 test_invalid_shapes_refused(void **state)
 {
@@ -150,7 +150,7 @@ make_254(char *in)
 	return n;
 }
 
-/* API.md: 400 when the email is "over 254 characters". */
+/* An email over 254 characters is a 400; 254 is fine. */
 static void
 test_exactly_254_valid(void **state)
 {

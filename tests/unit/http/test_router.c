@@ -2,8 +2,8 @@
  * The router (app/http/router.c) end to end in memory: a request from CGI
  * params, route_dispatch with a database handle that is never connected
  * (so any database access is "lost" → 503), and the Team API envelope
- * parsed back with jansson.  API.md "The Team API" (envelope) and "Across
- * both dialects" ("Bad input", "Health").
+ * parsed back with jansson: the Team API's envelope, and the rules for bad
+ * input and health that both dialects share.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,7 +89,7 @@ serve(struct call *c, const char *body, const char *method,
 }
 
 /*
- * API.md "The Team API": an error is the matching HTTP status and
+ * A Team API error is the matching HTTP status and
  * {"status":"error","error":{"code":<status>,"message":"..."}}.
  */
 static void
@@ -107,7 +107,7 @@ assert_error_envelope(const struct call *c, int status)
 	assert_non_null(strstr(c->resp.content_type, "application/json"));
 }
 
-/* API.md "Bad input": "an unknown path is 404", in the envelope. */
+/* An unknown path is 404, in the envelope. */
 static void
 test_unknown_path_404(void **state)
 {
@@ -139,8 +139,7 @@ test_unknown_paths_404(void **state)
 	}
 }
 
-/* API.md "Bad input": "a known path with the wrong method is 405 with an
- * Allow header". */
+/* A known path with the wrong method is 405, with an Allow header. */
 static void
 test_wrong_method_405_with_allow(void **state)
 {
@@ -166,7 +165,7 @@ test_wrong_method_405_health(void **state)
 	assert_error_envelope(c, 405);
 }
 
-/* API.md "Credentials": "A missing ... credential is 401". */
+/* A missing credential is 401. */
 static void
 test_invite_without_authorization_401(void **state)
 {
@@ -177,8 +176,8 @@ test_invite_without_authorization_401(void **state)
 	assert_error_envelope(c, 401);
 }
 
-/* API.md "Credentials": a malformed credential is 401, before the
- * database is asked (which here would be a 503). */
+/* A malformed credential is 401, before the database is asked (which
+ * here would be a 503). */
 static void
 test_malformed_credentials_401(void **state)
 {
@@ -214,7 +213,7 @@ test_credential_with_database_down_503(void **state)
 	assert_error_envelope(c, 503);
 }
 
-/* API.md "Health": 503 when the database is not reachable. */
+/* Health is 503 when the database is not reachable. */
 static void
 test_health_database_down_503(void **state)
 {
@@ -235,7 +234,7 @@ test_health_head_503(void **state)
 	assert_error_envelope(c, 503);
 }
 
-/* API.md "Bad input": "a body over the limit (default 64 KiB) is 413". */
+/* A body over the limit (64 KiB by default) is 413. */
 static void
 test_early_413(void **state)
 {
@@ -284,8 +283,8 @@ test_405_message_names_method(void **state)
 }
 
 /*
- * API.md "Bad input", on a public route (no credential, so no database):
- * a write that needs fields and has no body is 400.
+ * Bad input on a public route (no credential, so no database): a write
+ * that needs fields and has no body is 400.
  */
 static void
 test_required_body_missing_400(void **state)
@@ -300,7 +299,7 @@ test_required_body_missing_400(void **state)
 	assert_error_envelope(c, 400);
 }
 
-/* API.md "Bad input": a body that is not JSON is 415 (or 400). */
+/* A body that is not JSON is 415 (or 400). */
 static void
 test_body_not_json_type_415(void **state)
 {
@@ -313,7 +312,7 @@ test_body_not_json_type_415(void **state)
 	assert_error_envelope(c, 415);
 }
 
-/* API.md "Bad input": "malformed JSON is 400". */
+/* Malformed JSON is 400. */
 static void
 test_malformed_json_400(void **state)
 {
@@ -332,8 +331,7 @@ test_malformed_json_400(void **state)
 	}
 }
 
-/* API.md "Invite team member": 400 when the "body [is] not a JSON
- * object". */
+/* Inviting with a body that is not a JSON object is 400. */
 static void
 test_body_not_object_400(void **state)
 {

@@ -1,8 +1,8 @@
 /*
  * The outcome table (app/core/err.c): one status per outcome per dialect,
- * chosen in one place.  API.md "The Team API": "Error: the matching HTTP
- * status"; "Invite team member" and "Across both dialects" give the
- * statuses checked by name below.
+ * chosen in one place.  A Team API error answers with the HTTP status that
+ * matches it; the statuses of the invitation rules and of the rules both
+ * dialects share are checked by name below.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,7 +56,7 @@ test_out_of_range_is_internal(void **state)
 	    "INTERNAL_SERVER_ERROR");
 }
 
-/* API.md "Invite team member": 409 for a pending invitation. */
+/* Inviting an email that has a pending invitation is 409. */
 static void
 test_pending_is_409(void **state)
 {
@@ -68,7 +68,7 @@ test_pending_is_409(void **state)
 	assert_string_equal(rerr_cma_code(RERR_PENDING), "INVALID_FIELD");
 }
 
-/* API.md "Invite team member": 403 when the seat limit is reached. */
+/* Inviting past the website's seat limit is 403. */
 static void
 test_seat_limit_is_403(void **state)
 {
@@ -76,7 +76,7 @@ test_seat_limit_is_403(void **state)
 	assert_int_equal(rerr_team_status(RERR_SEAT_LIMIT), 403);
 }
 
-/* API.md "Health": 503 without the database. */
+/* Health without the database is 503. */
 static void
 test_unavailable_is_503(void **state)
 {
@@ -85,7 +85,7 @@ test_unavailable_is_503(void **state)
 	assert_int_equal(rerr_cma_status(RERR_UNAVAILABLE), 503);
 }
 
-/* API.md "Bad input": a body that is not JSON may be 415. */
+/* A body that is not JSON may be 415. */
 static void
 test_media_type_is_415(void **state)
 {
@@ -93,7 +93,7 @@ test_media_type_is_415(void **state)
 	assert_int_equal(rerr_team_status(RERR_MEDIA_TYPE), 415);
 }
 
-/* API.md "Credentials" and "Bad input": 401, 403, 404, 405, 413, 400. */
+/* The credential and bad-input statuses: 401, 403, 404, 405, 413, 400. */
 static void
 test_other_statuses(void **state)
 {
@@ -108,8 +108,8 @@ test_other_statuses(void **state)
 	assert_int_equal(rerr_team_status(RERR_RATE_LIMITED), 429);
 	assert_int_equal(rerr_team_status(RERR_INTERNAL), 500);
 	/*
-	 * API.md DatoCMS codes: INVALID_AUTHORIZATION_HEADER 401, NOT_FOUND
-	 * 404, INVALID_FIELD 422, TOO_MANY_REQUESTS 429.
+	 * The DatoCMS dialect's codes: INVALID_AUTHORIZATION_HEADER 401,
+	 * NOT_FOUND 404, INVALID_FIELD 422, TOO_MANY_REQUESTS 429.
 	 */
 	assert_string_equal(rerr_cma_code(RERR_UNAUTHENTICATED),
 	    "INVALID_AUTHORIZATION_HEADER");

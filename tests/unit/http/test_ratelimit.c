@@ -1,5 +1,5 @@
 /*
- * ratelimit (app/http/ratelimit.c): API.md "Across both dialects": a budget per
+ * ratelimit (app/http/ratelimit.c), the same in both dialects: a budget per
  * fixed window and credential; every counted response says the limit, what
  * remains and the seconds to the window's end; past the budget, 429
  * (RERR_RATE_LIMITED).  rate_store = local is the default and counts in the
@@ -126,7 +126,7 @@ test_local_default_counts_without_database(void **state)
 		assert_int_equal(st.remaining, 2 - i);
 		assert_int_equal(st.reset, 59);
 	}
-	/* API.md: past the budget, 429 with Retry-After = the reset. */
+	/* Past the budget, 429 with Retry-After = the reset. */
 	assert_int_equal(at(rl, T0 + 59500, "c:one", &st), RERR_RATE_LIMITED);
 	assert_true(st.counted);
 	assert_int_equal(st.remaining, 0);

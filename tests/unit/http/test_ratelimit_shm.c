@@ -1,6 +1,6 @@
 /*
- * ratelimit_shm (app/http/ratelimit_shm.c): the local store's shared table.  API.md "Across
- * both dialects": a fixed window admits exactly `limit` requests per key;
+ * ratelimit_shm (app/http/ratelimit_shm.c): the local store's shared table.  In
+ * both dialects a fixed window admits exactly `limit` requests per key;
  * here across processes that share the table, as roster's workers do, and
  * with no lock a SIGKILLed worker could leave held.
  */

@@ -1,6 +1,6 @@
 /*
- * The team list's cursor (app/core/team.c): API.md "List team members": large
- * teams page with ?cursor= (opaque).  A cursor that does not decode is a
+ * The team list's cursor (app/core/team.c): a large team is listed in pages,
+ * the next one asked for with ?cursor= (opaque to the client).  A cursor that does not decode is a
  * 400, never a database query with garbage.
  */
 #include <stdarg.h>
@@ -74,7 +74,7 @@ round_trip(int rank, int64_t joined, const char *uid)
 	assert_string_equal(out.user_id, uid);
 }
 
-/* API.md "List team members": ?cursor= continues where a page ended. */
+/* ?cursor= continues where a page ended. */
 static void
 test_cursor_round_trip(void **state)
 {
@@ -105,7 +105,7 @@ refused(const char *s)
 		fail_msg("accepted cursor \"%s\"", s);
 }
 
-/* API.md "List team members": a bad cursor is a 400 (decode → -1). */
+/* A cursor that does not decode is a 400 (decode → -1). */
 static void
 test_cursor_garbage_refused(void **state)
 {

@@ -1,7 +1,8 @@
 /*
  * Requests from CGI params and responses to CGI text (app/http/http.c), with
- * the body rules of RELIABILITY.md §1.9: CONTENT_LENGTH trusted only when
- * digits and within the cap, exactly that many bytes read, then EOF.
+ * the rules that keep a request body from desynchronising the FastCGI
+ * stream: CONTENT_LENGTH trusted only when digits and within the cap,
+ * exactly that many bytes read, then EOF.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -262,7 +263,7 @@ test_body_read_exactly(void **state)
 	assert_int_equal(rq.early, RERR_OK);
 }
 
-/* RELIABILITY.md §1.9: a CONTENT_LENGTH that is not digits is 400. */
+/* A CONTENT_LENGTH that is not digits is 400. */
 static void
 test_content_length_not_digits_invalid(void **state)
 {
@@ -286,7 +287,7 @@ test_content_length_not_digits_invalid(void **state)
 	}
 }
 
-/* API.md "Bad input": over the limit is 413, and the body is not kept. */
+/* A body over the limit is 413, and the body is not kept. */
 static void
 test_too_large_drains_reader(void **state)
 {
@@ -320,7 +321,7 @@ test_too_large_drains_reader(void **state)
 	assert_int_equal(rq.early, RERR_TOO_LARGE);
 }
 
-/* RELIABILITY.md §1.9: a body shorter than declared is 400. */
+/* A body shorter than declared is 400. */
 static void
 test_body_shorter_invalid(void **state)
 {
@@ -343,7 +344,7 @@ test_body_shorter_invalid(void **state)
 	assert_int_equal(rq.early, RERR_GONE);
 }
 
-/* RELIABILITY.md §1.9: a body longer than declared is 400. */
+/* A body longer than declared is 400. */
 static void
 test_body_longer_invalid(void **state)
 {
@@ -374,7 +375,7 @@ test_first_early_wins(void **state)
 	assert_int_equal(rq.early, RERR_NOT_FOUND);
 }
 
-/* API.md: "X-Request-Id, taken from the request or generated". */
+/* X-Request-Id: the request's own when it has a usable one, else a new one. */
 static void
 test_request_id_taken_when_plain(void **state)
 {

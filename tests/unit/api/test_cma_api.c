@@ -1,11 +1,11 @@
 /*
  * The DatoCMS dialect's envelope (app/api/cma_api.c) through the router, in
  * memory, with a database handle that is never connected (so anything
- * that reaches the database is a 503).  API.md "The Site-invitation API
- * (DatoCMS dialect)": errors are {"data":[{"id","type":"api_error",
- * "attributes":{"code","details"}}]}, never transient, always
- * Content-Type application/json; and "Across both dialects": unknown
- * paths 404, wrong methods 405 with Allow, in the dialect's envelope.
+ * that reaches the database is a 503).  The dialect's errors are
+ * {"data":[{"id","type":"api_error","attributes":{"code","details"}}]},
+ * never transient, always Content-Type application/json; as in the other
+ * dialect, an unknown path is 404 and a wrong method 405 with Allow, here
+ * in this dialect's envelope.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
  * The per-request arena (app/lib/arena.c): zeroed, aligned memory that dies in
- * one reset; cleanups run last-first on reset (STYLE.md "Memory and
- * resources"); growable buffers on top.
+ * one reset; cleanups run last-first on reset, so a later resource is
+ * released before the one it depends on; growable buffers on top.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,7 +132,7 @@ record(void *arg)
 	order[norder++] = (int)(intptr_t)arg;
 }
 
-/* STYLE.md: cleanups "run last-first on reset". */
+/* Cleanups run last-first on reset. */
 static void
 test_defer_runs_last_first_on_reset(void **state)
 {

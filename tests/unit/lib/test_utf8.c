@@ -2,7 +2,7 @@
  * utf8_valid (app/lib/utf8.c): free text that reaches the database is valid
  * UTF-8 (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF),
  * without C0 controls or DEL, and limited in code points, so bad input is
- * a 400 (API.md "Bad input": "never a 500 for client input").
+ * a 400: client input is never a 500.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,6 @@
 /*
- * ids (app/lib/ids.c): API.md "Identifiers": "a 24-character lowercase hex
- * string in the shape of a MongoDB ObjectId (4 bytes of Unix seconds, then
- * 8 random bytes)".
+ * ids (app/lib/ids.c): every id is 24 lowercase hex characters in the shape
+ * of a MongoDB ObjectId: 4 bytes of Unix seconds, then 8 random bytes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +26,7 @@ lower_hex(const char *s, size_t n)
 	return 1;
 }
 
-/* API.md "Identifiers": 24 lowercase hex characters. */
+/* 24 lowercase hex characters. */
 static void
 test_id_new_is_24_lowercase_hex(void **state)
 {
@@ -44,7 +43,7 @@ test_id_new_is_24_lowercase_hex(void **state)
 	}
 }
 
-/* API.md "Identifiers": "4 bytes of Unix seconds" first. */
+/* The first 4 bytes are the Unix seconds. */
 static void
 test_id_new_starts_with_unix_seconds(void **state)
 {
@@ -83,7 +82,7 @@ test_id_valid_accepts(void **state)
 	assert_true(id_valid("abcdefabcdef0123456789ff"));
 }
 
-/* API.md "Identifiers": a path id that is not 24 hex characters is 404. */
+/* A path id that is not 24 hex characters names nothing (404). */
 static void
 test_id_valid_refuses(void **state)
 {

@@ -1,8 +1,8 @@
 /*
- * secret (app/lib/secret.c): API.md "Credentials": dft_ account tokens, df_
- * website API keys, "stored only as a hash (SHA-256 of the whole token)",
- * compared in constant time; "displayKey a masked form such as
- * dft_ab1...xyz9"; invitation tokens of at least 128 random bits.
+ * secret (app/lib/secret.c): dft_ account tokens and df_ website API keys,
+ * stored only as the SHA-256 of the whole token and compared in constant
+ * time, shown afterwards only masked (displayKey, e.g. dft_ab1...xyz9);
+ * invitation tokens of at least 128 random bits.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,20 +42,20 @@ check_new(enum secret_kind kind, const char *prefix)
 	assert_int_equal(n, plen + SECRET_B64_LEN);
 	assert_memory_equal(out, prefix, plen);
 	assert_true(b64url(out + plen, SECRET_B64_LEN));
-	/* API.md: "SHA-256 of the whole token". */
+	/* The hash is the SHA-256 of the whole token. */
 	secret_hash(out, n, again);
 	assert_memory_equal(hash, again, SECRET_HASH_LEN);
 	assert_true(secret_equal(hash, again));
 	if (kind == SECRET_INVITE)
 		return;
-	/* API.md: displayKey "dft_ab1...xyz9": prefix + 3, "...", last 4. */
+	/* displayKey "dft_ab1...xyz9": prefix + 3, "...", last 4. */
 	assert_int_equal(strlen(disp), plen + 3 + 3 + 4);
 	assert_memory_equal(disp, out, plen + 3);
 	assert_memory_equal(disp + plen + 3, "...", 3);
 	assert_string_equal(disp + plen + 6, out + n - 4);
 }
 
-/* API.md "Credentials": account tokens are dft_…. */
+/* Account tokens are dft_…. */
 static void
 test_new_token_shape(void **state)
 {
@@ -68,7 +68,7 @@ test_new_token_shape(void **state)
 	assert_int_equal(secret_classify(out), SECRET_TOKEN);
 }
 
-/* API.md "Credentials": website API keys are df_…. */
+/* Website API keys are df_…. */
 static void
 test_new_key_shape(void **state)
 {
@@ -81,7 +81,7 @@ test_new_key_shape(void **state)
 	assert_int_equal(secret_classify(out), SECRET_KEY);
 }
 
-/* API.md "Accepting an invitation": the token has no prefix, 256 bits. */
+/* An invitation's token has no prefix and 256 random bits. */
 static void
 test_new_invite_shape(void **state)
 {
@@ -127,7 +127,7 @@ test_hash_is_sha256(void **state)
 
 #define B43 "abcdefghijABCDEFGHIJ0123456789-_abcdefghij"	/* 42 */
 
-/* API.md: a malformed credential is 401, before any lookup. */
+/* A malformed credential is 401, before any lookup. */
 static void
 test_classify_valid(void **state)
 {
@@ -174,7 +174,7 @@ test_invite_valid(void **state)
 	assert_false(secret_invite_valid("dft_" B43 "k"));
 }
 
-/* API.md: "comparison is constant-time"; here, that it is equality. */
+/* The comparison is constant-time; here, that it is equality. */
 static void
 test_equal(void **state)
 {

@@ -1,0 +1,519 @@
+/*
+ * The pure parts of credentials (app/core/auth.c): the permissions a token
+ * may hold (`team:read`, `team:write`, `websites:read`, `api-keys:read`,
+ * `api-keys:write`, or `*` for all; writing implies reading), the three
+ * roles of a website's team (owner, member, viewer), and auth_check(), the
+ * table that turns an authenticated credential and a route's needs into
+ * 403, 404 or a go, without the database.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "roster/auth.h"
+#include "roster/err.h"
+#include "roster/operation.h"
+
+/* The five permission names a token can be granted. */
+static void
+test_perm_parse_names(void **state)
+{
+	(void)state;
+	assert_int_equal(perm_parse("team:read"), PERM_TEAM_READ);
+	assert_int_equal(perm_parse("team:write"), PERM_TEAM_WRITE);
+	assert_int_equal(perm_parse("websites:read"), PERM_WEBSITES_READ);
+	assert_int_equal(perm_parse("api-keys:read"), PERM_KEYS_READ);
+	assert_int_equal(perm_parse("api-keys:write"), PERM_KEYS_WRITE);
+}
+
+/* `*` grants every permission. */
+static void
+test_perm_parse_star_is_all(void **state)
+{
+	(void)state;
+	assert_int_equal(perm_parse("*"), PERM_ALL);
+	assert_int_equal(PERM_ALL, PERM_TEAM_READ | PERM_TEAM_WRITE |
+	    PERM_WEBSITES_READ | PERM_KEYS_READ | PERM_KEYS_WRITE);
+}
+
+static void
+test_perm_parse_unknown_is_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(perm_parse(NULL), 0);
+	assert_int_equal(perm_parse(""), 0);
+	assert_int_equal(perm_parse("team"), 0);
+	assert_int_equal(perm_parse("Team:Read"), 0);
+	assert_int_equal(perm_parse("team:read "), 0);
+	assert_int_equal(perm_parse("team:*"), 0);
+	assert_int_equal(perm_parse("**"), 0);
+	assert_int_equal(perm_parse("api_keys:read"), 0);
+	assert_int_equal(perm_parse("websites:write"), 0);
+}
+
+/* A token that may change the team may also read it. */
+static void
+test_perm_close_team_write_implies_read(void **state)
+{
+	(void)state;
+	assert_int_equal(perm_close(PERM_TEAM_WRITE),
+	    PERM_TEAM_WRITE | PERM_TEAM_READ);
+	assert_int_equal(perm_close(PERM_TEAM_READ), PERM_TEAM_READ);
+}
+
+/* Writing implies reading what one writes: api-keys likewise. */
+static void
+test_perm_close_keys_write_implies_read(void **state)
+{
+	(void)state;
+	assert_int_equal(perm_close(PERM_KEYS_WRITE),
+	    PERM_KEYS_WRITE | PERM_KEYS_READ);
+	assert_int_equal(perm_close(PERM_KEYS_READ), PERM_KEYS_READ);
+}
+
+static void
+test_perm_close_no_other_implications(void **state)
+{
+	(void)state;
+	assert_int_equal(perm_close(0), 0);
+	assert_int_equal(perm_close(PERM_WEBSITES_READ), PERM_WEBSITES_READ);
+	assert_int_equal(perm_close(PERM_TEAM_READ | PERM_KEYS_READ),
+	    PERM_TEAM_READ | PERM_KEYS_READ);
+	assert_int_equal(perm_close(PERM_ALL), PERM_ALL);
+	/* Bits outside the table (a corrupt row) are dropped. */
+	assert_int_equal(perm_close(~0u), PERM_ALL);
+	assert_int_equal(perm_close(1u << 20), 0);
+}
+
+static void
+test_perm_names(void **state)
+{
+	const char	*out[5];
+
+	(void)state;
+	assert_int_equal(perm_names(0, out), 0);
+	assert_int_equal(perm_names(PERM_ALL, out), 5);
+	assert_string_equal(out[0], "team:read");
+	assert_string_equal(out[1], "team:write");
+	assert_string_equal(out[2], "websites:read");
+	assert_string_equal(out[3], "api-keys:read");
+	assert_string_equal(out[4], "api-keys:write");
+	assert_int_equal(perm_names(PERM_KEYS_WRITE | PERM_TEAM_READ, out), 2);
+	assert_string_equal(out[0], "team:read");
+	assert_string_equal(out[1], "api-keys:write");
+}
+
+/* Every name parses back to its bit. */
+static void
+test_perm_names_round_trip(void **state)
+{
+	const char	*out[5];
+	unsigned	 p = 0;
+	int		 n, i;
+
+	(void)state;
+	n = perm_names(PERM_ALL, out);
+	for (i = 0; i < n; i++)
+		p |= perm_parse(out[i]);
+	assert_int_equal(p, PERM_ALL);
+}
+
+/* A website's team has three roles: owner, member, viewer. */
+static void
+test_role_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(role_parse("owner"), ROLE_OWNER);
+	assert_int_equal(role_parse("member"), ROLE_MEMBER);
+	assert_int_equal(role_parse("viewer"), ROLE_VIEWER);
+	assert_int_equal(role_parse(NULL), ROLE_NONE);
+	assert_int_equal(role_parse(""), ROLE_NONE);
+	assert_int_equal(role_parse("none"), ROLE_NONE);
+	assert_int_equal(role_parse("Owner"), ROLE_NONE);
+	assert_int_equal(role_parse("admin"), ROLE_NONE);
+	assert_int_equal(role_parse("viewer "), ROLE_NONE);
+}
+
+static void
+test_role_name(void **state)
+{
+	int	r;
+
+	(void)state;
+	assert_string_equal(role_name(ROLE_OWNER), "owner");
+	assert_string_equal(role_name(ROLE_MEMBER), "member");
+	assert_string_equal(role_name(ROLE_VIEWER), "viewer");
+	assert_string_equal(role_name(ROLE_NONE), "none");
+	assert_string_equal(role_name(ROLE__MAX), "none");
+	for (r = ROLE_OWNER; r < ROLE__MAX; r++)
+		assert_int_equal(role_parse(role_name((enum role)r)), r);
+}
+
+/*
+ * auth_check()'s decision table.  The rules, in the order they apply:
+ *
+ *  1. A credential kind the route does not admit is 403: a df_ website key
+ *     on a route for account tokens gets the route's own message (or a
+ *     generic one), a dft_ token on a route for keys the token's.
+ *  2. A permission the route needs and the credential lacks is 403, even
+ *     when the website does not exist.
+ *  3. A route that names no website needs nothing more.
+ *  4. The website the path names does not exist: 404.
+ *  5. It exists but the credential does not reach it: 403 — a key of
+ *     another website, a token whose allowlist leaves it out (whatever the
+ *     user's role there), a user who is not in its team.
+ *  6. The route needs the owner (inviting, removing, changing a role):
+ *     any other role is 403; a key, never an owner, gets the route's
+ *     message.  The route needs a member or the owner (the website's API
+ *     keys): a viewer is 403.
+ *
+ * The rows describe routes and callers in the test's own terms; only
+ * need_make() and actor_make() know the layout of struct need and struct
+ * actor.
+ */
+
+#define SITE_ID		"665f0b3c4d2e1a0012345678"
+#define OTHER_SITE_ID	"665f0b3c4d2e1a00ffffffff"
+
+enum who { ANY_ROLE, OWNER_ONLY, MEMBER_OR_OWNER };
+
+/* What a route needs. */
+struct route_need {
+	unsigned	 perms;		/* every one required */
+	unsigned	 kinds;		/* CRED_ALLOW_* */
+	int		 site;		/* the path names a website */
+	enum who	 who;		/* the role required there */
+	const char	*key_msg;	/* the route's word to a refused key */
+};
+
+/* Who calls, as auth_resolve() found it. */
+struct caller {
+	enum cred_kind	 kind;
+	unsigned	 perms;		/* effective: implications applied */
+	int		 scoped;	/* a token with a website allowlist */
+	int		 exists;	/* the website the path names exists */
+	int		 listed;	/* it is on the token's allowlist */
+	enum role	 role;		/* a token's user's role there; a key:
+					 * MEMBER on its own website, NONE on
+					 * another */
+};
+
+static struct need
+need_make(const struct route_need *rn)
+{
+	struct need	n;
+
+	memset(&n, 0, sizeof(n));
+	n.perms = rn->perms;
+	n.kinds = rn->kinds;
+	n.site = rn->site;
+	n.owner = rn->who == OWNER_ONLY;
+	n.member = rn->who == MEMBER_OR_OWNER;
+	n.key_msg = rn->key_msg;
+	return n;
+}
+
+static void
+actor_make(const struct caller *c, struct actor *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	ac->kind = c->kind;
+	snprintf(ac->cred_id, sizeof(ac->cred_id), "665f0b3c4d2e1a00000000c1");
+	if (c->kind == CRED_TOKEN)
+		snprintf(ac->user_id, sizeof(ac->user_id),
+		    "665f0b3c4d2e1a00000000a1");
+	else
+		snprintf(ac->key_site, sizeof(ac->key_site), "%s",
+		    c->role == ROLE_NONE ? OTHER_SITE_ID : SITE_ID);
+	ac->perms = c->perms;
+	ac->scoped = c->scoped;
+	ac->seat_limit = -1;
+	ac->team_gen = -1;
+	if (c->exists) {
+		snprintf(ac->site, sizeof(ac->site), "%s", SITE_ID);
+		ac->site_exists = 1;
+		ac->site_listed = c->listed;
+		ac->role = c->role;
+		ac->team_gen = 1;
+	}
+}
+
+#define TOK	CRED_ALLOW_TOKEN
+#define KEY	CRED_ALLOW_KEY
+#define ANY	(CRED_ALLOW_TOKEN | CRED_ALLOW_KEY)
+
+#define MSG_INVITE_KEY	"Website API keys cannot invite team members"
+#define MSG_MANAGE_KEY	"Website API keys cannot manage team members"
+
+/* Routes of each shape the route table uses, and two it could. */
+static const struct route_need
+	websites_list = { PERM_WEBSITES_READ, TOK, 0, ANY_ROLE, NULL },
+	tokens_write = { PERM_KEYS_WRITE, TOK, 0, ANY_ROLE, NULL },
+	team_read = { PERM_TEAM_READ, ANY, 1, ANY_ROLE, NULL },
+	team_invite = { PERM_TEAM_WRITE, TOK, 1, OWNER_ONLY, MSG_INVITE_KEY },
+	team_write = { PERM_TEAM_WRITE, TOK, 1, OWNER_ONLY, MSG_MANAGE_KEY },
+	keys_read = { PERM_KEYS_READ, TOK, 1, MEMBER_OR_OWNER, NULL },
+	keys_write = { PERM_KEYS_WRITE, TOK, 1, MEMBER_OR_OWNER, NULL },
+	keys_only = { PERM_TEAM_READ, KEY, 1, ANY_ROLE, NULL },
+	owner_any_kind = { PERM_TEAM_READ, ANY, 1, OWNER_ONLY,
+	    "Keys cannot do this here" };
+
+#define ALL		PERM_ALL
+#define T_RW		(PERM_TEAM_READ | PERM_TEAM_WRITE)
+#define T_R		PERM_TEAM_READ
+#define K_RW		(PERM_KEYS_READ | PERM_KEYS_WRITE)
+#define K_R		PERM_KEYS_READ
+#define W_R		PERM_WEBSITES_READ
+
+/* caller: kind, perms, scoped, exists, listed, role */
+#define TOKEN(perms, role)	{ CRED_TOKEN, perms, 0, 1, 0, role }
+#define LISTED(perms, role)	{ CRED_TOKEN, perms, 1, 1, 1, role }
+#define UNLISTED(perms, role)	{ CRED_TOKEN, perms, 1, 1, 0, role }
+#define NO_SITE_TOKEN(perms)	{ CRED_TOKEN, perms, 0, 0, 0, ROLE_NONE }
+#define NO_SITE_SCOPED(perms)	{ CRED_TOKEN, perms, 1, 0, 0, ROLE_NONE }
+/* A df_ key holds team:read and nothing else. */
+#define OWN_KEY			{ CRED_KEY, T_R, 0, 1, 0, ROLE_MEMBER }
+#define OTHER_KEY		{ CRED_KEY, T_R, 0, 1, 0, ROLE_NONE }
+#define NO_SITE_KEY		{ CRED_KEY, T_R, 0, 0, 0, ROLE_NONE }
+
+#define MSG_PERM	"The credential lacks the permission for this endpoint"
+#define MSG_NO_SITE	"Website not found"
+#define MSG_OTHER_KEY	"This API key belongs to another website"
+#define MSG_UNLISTED	"This token is not allowed to access this website"
+#define MSG_NOT_MEMBER	"You are not a member of this website"
+#define MSG_OWNER	"Only the website owner can do this"
+#define MSG_VIEWER	"Viewers cannot manage API keys"
+#define MSG_KEY		"Website API keys cannot use this endpoint"
+#define MSG_TOKEN	"Account tokens cannot use this endpoint"
+
+static const struct {
+	const char		*what;
+	const struct route_need	*need;
+	struct caller		 who;
+	int			 status;	/* Team API status */
+	const char		*msg;		/* NULL: none set */
+} checks[] = {
+	/* 1. The credential's kind. */
+	{ "key, invite: the route's message", &team_invite, OWN_KEY,
+	  403, MSG_INVITE_KEY },
+	{ "key, remove/role/revoke: the route's message", &team_write,
+	  OWN_KEY, 403, MSG_MANAGE_KEY },
+	{ "key, token-only route without a message", &keys_read, OWN_KEY,
+	  403, MSG_KEY },
+	{ "key, token-only route naming no website", &websites_list,
+	  NO_SITE_KEY, 403, MSG_KEY },
+	{ "key refused before its website is looked at", &team_invite,
+	  NO_SITE_KEY, 403, MSG_INVITE_KEY },
+	{ "key of another website: still the kind first", &team_write,
+	  OTHER_KEY, 403, MSG_MANAGE_KEY },
+	{ "token on a route for keys only", &keys_only, TOKEN(ALL, ROLE_OWNER),
+	  403, MSG_TOKEN },
+	{ "key on a route for keys only", &keys_only, OWN_KEY, 200, NULL },
+
+	/* 2. Permissions: all of them, before the website. */
+	{ "team:read only, invite", &team_invite, TOKEN(T_R, ROLE_OWNER),
+	  403, MSG_PERM },
+	{ "no team permission, team list", &team_read,
+	  TOKEN(W_R | K_RW, ROLE_OWNER), 403, MSG_PERM },
+	{ "no permission at all", &team_read, TOKEN(0, ROLE_OWNER),
+	  403, MSG_PERM },
+	{ "missing permission beats missing website", &team_read,
+	  NO_SITE_TOKEN(W_R), 403, MSG_PERM },
+	{ "api-keys:read only, create a token", &tokens_write,
+	  TOKEN(K_R, ROLE_NONE), 403, MSG_PERM },
+	{ "websites:read missing, websites list", &websites_list,
+	  NO_SITE_TOKEN(T_RW), 403, MSG_PERM },
+
+	/* 3. No website named: the permission is enough. */
+	{ "websites list", &websites_list, NO_SITE_TOKEN(W_R), 200, NULL },
+	{ "create a token", &tokens_write, NO_SITE_TOKEN(K_RW), 200, NULL },
+	{ "create a token, scoped", &tokens_write, NO_SITE_SCOPED(K_RW),
+	  200, NULL },
+
+	/* 4. The website does not exist: 404. */
+	{ "token, no such website", &team_read, NO_SITE_TOKEN(ALL),
+	  404, MSG_NO_SITE },
+	{ "scoped token, no such website", &team_read, NO_SITE_SCOPED(T_R),
+	  404, MSG_NO_SITE },
+	{ "key, no such website", &team_read, NO_SITE_KEY, 404, MSG_NO_SITE },
+	{ "owner route, no such website", &team_invite, NO_SITE_TOKEN(ALL),
+	  404, MSG_NO_SITE },
+	{ "api-keys route, no such website", &keys_write, NO_SITE_TOKEN(ALL),
+	  404, MSG_NO_SITE },
+
+	/* 5. The website exists; does the credential reach it? */
+	{ "key of another website", &team_read, OTHER_KEY, 403,
+	  MSG_OTHER_KEY },
+	{ "key of its own website", &team_read, OWN_KEY, 200, NULL },
+	{ "allowlist without it, owner there", &team_read,
+	  UNLISTED(ALL, ROLE_OWNER), 403, MSG_UNLISTED },
+	{ "allowlist without it, owner route", &team_invite,
+	  UNLISTED(ALL, ROLE_OWNER), 403, MSG_UNLISTED },
+	{ "allowlist without it, not a member either", &team_read,
+	  UNLISTED(ALL, ROLE_NONE), 403, MSG_UNLISTED },
+	{ "allowlist with it, member", &team_read, LISTED(T_R, ROLE_MEMBER),
+	  200, NULL },
+	{ "allowlist with it, not a member", &team_read,
+	  LISTED(ALL, ROLE_NONE), 403, MSG_NOT_MEMBER },
+	{ "not a member", &team_read, TOKEN(ALL, ROLE_NONE), 403,
+	  MSG_NOT_MEMBER },
+	{ "not a member, api-keys route", &keys_read, TOKEN(ALL, ROLE_NONE),
+	  403, MSG_NOT_MEMBER },
+
+	/* 6. Roles: reading the team is for everyone in it. */
+	{ "owner reads the team", &team_read, TOKEN(T_R, ROLE_OWNER),
+	  200, NULL },
+	{ "member reads the team", &team_read, TOKEN(T_R, ROLE_MEMBER),
+	  200, NULL },
+	{ "viewer reads the team", &team_read, TOKEN(T_R, ROLE_VIEWER),
+	  200, NULL },
+	/* Changing the team is the owner's alone. */
+	{ "owner invites", &team_invite, TOKEN(T_RW, ROLE_OWNER), 200, NULL },
+	{ "owner invites, listed", &team_invite, LISTED(ALL, ROLE_OWNER),
+	  200, NULL },
+	{ "member invites", &team_invite, TOKEN(ALL, ROLE_MEMBER), 403,
+	  MSG_OWNER },
+	{ "viewer invites", &team_invite, TOKEN(ALL, ROLE_VIEWER), 403,
+	  MSG_OWNER },
+	{ "owner removes", &team_write, TOKEN(T_RW, ROLE_OWNER), 200, NULL },
+	{ "member removes", &team_write, TOKEN(T_RW, ROLE_MEMBER), 403,
+	  MSG_OWNER },
+	{ "viewer removes, listed", &team_write, LISTED(T_RW, ROLE_VIEWER),
+	  403, MSG_OWNER },
+	{ "key on an owner route open to keys: the route's message",
+	  &owner_any_kind, OWN_KEY, 403, "Keys cannot do this here" },
+	{ "member on an owner route open to keys", &owner_any_kind,
+	  TOKEN(T_R, ROLE_MEMBER), 403, MSG_OWNER },
+	/* The website's API keys: a member or the owner. */
+	{ "owner lists API keys", &keys_read, TOKEN(K_R, ROLE_OWNER),
+	  200, NULL },
+	{ "member lists API keys", &keys_read, TOKEN(K_R, ROLE_MEMBER),
+	  200, NULL },
+	{ "viewer lists API keys", &keys_read, TOKEN(K_R, ROLE_VIEWER),
+	  403, MSG_VIEWER },
+	{ "member creates an API key", &keys_write, TOKEN(K_RW, ROLE_MEMBER),
+	  200, NULL },
+	{ "viewer creates an API key", &keys_write, TOKEN(ALL, ROLE_VIEWER),
+	  403, MSG_VIEWER },
+	{ "api-keys:read only, create an API key", &keys_write,
+	  TOKEN(K_R, ROLE_OWNER), 403, MSG_PERM },
+};
+
+static void
+test_auth_check_table(void **state)
+{
+	struct actor	 ac;
+	struct need	 n;
+	struct op	 op;
+	enum rerr	 e;
+	size_t		 i;
+	int		 bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		n = need_make(checks[i].need);
+		actor_make(&checks[i].who, &ac);
+		/* No database, no arena: the checks must need neither. */
+		memset(&op, 0, sizeof(op));
+		e = auth_check(&op, &ac, &n);
+		if (rerr_team_status(e) != checks[i].status ||
+		    (checks[i].msg == NULL) != (op.msg == NULL) ||
+		    (op.msg != NULL && strcmp(op.msg, checks[i].msg) != 0)) {
+			print_error("%s: got %d \"%s\", want %d \"%s\"\n",
+			    checks[i].what, rerr_team_status(e),
+			    op.msg ? op.msg : "(none)", checks[i].status,
+			    checks[i].msg ? checks[i].msg : "(none)");
+			bad++;
+		}
+		/* 403 is FORBIDDEN, never the seat limit's 403. */
+		if (checks[i].status == 403 && e != RERR_FORBIDDEN) {
+			print_error("%s: outcome %d, not RERR_FORBIDDEN\n",
+			    checks[i].what, (int)e);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/*
+ * Every rule refuses on its own: starting from a caller the route admits,
+ * changing one thing about it is enough for each refusal.
+ */
+static void
+test_auth_check_one_change_refuses(void **state)
+{
+	const struct caller	 owner = TOKEN(ALL, ROLE_OWNER);
+	struct caller		 c;
+	struct actor		 ac;
+	struct need		 n;
+	struct op		 op;
+
+	(void)state;
+	n = need_make(&team_invite);
+	actor_make(&owner, &ac);
+	memset(&op, 0, sizeof(op));
+	assert_int_equal(auth_check(&op, &ac, &n), RERR_OK);
+	assert_null(op.msg);
+
+	c = owner;
+	c.perms = PERM_ALL & ~PERM_TEAM_WRITE;
+	actor_make(&c, &ac);
+	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, MSG_PERM);
+
+	c = owner;
+	c.exists = 0;
+	actor_make(&c, &ac);
+	assert_int_equal(auth_check(&op, &ac, &n), RERR_NOT_FOUND);
+	assert_string_equal(op.msg, MSG_NO_SITE);
+
+	c = owner;
+	c.scoped = 1;
+	actor_make(&c, &ac);
+	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, MSG_UNLISTED);
+
+	c = owner;
+	c.role = ROLE_NONE;
+	actor_make(&c, &ac);
+	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, MSG_NOT_MEMBER);
+
+	c = owner;
+	c.role = ROLE_MEMBER;
+	actor_make(&c, &ac);
+	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, MSG_OWNER);
+
+	c = owner;
+	c.kind = CRED_KEY;
+	actor_make(&c, &ac);
+	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, MSG_INVITE_KEY);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_perm_parse_names),
+		cmocka_unit_test(test_perm_parse_star_is_all),
+		cmocka_unit_test(test_perm_parse_unknown_is_zero),
+		cmocka_unit_test(test_perm_close_team_write_implies_read),
+		cmocka_unit_test(test_perm_close_keys_write_implies_read),
+		cmocka_unit_test(test_perm_close_no_other_implications),
+		cmocka_unit_test(test_perm_names),
+		cmocka_unit_test(test_perm_names_round_trip),
+		cmocka_unit_test(test_role_parse),
+		cmocka_unit_test(test_role_name),
+		cmocka_unit_test(test_auth_check_table),
+		cmocka_unit_test(test_auth_check_one_change_refuses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
