@@ -51,39 +51,53 @@ check_width(const struct dbres *r, const struct db_map *m)
 	}
 }
 
-/* One row; the width is checked by the caller. */
+/* A number cell into its member: SQL NULL is the field's if_null. */
 static void
-map_row(const char *const *cell, const struct db_map *m, char *dst)
+put_number(char *dst, const struct db_field *f, const char *s)
 {
-	const struct db_field	*f;
-	const char		*s;
-	int64_t			 v;
-	size_t			 c;
+	int64_t		v = s == NULL ? f->if_null : strtoll(s, NULL, 10);
+	int		i;
+	unsigned	u;
 
-	for (c = 0; c < m->ncols; c++) {
-		f = &m->col[c];
-		s = cell[c];
-		switch (f->type) {
-		case DBF_STR:
-			memcpy(dst + f->off, &s, sizeof(s));
-			continue;
-		case DBF_I64:
-		case DBF_INT:
-		case DBF_UINT:
-			break;
-		default:
-			continue;
-		}
-		v = s == NULL ? f->if_null : strtoll(s, NULL, 10);
-		if (f->type == DBF_I64) {
-			memcpy(dst + f->off, &v, sizeof(v));
-		} else if (f->type == DBF_INT) {
-			int i = (int)v;
-			memcpy(dst + f->off, &i, sizeof(i));
-		} else {
-			unsigned u = (unsigned)v;
-			memcpy(dst + f->off, &u, sizeof(u));
-		}
+	switch (f->type) {
+	case DBF_I64:
+		memcpy(dst, &v, sizeof(v));
+		break;
+	case DBF_INT:
+		i = (int)v;
+		memcpy(dst, &i, sizeof(i));
+		break;
+	default:
+		u = (unsigned)v;
+		memcpy(dst, &u, sizeof(u));
+		break;
+	}
+}
+
+/*
+ * One column of n rows into one member of n structs: cell is the column's
+ * cell in the first row, stride the result's width, dst the member in the
+ * first struct.  Column by column rather than row by row, so that the type
+ * is looked at once per column, a text column is a tight loop of pointer
+ * copies, and a skipped column costs nothing.
+ */
+static void
+map_column(const char *const *cell, size_t stride, const struct db_field *f,
+    char *dst, size_t size, size_t n)
+{
+	size_t	i;
+
+	switch (f->type) {
+	case DBF_SKIP:
+		break;
+	case DBF_STR:
+		for (i = 0; i < n; i++)
+			memcpy(dst + i * size, &cell[i * stride], sizeof(*cell));
+		break;
+	default:
+		for (i = 0; i < n; i++)
+			put_number(dst + i * size, f, cell[i * stride]);
+		break;
 	}
 }
 
@@ -91,26 +105,32 @@ void
 db_map_row(const struct dbres *r, size_t row, const struct db_map *m,
     void *dst)
 {
+	const char *const	*cell = (const char *const *)r->cell;
+	size_t			 c;
+
 	check_width(r, m);
-	map_row((const char *const *)r->cell + row * r->ncols, m, dst);
+	for (c = 0; c < m->ncols; c++)
+		map_column(cell + row * r->ncols + c, r->ncols, &m->col[c],
+		    (char *)dst + m->col[c].off, m->size, 1);
 }
 
 void *
 db_map(struct arena *a, const struct dbres *r, const struct db_map *m,
     size_t n)
 {
-	char	*v;
-	size_t	 i;
+	const char *const	*cell = (const char *const *)r->cell;
+	size_t			 c;
+	char			*v;
 
 	check_width(r, m);
 	if (n > r->nrows) {
 		log_err("%zu rows mapped of a result of %zu", n, r->nrows);
 		abort();
 	}
-	/* arena_alloc() zeroes. */
+	/* arena_alloc() zeroes.  No rows: no cells (r->cell may be NULL). */
 	v = arena_alloc(a, (n + 1) * m->size);
-	for (i = 0; i < n; i++)
-		map_row((const char *const *)r->cell + i * r->ncols, m,
-		    v + i * m->size);
+	for (c = 0; c < m->ncols && n > 0; c++)
+		map_column(cell + c, r->ncols, &m->col[c], v + m->col[c].off,
+		    m->size, n);
 	return v;
 }
