@@ -160,10 +160,10 @@ enum member_of_col {
 
 /* STMT_MEMBER_ROLE. */
 enum member_role_col {
-	MEMBER_ROLE_C_ROLE,	/* m.role */
-	MEMBER_ROLE_C_NAME,	/* u.name */
-	MEMBER_ROLE_C_EMAIL,	/* u.email */
-	MEMBER_ROLE_C_IMAGE,	/* u.image */
+	MEMBER_ROLE_C_ROLE,		/* m.role */
+	MEMBER_ROLE_C_NAME,		/* u.name */
+	MEMBER_ROLE_C_EMAIL,		/* u.email */
+	MEMBER_ROLE_C_IMAGE,		/* u.image */
 	MEMBER_ROLE_C_JOINED_AT,	/* m.joined_at */
 	MEMBER_ROLE_C__MAX
 };
