@@ -6,33 +6,33 @@
 #include "roster/db.h"
 #include "roster/operation.h"
 
+/* A row of STMT_AUDIT_LIST or STMT_AUDIT_LIST_USER. */
+static const struct db_field audit_fields[AUDIT_C__MAX] = {
+	[AUDIT_C_ID]		= DB_FIELD(struct audit_entry, id),
+	[AUDIT_C_CREATED_AT]	= DB_FIELD(struct audit_entry, created_at),
+	[AUDIT_C_WEBSITE_ID]	= DB_FIELD(struct audit_entry, website_id),
+	[AUDIT_C_USER_ID]	= DB_FIELD(struct audit_entry, user_id),
+	[AUDIT_C_CRED_ID]	= DB_FIELD(struct audit_entry, credential_id),
+	[AUDIT_C_ACTION]	= DB_FIELD(struct audit_entry, action),
+	[AUDIT_C_TARGET]	= DB_FIELD(struct audit_entry, target),
+	[AUDIT_C_REQUEST_ID]	= DB_FIELD(struct audit_entry, request_id),
+};
+static const struct db_map audit_map = DB_MAP(struct audit_entry, audit_fields);
+
 enum rerr
 audit_list(struct op *op, const char *website, const char *user,
     int64_t since, struct audit_entry **out, size_t *n)
 {
-	struct audit_entry	*v;
-	struct dbres		 r;
-	struct dbp		 p[2];
-	size_t			 i;
-	int			 rc;
+	struct dbres	r;
+	struct dbp	p[2];
+	int		rc;
 
 	p[0] = DB_STR(website != NULL ? website : user);
 	p[1] = DB_I64(since);
-	if ((rc = db_exec(op->db, op->a, website != NULL ? STMT_AUDIT_LIST :
-	    STMT_AUDIT_LIST_USER, p, 2, &r)))
+	if ((rc = db_rows(op->db, op->a, website != NULL ? STMT_AUDIT_LIST :
+	    STMT_AUDIT_LIST_USER, p, 2, &audit_map, &r)))
 		return op_db(op, rc);
-	v = arena_alloc(op->a, (r.nrows + 1) * sizeof(*v));
-	for (i = 0; i < r.nrows; i++) {
-		v[i].id = db_cell(&r, i, 0);
-		v[i].created_at = db_cell_i64(&r, i, 1);
-		v[i].website_id = db_cell(&r, i, 2);
-		v[i].user_id = db_cell(&r, i, 3);
-		v[i].credential_id = db_cell(&r, i, 4);
-		v[i].action = db_cell(&r, i, 5);
-		v[i].target = db_cell(&r, i, 6);
-		v[i].request_id = db_cell(&r, i, 7);
-	}
-	*out = v;
+	*out = r.rows;
 	*n = r.nrows;
 	return RERR_OK;
 }

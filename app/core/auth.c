@@ -124,13 +124,26 @@ resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
 		*e = op_db(op, rc);
 		return -1;
 	}
-	if (r.nrows != 1 || db_cell_i64(&r, 0, 0) != gen) {
+	if (r.nrows != 1 || db_cell_i64(&r, 0, AUTH_CHECK_C_TEAM_GEN) != gen) {
 		cache_drop(CACHE_ACTOR, k, sizeof(*k));
 		return 0;
 	}
 	/* Stored with team_gen set to the generation it was read at. */
 	memcpy(ac, v, sizeof(*ac));
 	return 1;
+}
+
+/*
+ * A text cell of the one row into a buffer of the actor; SQL NULL leaves
+ * it "" (the actor starts zeroed).
+ */
+static void
+copy_cell(char *dst, size_t cap, const struct dbres *r, enum auth_col c)
+{
+	const char	*s = db_cell(r, 0, c);
+
+	if (s != NULL)
+		snprintf(dst, cap, "%s", s);
 }
 
 /*
@@ -184,50 +197,44 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 	 * The index lookup found the row by hash; compare in constant time
 	 * anyway, so no byte-by-byte early exit exists anywhere.
 	 */
-	if (r.nrows != 1 || db_cell_len(&r, 0, 6) != SECRET_HASH_LEN ||
-	    !secret_equal((const unsigned char *)db_cell(&r, 0, 6), k.hash))
+	if (r.nrows != 1 ||
+	    db_cell_len(&r, 0, AUTH_C_TOKEN_HASH) != SECRET_HASH_LEN ||
+	    !secret_equal((const unsigned char *)db_cell(&r, 0,
+	    AUTH_C_TOKEN_HASH), k.hash))
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
 	/* The prefix must match the stored kind: a df_ key is never a token. */
-	if (strcmp(db_cell(&r, 0, 1), kind == SECRET_TOKEN ? "token" : "key"))
+	if (strcmp(db_cell(&r, 0, AUTH_C_KIND),
+	    kind == SECRET_TOKEN ? "token" : "key"))
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
 	ac->kind = kind == SECRET_TOKEN ? CRED_TOKEN : CRED_KEY;
-	snprintf(ac->cred_id, sizeof(ac->cred_id), "%s", db_cell(&r, 0, 0));
-	if (db_cell(&r, 0, 2) != NULL)
-		snprintf(ac->user_id, sizeof(ac->user_id), "%s",
-		    db_cell(&r, 0, 2));
-	if (db_cell(&r, 0, 3) != NULL)
-		snprintf(ac->key_site, sizeof(ac->key_site), "%s",
-		    db_cell(&r, 0, 3));
-	if (db_cell(&r, 0, 10) != NULL)
-		snprintf(ac->email, sizeof(ac->email), "%s",
-		    db_cell(&r, 0, 10));
-	if (db_cell(&r, 0, 12) != NULL)
-		snprintf(ac->name, sizeof(ac->name), "%s", db_cell(&r, 0, 12));
+	copy_cell(ac->cred_id, sizeof(ac->cred_id), &r, AUTH_C_ID);
+	copy_cell(ac->user_id, sizeof(ac->user_id), &r, AUTH_C_USER_ID);
+	copy_cell(ac->key_site, sizeof(ac->key_site), &r, AUTH_C_KEY_SITE);
+	copy_cell(ac->email, sizeof(ac->email), &r, AUTH_C_EMAIL);
+	copy_cell(ac->name, sizeof(ac->name), &r, AUTH_C_NAME);
 	/* Keys have a fixed, read-only grant: API.md caps them at member. */
 	ac->perms = ac->kind == CRED_KEY ? PERM_TEAM_READ :
-	    perm_close((unsigned)db_cell_i64(&r, 0, 4));
-	ac->scoped = db_cell_i64(&r, 0, 5) != 0;
-	if (db_cell(&r, 0, 7) != NULL) {
+	    perm_close((unsigned)db_cell_i64(&r, 0, AUTH_C_PERMS));
+	ac->scoped = db_cell_i64(&r, 0, AUTH_C_SCOPED) != 0;
+	if (db_cell(&r, 0, AUTH_C_SITE) != NULL) {
 		ac->site_exists = 1;
-		snprintf(ac->site, sizeof(ac->site), "%s", db_cell(&r, 0, 7));
-		ac->seat_limit = db_cell(&r, 0, 8) == NULL ? -1 :
-		    db_cell_i64(&r, 0, 8);
-		ac->site_listed = db_cell_i64(&r, 0, 11) > 0;
-		snprintf(ac->site_name, sizeof(ac->site_name), "%s",
-		    db_cell(&r, 0, 13) ? db_cell(&r, 0, 13) : "");
-		snprintf(ac->site_domain, sizeof(ac->site_domain), "%s",
-		    db_cell(&r, 0, 14) ? db_cell(&r, 0, 14) : "");
+		copy_cell(ac->site, sizeof(ac->site), &r, AUTH_C_SITE);
+		ac->seat_limit = db_cell_i64_or(&r, 0, AUTH_C_SEAT_LIMIT, -1);
+		ac->site_listed = db_cell_i64(&r, 0, AUTH_C_LISTED) > 0;
+		copy_cell(ac->site_name, sizeof(ac->site_name), &r,
+		    AUTH_C_SITE_NAME);
+		copy_cell(ac->site_domain, sizeof(ac->site_domain), &r,
+		    AUTH_C_SITE_DOMAIN);
 		if (ac->kind == CRED_TOKEN)
-			ac->role = role_parse(db_cell(&r, 0, 9));
+			ac->role = role_parse(db_cell(&r, 0, AUTH_C_ROLE));
 		else
 			ac->role = strcmp(ac->key_site, ac->site) == 0 ?
 			    ROLE_MEMBER : ROLE_NONE;
 	}
 	/* team_gen NULL: no such website; the check reads NULL as -1 too. */
-	if (db_cell(&r, 0, 15) != NULL)
-		ac->team_gen = db_cell_i64(&r, 0, 15);
+	ac->team_gen = db_cell_i64_or(&r, 0, AUTH_C_TEAM_GEN, -1);
 	/*
 	 * Kept only for a member of the website (a key: of its own): every
 	 * change to such a resolution bumps the website's generation.  A

@@ -17,6 +17,29 @@
 
 #define CRED_MAX_SITES	100
 
+/*
+ * A row of STMT_TOKEN_LIST; the permissions as stored, before their
+ * implications are added.  Whether a token is scoped shows in its sites.
+ */
+static const struct db_field token_fields[TOKEN_LIST_C__MAX] = {
+	[TOKEN_LIST_C_ID] = DB_FIELD(struct cred_info, id),
+	[TOKEN_LIST_C_NAME] = DB_FIELD(struct cred_info, name),
+	[TOKEN_LIST_C_DISPLAY_KEY] = DB_FIELD(struct cred_info, display_key),
+	[TOKEN_LIST_C_PERMS] = DB_FIELD(struct cred_info, perms),
+	[TOKEN_LIST_C_SCOPED] = DB_SKIP,
+	[TOKEN_LIST_C_CREATED_AT] = DB_FIELD(struct cred_info, created_at),
+};
+static const struct db_map token_map = DB_MAP(struct cred_info, token_fields);
+
+/* A row of STMT_KEY_LIST; website_id is the caller's. */
+static const struct db_field key_fields[KEY_LIST_C__MAX] = {
+	[KEY_LIST_C_ID] = DB_FIELD(struct cred_info, id),
+	[KEY_LIST_C_NAME] = DB_FIELD(struct cred_info, name),
+	[KEY_LIST_C_DISPLAY_KEY] = DB_FIELD(struct cred_info, display_key),
+	[KEY_LIST_C_CREATED_AT] = DB_FIELD(struct cred_info, created_at),
+};
+static const struct db_map key_map = DB_MAP(struct cred_info, key_fields);
+
 enum rerr
 cred_token_list(struct op *op, struct cred_info **out, size_t *n)
 {
@@ -27,22 +50,21 @@ cred_token_list(struct op *op, struct cred_info **out, size_t *n)
 	int			 rc;
 
 	p[0] = DB_STR(op->actor->user_id);
-	if ((rc = db_exec(op->db, op->a, STMT_TOKEN_LIST, p, 1, &r)))
+	if ((rc = db_rows(op->db, op->a, STMT_TOKEN_LIST, p, 1, &token_map,
+	    &r)))
 		return op_db(op, rc);
 	if ((rc = db_exec(op->db, op->a, STMT_TOKEN_LIST_SITES, p, 1, &s)))
 		return op_db(op, rc);
-	v = arena_alloc(op->a, (r.nrows + 1) * sizeof(*v));
+	v = r.rows;
 	for (i = 0; i < r.nrows; i++) {
-		v[i].id = db_cell(&r, i, 0);
-		v[i].name = db_cell(&r, i, 1);
-		v[i].display_key = db_cell(&r, i, 2);
-		v[i].perms = perm_close((unsigned)db_cell_i64(&r, i, 3));
-		v[i].created_at = db_cell_i64(&r, i, 5);
+		v[i].perms = perm_close(v[i].perms);
 		v[i].sites = arena_alloc(op->a,
 		    (s.nrows + 1) * sizeof(char *));
 		for (j = 0, k = 0; j < s.nrows; j++)
-			if (strcmp(db_cell(&s, j, 0), v[i].id) == 0)
-				v[i].sites[k++] = db_cell(&s, j, 1);
+			if (strcmp(db_cell(&s, j, TOKEN_LIST_SITES_C_CRED_ID),
+			    v[i].id) == 0)
+				v[i].sites[k++] = db_cell(&s, j,
+				    TOKEN_LIST_SITES_C_WEBSITE_ID);
 		v[i].nsites = k;
 	}
 	*out = v;
@@ -174,12 +196,14 @@ cred_token_create(struct op *op, const char *user, const char *name,
 				sites = arena_alloc(op->a,
 				    (r.nrows + 1) * sizeof(char *));
 				for (j = 0; j < r.nrows; j++)
-					sites[j] = db_cell(&r, j, 0);
+					sites[j] = db_cell(&r, j,
+					    CRED_WEBSITES_C_WEBSITE_ID);
 				nsites = r.nrows;
 			}
 			for (i = 0; i < nsites; i++) {
 				for (j = 0; j < r.nrows; j++)
-					if (!strcmp(sites[i], db_cell(&r, j, 0)))
+					if (!strcmp(sites[i], db_cell(&r, j,
+					    CRED_WEBSITES_C_WEBSITE_ID)))
 						break;
 				if (j == r.nrows)
 					return op_fail(op, RERR_FORBIDDEN,
@@ -259,16 +283,11 @@ cred_key_list(struct op *op, const char *site, struct cred_info **out,
 	int			 rc;
 
 	p[0] = DB_STR(site);
-	if ((rc = db_exec(op->db, op->a, STMT_KEY_LIST, p, 1, &r)))
+	if ((rc = db_rows(op->db, op->a, STMT_KEY_LIST, p, 1, &key_map, &r)))
 		return op_db(op, rc);
-	v = arena_alloc(op->a, (r.nrows + 1) * sizeof(*v));
-	for (i = 0; i < r.nrows; i++) {
-		v[i].id = db_cell(&r, i, 0);
-		v[i].name = db_cell(&r, i, 1);
-		v[i].display_key = db_cell(&r, i, 2);
-		v[i].created_at = db_cell_i64(&r, i, 3);
+	v = r.rows;
+	for (i = 0; i < r.nrows; i++)
 		v[i].website_id = site;
-	}
 	*out = v;
 	*n = r.nrows;
 	return RERR_OK;

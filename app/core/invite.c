@@ -54,8 +54,8 @@ queue_email(struct op *op, const char *site, const struct invitation *v)
 			return op_db(op, rc);
 		if (r.nrows != 1)
 			return op_fail(op, RERR_NOT_FOUND, "Website not found");
-		in.website_domain = db_cell(&r, 0, 1);
-		in.website_name = db_cell(&r, 0, 2);
+		in.website_domain = db_cell(&r, 0, WEBSITE_GET_C_DOMAIN);
+		in.website_name = db_cell(&r, 0, WEBSITE_GET_C_NAME);
 	}
 	id_new(id);
 	in.role = v->role;
@@ -115,8 +115,8 @@ requeue_email(struct op *op, const char *site, const struct invitation *v)
 	p[0] = DB_STR(v->id);
 	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_QUEUED, p, 1, &r)))
 		return op_db(op, rc);
-	if (r.nrows == 0 ||
-	    (w.link = invite_email_link(op->a, db_cell(&r, 0, 0))) == NULL)
+	if (r.nrows == 0 || (w.link = invite_email_link(op->a,
+	    db_cell(&r, 0, OUTBOX_QUEUED_C_BODY_TEXT))) == NULL)
 		return RERR_OK;
 	if ((e = supersede_email(op, v->id, "superseded by a role change")))
 		return e;
@@ -235,35 +235,40 @@ invite_create(struct op *op, const char *site, int64_t limit,
 	return op_tx(op, create_tx, &a);
 }
 
-static void
-fill(struct op *op, const struct dbres *r, size_t i, struct invitation *v)
-{
-	v->id = db_cell(r, i, 0);
-	v->email = db_cell(r, i, 1);
-	v->role = db_cell(r, i, 2);
-	v->created_at = db_cell_i64(r, i, 3);
-	v->expires_at = db_cell_i64(r, i, 4);
-	v->invited_by = db_cell(r, i, 5);
-	v->inviter_email = db_cell(r, i, 6);
-	v->expired = v->expires_at <= op->now;
-	v->link = NULL;
-}
+/*
+ * A row of STMT_INVITE_LIST, or the leading columns of STMT_INVITE_GET's,
+ * as an invitation; expired and link are not columns.
+ */
+static const struct db_field invite_fields[INVITE_C__MAX] = {
+	[INVITE_C_ID]		= DB_FIELD(struct invitation, id),
+	[INVITE_C_EMAIL]	= DB_FIELD(struct invitation, email),
+	[INVITE_C_ROLE]		= DB_FIELD(struct invitation, role),
+	[INVITE_C_CREATED_AT]	= DB_FIELD(struct invitation, created_at),
+	[INVITE_C_EXPIRES_AT]	= DB_FIELD(struct invitation, expires_at),
+	[INVITE_C_INVITED_BY]	= DB_FIELD(struct invitation, invited_by),
+	[INVITE_C_INVITER_EMAIL] = DB_FIELD(struct invitation, inviter_email),
+};
+static const struct db_map invite_map =
+    DB_MAP(struct invitation, invite_fields);
 
 enum rerr
 invite_list(struct op *op, const char *site, struct invitation **out,
     size_t *n)
 {
-	struct dbres	 r;
-	struct dbp	 p[1];
-	size_t		 i;
-	int		 rc;
+	struct invitation	*v;
+	struct dbres		 r;
+	struct dbp		 p[1];
+	size_t			 i;
+	int			 rc;
 
 	p[0] = DB_STR(site);
-	if ((rc = db_exec(op->db, op->a, STMT_INVITE_LIST, p, 1, &r)))
+	if ((rc = db_rows(op->db, op->a, STMT_INVITE_LIST, p, 1, &invite_map,
+	    &r)))
 		return op_db(op, rc);
-	*out = arena_alloc(op->a, (r.nrows + 1) * sizeof(**out));
+	v = r.rows;
 	for (i = 0; i < r.nrows; i++)
-		fill(op, &r, i, &(*out)[i]);
+		v[i].expired = v[i].expires_at <= op->now;
+	*out = v;
 	*n = r.nrows;
 	return RERR_OK;
 }
@@ -287,10 +292,12 @@ get_open(struct op *op, const char *site, const char *id,
 		return op_db(op, rc);
 	if (r.nrows != 1)
 		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
-	st = db_cell(&r, 0, 7);
+	st = db_cell(&r, 0, INVITE_GET_C_STATUS);
 	if (strcmp(st, "pending") != 0 && strcmp(st, "expired") != 0)
 		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
-	fill(op, &r, 0, v);
+	db_map_row(&r, 0, &invite_map, v);
+	v->expired = v->expires_at <= op->now;
+	v->link = NULL;
 	return RERR_OK;
 }
 
@@ -475,15 +482,16 @@ invite_lookup(struct op *op, const char *token, struct invite_view *v)
 	if (r.nrows != 1)
 		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
 		    "not valid");
-	v->id = db_cell(&r, 0, 0);
-	v->website_id = db_cell(&r, 0, 1);
-	v->email = db_cell(&r, 0, 2);
-	v->role = db_cell(&r, 0, 3);
-	v->expires_at = db_cell_i64(&r, 0, 5);
-	v->website_name = db_cell(&r, 0, 6);
-	v->website_domain = db_cell(&r, 0, 7);
-	v->inviter = db_cell(&r, 0, 8);
-	return closed(op, db_cell(&r, 0, 4), v->expires_at);
+	v->id = db_cell(&r, 0, INVITE_BY_TOKEN_C_ID);
+	v->website_id = db_cell(&r, 0, INVITE_BY_TOKEN_C_WEBSITE_ID);
+	v->email = db_cell(&r, 0, INVITE_BY_TOKEN_C_EMAIL);
+	v->role = db_cell(&r, 0, INVITE_BY_TOKEN_C_ROLE);
+	v->expires_at = db_cell_i64(&r, 0, INVITE_BY_TOKEN_C_EXPIRES_AT);
+	v->website_name = db_cell(&r, 0, INVITE_BY_TOKEN_C_SITE_NAME);
+	v->website_domain = db_cell(&r, 0, INVITE_BY_TOKEN_C_SITE_DOMAIN);
+	v->inviter = db_cell(&r, 0, INVITE_BY_TOKEN_C_INVITER);
+	return closed(op, db_cell(&r, 0, INVITE_BY_TOKEN_C_STATUS),
+	    v->expires_at);
 }
 
 struct accept_args {
@@ -512,14 +520,15 @@ accept_tx(struct op *op, void *arg)
 	if (r.nrows != 1)
 		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
 		    "not valid");
-	o->invitation_id = db_cell(&r, 0, 0);
-	o->website_id = db_cell(&r, 0, 1);
-	o->email = db_cell(&r, 0, 2);
-	o->role = db_cell(&r, 0, 3);
-	o->website_name = db_cell(&r, 0, 7);
-	if ((e = closed(op, db_cell(&r, 0, 4), db_cell_i64(&r, 0, 5))))
+	o->invitation_id = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_ID);
+	o->website_id = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_WEBSITE_ID);
+	o->email = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_EMAIL);
+	o->role = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_ROLE);
+	o->website_name = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_SITE_NAME);
+	if ((e = closed(op, db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_STATUS),
+	    db_cell_i64(&r, 0, INVITE_BY_TOKEN_LOCK_C_EXPIRES_AT))))
 		return e;
-	limit = db_cell(&r, 0, 6) != NULL ? db_cell_i64(&r, 0, 6) : -1;
+	limit = db_cell_i64_or(&r, 0, INVITE_BY_TOKEN_LOCK_C_SEAT_LIMIT, -1);
 	/* The pending invitation holds a seat already: count the others. */
 	if ((e = team_seat_take(op, o->website_id, limit, o->invitation_id)))
 		return e;

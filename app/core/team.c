@@ -193,6 +193,22 @@ page_get(struct op *op, const char *key, size_t klen, int64_t gen,
 	return 0;
 }
 
+/*
+ * A row of STMT_TEAM_FIRST/AFTER as a member; the sort rank and the team
+ * generation are read by name for the cursor and the cache.
+ */
+static const struct db_field team_fields[TEAM_C__MAX] = {
+	[TEAM_C_USER_ID]	= DB_FIELD(struct member, user_id),
+	[TEAM_C_NAME]		= DB_FIELD(struct member, name),
+	[TEAM_C_EMAIL]		= DB_FIELD(struct member, email),
+	[TEAM_C_IMAGE]		= DB_FIELD(struct member, image),
+	[TEAM_C_ROLE]		= DB_FIELD(struct member, role),
+	[TEAM_C_JOINED_AT]	= DB_FIELD(struct member, joined_at),
+	[TEAM_C_SORT_RANK]	= DB_SKIP,
+	[TEAM_C_TEAM_GEN]	= DB_SKIP,
+};
+static const struct db_map team_map = DB_MAP(struct member, team_fields);
+
 enum rerr
 team_list(struct op *op, const char *site, long limit, const char *cursor,
     struct team_page *pg)
@@ -201,7 +217,7 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	struct dbres		 r;
 	struct dbp		 p[7];
 	char			 key[CACHE_KEY_MAX];
-	size_t			 i, n, klen;
+	size_t			 n, klen;
 	int			 rc;
 
 	memset(pg, 0, sizeof(*pg));
@@ -239,18 +255,10 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	if (rc != 0)
 		return op_db(op, rc);
 	n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
-	pg->v = arena_alloc(op->a, (n + 1) * sizeof(*pg->v));
-	for (i = 0; i < n; i++) {
-		pg->v[i].user_id = db_cell(&r, i, 0);
-		pg->v[i].name = db_cell(&r, i, 1);
-		pg->v[i].email = db_cell(&r, i, 2);
-		pg->v[i].image = db_cell(&r, i, 3);
-		pg->v[i].role = db_cell(&r, i, 4);
-		pg->v[i].joined_at = db_cell_i64(&r, i, 5);
-	}
+	pg->v = db_map(op->a, &r, &team_map, n);
 	pg->n = n;
 	if (r.nrows > (size_t)limit) {
-		c.rank = (int)db_cell_i64(&r, n - 1, 6);
+		c.rank = (int)db_cell_i64(&r, n - 1, TEAM_C_SORT_RANK);
 		c.joined = pg->v[n - 1].joined_at;
 		snprintf(c.user_id, sizeof(c.user_id), "%s",
 		    pg->v[n - 1].user_id);
@@ -263,7 +271,7 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	 * no row to carry it and is not kept.
 	 */
 	if (r.nrows > 0)
-		pg->gen = db_cell_i64(&r, 0, 7);
+		pg->gen = db_cell_i64(&r, 0, TEAM_C_TEAM_GEN);
 	if (klen > 0 && r.nrows > 0)
 		page_put(op, key, klen, pg->gen, pg);
 	return RERR_OK;
@@ -318,11 +326,11 @@ team_get(struct op *op, const char *site, const char *user, struct member *m)
 		return op_fail(op, RERR_NOT_FOUND,
 		    "User is not a member of this website");
 	m->user_id = arena_strdup(op->a, user);
-	m->role = db_cell(&r, 0, 0);
-	m->name = db_cell(&r, 0, 1);
-	m->email = db_cell(&r, 0, 2);
-	m->image = db_cell(&r, 0, 3);
-	m->joined_at = db_cell_i64(&r, 0, 4);
+	m->role = db_cell(&r, 0, MEMBER_ROLE_C_ROLE);
+	m->name = db_cell(&r, 0, MEMBER_ROLE_C_NAME);
+	m->email = db_cell(&r, 0, MEMBER_ROLE_C_EMAIL);
+	m->image = db_cell(&r, 0, MEMBER_ROLE_C_IMAGE);
+	m->joined_at = db_cell_i64(&r, 0, MEMBER_ROLE_C_JOINED_AT);
 	return RERR_OK;
 }
 
@@ -345,7 +353,7 @@ team_seat_take(struct op *op, const char *site, int64_t limit,
 	p[3] = DB_STR(except != NULL ? except : "");
 	if ((rc = db_exec(op->db, op->a, STMT_SEATS_USED, p, 4, &r)))
 		return op_db(op, rc);
-	if (r.nrows != 1 || db_cell_i64(&r, 0, 0) >= limit)
+	if (r.nrows != 1 || db_cell_i64(&r, 0, SEATS_USED_C_USED) >= limit)
 		return op_fail(op, RERR_SEAT_LIMIT, "Billing seat limit "
 		    "reached: members and pending invitations fill every "
 		    "seat of this website");
@@ -511,6 +519,6 @@ team_add(struct op *op, const char *site, const char *email_raw,
 	a.email = email;
 	a.role = role;
 	a.user = user;
-	a.limit = db_cell(&r, 0, 3) ? db_cell_i64(&r, 0, 3) : -1;
+	a.limit = db_cell_i64_or(&r, 0, WEBSITE_GET_C_SEAT_LIMIT, -1);
 	return op_tx(op, add_tx, &a);
 }

@@ -33,7 +33,8 @@ user_ensure(struct op *op, const char *email, const char *name, char *id,
 		    &r)) != 0)
 			return op_db(op, rc);
 		if (r.nrows == 1) {
-			snprintf(id, ID_LEN + 1, "%s", db_cell(&r, 0, 0));
+			snprintf(id, ID_LEN + 1, "%s",
+			    db_cell(&r, 0, USER_BY_EMAIL_C_ID));
 			return RERR_OK;
 		}
 		id_new(id);

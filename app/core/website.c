@@ -13,30 +13,33 @@
 #include "roster/user.h"
 #include "roster/website.h"
 
+/* A row of STMT_WEBSITES_OF_USER; no seat limit (NULL) reads as -1. */
+static const struct db_field website_fields[WEBSITES_OF_USER_C__MAX] = {
+	[WEBSITES_OF_USER_C_ID] = DB_FIELD(struct website_info, id),
+	[WEBSITES_OF_USER_C_DOMAIN] = DB_FIELD(struct website_info, domain),
+	[WEBSITES_OF_USER_C_NAME] = DB_FIELD(struct website_info, name),
+	[WEBSITES_OF_USER_C_ROLE] = DB_FIELD(struct website_info, role),
+	[WEBSITES_OF_USER_C_SEAT_LIMIT] =
+	    DB_FIELD_OR(struct website_info, seat_limit, -1),
+};
+static const struct db_map website_map =
+    DB_MAP(struct website_info, website_fields);
+
 enum rerr
 website_list(struct op *op, struct website_info **out, size_t *n)
 {
 	const struct actor	*ac = op->actor;
-	struct website_info	*v;
 	struct dbres		 r;
 	struct dbp		 p[3];
-	size_t			 i;
 	int			 rc;
 
 	p[0] = DB_STR(ac->user_id);
 	p[1] = DB_I64(ac->scoped);
 	p[2] = DB_STR(ac->cred_id);
-	if ((rc = db_exec(op->db, op->a, STMT_WEBSITES_OF_USER, p, 3, &r)))
+	if ((rc = db_rows(op->db, op->a, STMT_WEBSITES_OF_USER, p, 3,
+	    &website_map, &r)))
 		return op_db(op, rc);
-	v = arena_alloc(op->a, (r.nrows + 1) * sizeof(*v));
-	for (i = 0; i < r.nrows; i++) {
-		v[i].id = db_cell(&r, i, 0);
-		v[i].domain = db_cell(&r, i, 1);
-		v[i].name = db_cell(&r, i, 2);
-		v[i].role = db_cell(&r, i, 3);
-		v[i].seat_limit = db_cell(&r, i, 4) ? db_cell_i64(&r, i, 4) : -1;
-	}
-	*out = v;
+	*out = r.rows;
 	*n = r.nrows;
 	return RERR_OK;
 }

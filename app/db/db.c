@@ -1,8 +1,10 @@
 /*
- * MariaDB Connector/C behind include/roster/db.h.  The rules of
- * RELIABILITY.md §2 are kept here: no auto-reconnect, explicit reconnect
- * with back-off, statement handles closed with their connection, results
- * always fetched to the end so no request leaves the connection out of sync.
+ * MariaDB Connector/C behind include/roster/db.h.  What a long-running
+ * worker needs of the connector is kept here: no auto-reconnect (it would
+ * finish a broken transaction in autocommit), explicit reconnect with
+ * back-off, statement handles closed with their connection (a new
+ * connection does not know them), results always fetched to the end so no
+ * request leaves the connection out of sync.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,7 +200,8 @@ connect_one(struct db *db, int i)
 	const char		*sock;
 
 	/*
-	 * Session state for every connection (RELIABILITY.md D5); with
+	 * Session state for every connection, set again by the connector on
+	 * each connect: strict SQL mode, UTC, repeatable read; with
 	 * Galera, wsrep_sync_wait makes reads wait for the writes the cluster
 	 * has certified, so a read on any node sees the caller's last write.
 	 */
@@ -332,6 +335,17 @@ prepared(struct db *db, enum stmt s, int *rc)
 		    "prepare");
 		mysql_stmt_close(st);
 		return NULL;
+	}
+	/*
+	 * Callers read cells by the statement's column enum: a select list
+	 * that grew or shrank without its enum would shift every column
+	 * after the change.  Checked once per connection and statement.
+	 */
+	if (mysql_stmt_field_count(st) != stmt_columns(s)) {
+		log_err("statement %d returns %u columns, its column enum "
+		    "names %u", (int)s, mysql_stmt_field_count(st),
+		    stmt_columns(s));
+		abort();
 	}
 	/* fail() may have closed the connection: only cache when alive. */
 	db->st[s] = st;
@@ -504,7 +518,8 @@ exec_once(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
  * connection to a node that went away, a server restarted): nothing of
  * this request reached the old connection, so connect again, now, and run
  * it there — the request need not fail.  Later statements never do this:
- * a transaction lost half-way is the caller's to fail (RELIABILITY.md D1).
+ * a transaction lost half-way is the caller's to fail: its first part died
+ * with the old connection, and the rest must not commit alone.
  */
 static int
 again_if_idle(struct db *db, int first, int rc)
@@ -588,22 +603,14 @@ db_run_ddl(struct db *db, const char *q, size_t len)
 	return DB_OK;
 }
 
-const char *
-db_cell(const struct dbres *r, size_t row, size_t col)
+int
+db_rows(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
+    size_t np, const struct db_map *m, struct dbres *res)
 {
-	return r->cell[row * r->ncols + col];
-}
+	int	rc;
 
-size_t
-db_cell_len(const struct dbres *r, size_t row, size_t col)
-{
-	return r->len[row * r->ncols + col];
-}
-
-int64_t
-db_cell_i64(const struct dbres *r, size_t row, size_t col)
-{
-	const char *s = db_cell(r, row, col);
-
-	return s == NULL ? 0 : strtoll(s, NULL, 10);
+	if ((rc = db_exec(db, a, s, p, np, res)) != DB_OK)
+		return rc;
+	res->rows = db_map(a, res, m, res->nrows);
+	return DB_OK;
 }

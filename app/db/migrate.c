@@ -64,7 +64,7 @@ migrate_run(struct db *db, struct arena *a)
 	if (db_ensure(db) != 0)
 		return -1;
 	if (db_exec(db, a, STMT_MIGRATION_LOCK, NULL, 0, &r) != 0 ||
-	    r.nrows != 1 || db_cell_i64(&r, 0, 0) != 1) {
+	    r.nrows != 1 || db_cell_i64(&r, 0, MIGRATION_LOCK_C_GOT) != 1) {
 		log_err("migrate: cannot take the migration lock");
 		return -1;
 	}
@@ -74,7 +74,8 @@ migrate_run(struct db *db, struct arena *a)
 		return -1;
 	for (i = 0; i < nmigrations; i++) {
 		for (done = 0, j = 0; j < r.nrows; j++)
-			if (db_cell_i64(&r, j, 0) == migrations[i].version)
+			if (db_cell_i64(&r, j, MIGRATION_APPLIED_C_VERSION) ==
+			    migrations[i].version)
 				done = 1;
 		if (done)
 			continue;

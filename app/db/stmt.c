@@ -2,13 +2,66 @@
  * All SQL that runs with data, in one table (see include/roster/stmt.h).
  * Parameters are bound, never pasted.  Times are milliseconds passed in by
  * the caller, so "now" is the application's, the same on every node.
+ *
+ * Each entry names how many columns the statement returns: the __MAX of its
+ * column enum in include/roster/stmt.h, 0 for a statement that returns no
+ * rows.  The database layer compares it with the field count the server
+ * reports when it prepares the statement, and aborts on a difference.
+ * Statements that return the same columns share one select list, written
+ * once below as a macro, so that their column enum holds for both.
  */
 #include <stddef.h>
 
 #include "roster/stmt.h"
 
-static const char *const sql[STMT__MAX] = {
-[STMT_PING] = "SELECT 1",
+struct stmt_def {
+	unsigned	 ncols;
+	const char	*sql;
+};
+
+/* The select list of STMT_AUTH and STMT_AUTH_OWN (enum auth_col). */
+#define AUTH_SELECT \
+	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped," \
+	" c.token_hash, w.id, w.seat_limit, m.role, u.email," \
+	" (SELECT COUNT(*) FROM credential_websites cw" \
+	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id)," \
+	" u.name, w.name, w.domain, w.team_gen" \
+	" FROM credentials c"
+
+/*
+ * What follows the website's join in both: the user's role there, the
+ * user, and the credential found by its hash.
+ */
+#define AUTH_REST \
+	" LEFT JOIN members m ON m.website_id = w.id" \
+	" AND m.user_id = c.user_id" \
+	" LEFT JOIN users u ON u.id = c.user_id" \
+	" WHERE c.token_hash = ? AND c.revoked_at IS NULL"
+
+/* STMT_TEAM_FIRST and STMT_TEAM_AFTER (enum team_col). */
+#define TEAM_SELECT \
+	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at," \
+	" m.sort_rank, w.team_gen" \
+	" FROM members m JOIN users u ON u.id = m.user_id" \
+	" JOIN websites w ON w.id = m.website_id"
+
+/*
+ * STMT_INVITE_LIST's columns (enum invite_col); STMT_INVITE_GET adds the
+ * status after them.
+ */
+#define INVITE_COLUMNS \
+	"SELECT i.id, i.email, i.role, i.created_at, i.expires_at," \
+	" i.invited_by, u.email"
+#define INVITE_FROM \
+	" FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
+
+/* STMT_AUDIT_LIST and STMT_AUDIT_LIST_USER (enum audit_col). */
+#define AUDIT_SELECT \
+	"SELECT id, created_at, website_id, user_id, credential_id, action," \
+	" target, request_id FROM audit_log"
+
+static const struct stmt_def stmts[STMT__MAX] = {
+[STMT_PING] = { PING_C__MAX, "SELECT 1" },
 
 /*
  * Authentication and authorisation in one round trip: the credential by
@@ -16,17 +69,10 @@ static const char *const sql[STMT__MAX] = {
  * role there, and whether the token's allowlist holds it.
  * Params: website id ('' when the route names none), token hash.
  */
-[STMT_AUTH] =
-	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped,"
-	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
-	" (SELECT COUNT(*) FROM credential_websites cw"
-	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
-	" u.name, w.name, w.domain, w.team_gen"
-	" FROM credentials c"
+[STMT_AUTH] = { AUTH_C__MAX,
+	AUTH_SELECT
 	" LEFT JOIN websites w ON w.id = ?"
-	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
-	" LEFT JOIN users u ON u.id = c.user_id"
-	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
+	AUTH_REST },
 
 /*
  * The same round trip for routes whose website is the credential's own
@@ -35,19 +81,12 @@ static const char *const sql[STMT__MAX] = {
  * (the subquery is on the credential_websites primary key).  No such
  * website: w.id is NULL.  Params: token hash.
  */
-[STMT_AUTH_OWN] =
-	"SELECT c.id, c.kind, c.user_id, c.website_id, c.perms, c.scoped,"
-	" c.token_hash, w.id, w.seat_limit, m.role, u.email,"
-	" (SELECT COUNT(*) FROM credential_websites cw"
-	"   WHERE cw.credential_id = c.id AND cw.website_id = w.id),"
-	" u.name, w.name, w.domain, w.team_gen"
-	" FROM credentials c"
+[STMT_AUTH_OWN] = { AUTH_C__MAX,
+	AUTH_SELECT
 	" LEFT JOIN websites w ON w.id = IF(c.kind = 'key', c.website_id,"
 	"  (SELECT MIN(cw.website_id) FROM credential_websites cw"
 	"    WHERE cw.credential_id = c.id HAVING COUNT(*) = 1))"
-	" LEFT JOIN members m ON m.website_id = w.id AND m.user_id = c.user_id"
-	" LEFT JOIN users u ON u.id = c.user_id"
-	" WHERE c.token_hash = ? AND c.revoked_at IS NULL",
+	AUTH_REST },
 
 /*
  * What a cached resolution of a credential (app/core/auth.c) must still match:
@@ -59,40 +98,40 @@ static const char *const sql[STMT__MAX] = {
  * table: measured, the two-table form cost a fifth of a cached list's
  * throughput (README, Performance).  Params: website id.
  */
-[STMT_AUTH_CHECK] =
-	"SELECT team_gen FROM websites WHERE id = ?",
+[STMT_AUTH_CHECK] = { AUTH_CHECK_C__MAX,
+	"SELECT team_gen FROM websites WHERE id = ?" },
 
 /* A token's website allowlist.  Params: credential id. */
-[STMT_CRED_WEBSITES] =
+[STMT_CRED_WEBSITES] = { CRED_WEBSITES_C__MAX,
 	"SELECT website_id FROM credential_websites WHERE credential_id = ?"
-	" ORDER BY website_id",
+	" ORDER BY website_id" },
 
 /*
  * The websites a user's token reaches.  Params: user id, scoped (0/1),
  * credential id.
  */
-[STMT_WEBSITES_OF_USER] =
+[STMT_WEBSITES_OF_USER] = { WEBSITES_OF_USER_C__MAX,
 	"SELECT w.id, w.domain, w.name, m.role, w.seat_limit"
 	" FROM members m JOIN websites w ON w.id = m.website_id"
 	" WHERE m.user_id = ? AND (? = 0 OR EXISTS (SELECT 1"
 	"   FROM credential_websites cw WHERE cw.credential_id = ?"
 	"   AND cw.website_id = w.id))"
-	" ORDER BY w.created_at, w.id",
+	" ORDER BY w.created_at, w.id" },
 
-[STMT_WEBSITE_GET] =
-	"SELECT id, domain, name, seat_limit FROM websites WHERE id = ?",
+[STMT_WEBSITE_GET] = { WEBSITE_GET_C__MAX,
+	"SELECT id, domain, name, seat_limit FROM websites WHERE id = ?" },
 
-[STMT_WEBSITE_INSERT] =
+[STMT_WEBSITE_INSERT] = { 0,
 	"INSERT INTO websites (id, domain, name, seat_limit, created_at)"
-	" VALUES (?, ?, ?, ?, ?)",
+	" VALUES (?, ?, ?, ?, ?)" },
 
 /*
  * Serialises seat-consuming writes of one website: the row lock does it on
  * one server, and the write makes two such transactions on different Galera
  * nodes conflict at certification.  Params: website id.
  */
-[STMT_WEBSITE_LOCK] =
-	"UPDATE websites SET seat_seq = seat_seq + 1 WHERE id = ?",
+[STMT_WEBSITE_LOCK] = { 0,
+	"UPDATE websites SET seat_seq = seat_seq + 1 WHERE id = ?" },
 
 /*
  * Every change to a website's members, and to what its team list shows of
@@ -101,63 +140,63 @@ static const char *const sql[STMT__MAX] = {
  * locks the website row, so take it before touching members.
  * Params: website id.
  */
-[STMT_TEAM_TOUCH] =
-	"UPDATE websites SET team_gen = team_gen + 1 WHERE id = ?",
+[STMT_TEAM_TOUCH] = { 0,
+	"UPDATE websites SET team_gen = team_gen + 1 WHERE id = ?" },
 
 /* The same for every website a user is a member of.  Params: user id. */
-[STMT_TEAM_TOUCH_USER] =
+[STMT_TEAM_TOUCH_USER] = { 0,
 	"UPDATE websites w JOIN members m ON m.website_id = w.id"
-	" SET w.team_gen = w.team_gen + 1 WHERE m.user_id = ?",
+	" SET w.team_gen = w.team_gen + 1 WHERE m.user_id = ?" },
 
 /*
  * Seats taken: members plus unexpired pending invitations other than the
  * one named.  Params: website id, website id, now, invitation id or ''.
  */
-[STMT_SEATS_USED] =
+[STMT_SEATS_USED] = { SEATS_USED_C__MAX,
 	"SELECT (SELECT COUNT(*) FROM members WHERE website_id = ?)"
 	" + (SELECT COUNT(*) FROM invitations WHERE website_id = ?"
-	"    AND status = 'pending' AND expires_at > ? AND id <> ?)",
+	"    AND status = 'pending' AND expires_at > ? AND id <> ?)" },
 
 /* A locking read: it sees a row committed after our snapshot. */
-[STMT_USER_BY_EMAIL] =
-	"SELECT id, name FROM users WHERE email = ? LOCK IN SHARE MODE",
+[STMT_USER_BY_EMAIL] = { USER_BY_EMAIL_C__MAX,
+	"SELECT id, name FROM users WHERE email = ? LOCK IN SHARE MODE" },
 
-[STMT_USER_INSERT] =
-	"INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)",
+[STMT_USER_INSERT] = { 0,
+	"INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)" },
 
 /* Params: website id, user id. */
-[STMT_MEMBER_OF] =
-	"SELECT role FROM members WHERE website_id = ? AND user_id = ?",
+[STMT_MEMBER_OF] = { MEMBER_OF_C__MAX,
+	"SELECT role FROM members WHERE website_id = ? AND user_id = ?" },
 
 /* Params: website id, user id, role, joined at. */
-[STMT_MEMBER_INSERT] =
+[STMT_MEMBER_INSERT] = { 0,
 	"INSERT INTO members (website_id, user_id, role, joined_at)"
-	" VALUES (?, ?, ?, ?)",
+	" VALUES (?, ?, ?, ?)" },
 
 /* The owner is never deleted here.  Params: website id, user id. */
-[STMT_MEMBER_DELETE] =
+[STMT_MEMBER_DELETE] = { 0,
 	"DELETE FROM members WHERE website_id = ? AND user_id = ?"
-	" AND role <> 'owner'",
+	" AND role <> 'owner'" },
 
 /* Params: role, website id, user id.  Counts matched rows (FOUND_ROWS). */
-[STMT_MEMBER_SET_ROLE] =
+[STMT_MEMBER_SET_ROLE] = { 0,
 	"UPDATE members SET role = ? WHERE website_id = ? AND user_id = ?"
-	" AND role <> 'owner'",
+	" AND role <> 'owner'" },
 
-[STMT_MEMBER_ROLE] =
+[STMT_MEMBER_ROLE] = { MEMBER_ROLE_C__MAX,
 	"SELECT m.role, u.name, u.email, u.image, m.joined_at"
 	" FROM members m JOIN users u ON u.id = m.user_id"
-	" WHERE m.website_id = ? AND m.user_id = ?",
+	" WHERE m.website_id = ? AND m.user_id = ?" },
 
 /*
  * A locking read: an accept of the same email that is adding the
  * membership right now makes the invite wait and then see the member,
  * instead of inviting someone who just joined.  Params: website id, email.
  */
-[STMT_MEMBER_BY_EMAIL] =
+[STMT_MEMBER_BY_EMAIL] = { MEMBER_BY_EMAIL_C__MAX,
 	"SELECT m.user_id FROM users u JOIN members m"
 	" ON m.user_id = u.id AND m.website_id = ? WHERE u.email = ?"
-	" LOCK IN SHARE MODE",
+	" LOCK IN SHARE MODE" },
 
 /*
  * The team in list order: owner first, then by joined_at (user id breaks
@@ -166,152 +205,145 @@ static const char *const sql[STMT__MAX] = {
  * read in the same snapshot as the page: what a cached page is valid for.
  * Params: website id, limit.
  */
-[STMT_TEAM_FIRST] =
-	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at,"
-	" m.sort_rank, w.team_gen"
-	" FROM members m JOIN users u ON u.id = m.user_id"
-	" JOIN websites w ON w.id = m.website_id"
+[STMT_TEAM_FIRST] = { TEAM_C__MAX,
+	TEAM_SELECT
 	" WHERE m.website_id = ?"
-	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?",
+	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?" },
 
 /* Params: website id, rank, rank, joined, joined, user id, limit. */
-[STMT_TEAM_AFTER] =
-	"SELECT m.user_id, u.name, u.email, u.image, m.role, m.joined_at,"
-	" m.sort_rank, w.team_gen"
-	" FROM members m JOIN users u ON u.id = m.user_id"
-	" JOIN websites w ON w.id = m.website_id"
+[STMT_TEAM_AFTER] = { TEAM_C__MAX,
+	TEAM_SELECT
 	" WHERE m.website_id = ? AND (m.sort_rank > ? OR (m.sort_rank = ?"
 	"  AND (m.joined_at > ? OR (m.joined_at = ? AND m.user_id > ?))))"
-	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?",
+	" ORDER BY m.sort_rank, m.joined_at, m.user_id LIMIT ?" },
 
 /*
  * A pending invitation past its expiry stops holding the one-pending slot,
  * so that an expired invitation never blocks a new one.
  * Params: website id, email, now.
  */
-[STMT_INVITE_EXPIRE_STALE] =
+[STMT_INVITE_EXPIRE_STALE] = { 0,
 	"UPDATE invitations SET status = 'expired' WHERE website_id = ?"
-	" AND email = ? AND status = 'pending' AND expires_at <= ?",
+	" AND email = ? AND status = 'pending' AND expires_at <= ?" },
 
 /* Params: id, website, email, role, token hash, invited by, created, expires. */
-[STMT_INVITE_INSERT] =
+[STMT_INVITE_INSERT] = { 0,
 	"INSERT INTO invitations (id, website_id, email, role, token_hash,"
 	" status, invited_by, created_at, expires_at)"
-	" VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+	" VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)" },
 
 /* Pending and expired, not accepted or revoked.  Params: website id. */
-[STMT_INVITE_LIST] =
-	"SELECT i.id, i.email, i.role, i.created_at, i.expires_at,"
-	" i.invited_by, u.email"
-	" FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
+[STMT_INVITE_LIST] = { INVITE_C__MAX,
+	INVITE_COLUMNS
+	INVITE_FROM
 	" WHERE i.website_id = ? AND i.status IN ('pending', 'expired')"
-	" ORDER BY i.created_at, i.id",
+	" ORDER BY i.created_at, i.id" },
 
 /* Params: invitation id, website id. */
-[STMT_INVITE_GET] =
-	"SELECT i.id, i.email, i.role, i.created_at, i.expires_at,"
-	" i.invited_by, u.email, i.status"
-	" FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
-	" WHERE i.id = ? AND i.website_id = ?",
+[STMT_INVITE_GET] = { INVITE_GET_C__MAX,
+	INVITE_COLUMNS ", i.status"
+	INVITE_FROM
+	" WHERE i.id = ? AND i.website_id = ?" },
 
 /* Params: invitation id, website id. */
-[STMT_INVITE_REVOKE] =
+[STMT_INVITE_REVOKE] = { 0,
 	"UPDATE invitations SET status = 'revoked' WHERE id = ?"
-	" AND website_id = ? AND status IN ('pending', 'expired')",
+	" AND website_id = ? AND status IN ('pending', 'expired')" },
 
 /*
  * A new token and expiry; the old hash is overwritten, so the old link
  * stops working in the same statement.
  * Params: token hash, expires, invitation id, website id.
  */
-[STMT_INVITE_RESEND] =
+[STMT_INVITE_RESEND] = { 0,
 	"UPDATE invitations SET token_hash = ?, expires_at = ?,"
 	" status = 'pending' WHERE id = ? AND website_id = ?"
-	" AND status IN ('pending', 'expired')",
+	" AND status IN ('pending', 'expired')" },
 
 /* Params: role, invitation id, website id. */
-[STMT_INVITE_SET_ROLE] =
+[STMT_INVITE_SET_ROLE] = { 0,
 	"UPDATE invitations SET role = ? WHERE id = ? AND website_id = ?"
-	" AND status IN ('pending', 'expired')",
+	" AND status IN ('pending', 'expired')" },
 
 /* The join page's view of an invitation.  Params: token hash. */
-[STMT_INVITE_BY_TOKEN] =
+[STMT_INVITE_BY_TOKEN] = { INVITE_BY_TOKEN_C__MAX,
 	"SELECT i.id, i.website_id, i.email, i.role, i.status, i.expires_at,"
 	" w.name, w.domain, COALESCE(u.name, u.email)"
 	" FROM invitations i JOIN websites w ON w.id = i.website_id"
 	" LEFT JOIN users u ON u.id = i.invited_by"
-	" WHERE i.token_hash = ?",
+	" WHERE i.token_hash = ?" },
 
 /*
  * The invitation an accept works on, locked: a second accept of the same
  * token waits here and then sees it accepted.  Params: token hash.
  */
-[STMT_INVITE_BY_TOKEN_LOCK] =
+[STMT_INVITE_BY_TOKEN_LOCK] = { INVITE_BY_TOKEN_LOCK_C__MAX,
 	"SELECT i.id, i.website_id, i.email, i.role, i.status, i.expires_at,"
 	" w.seat_limit, w.name"
 	" FROM invitations i JOIN websites w ON w.id = i.website_id"
-	" WHERE i.token_hash = ? FOR UPDATE",
+	" WHERE i.token_hash = ? FOR UPDATE" },
 
 /*
- * The single-use compare-and-set (RELIABILITY.md D8).
+ * The single-use compare-and-set: the status test and the write are one
+ * statement, so of two accepts racing on one token exactly one matches.
  * Params: user id, now, invitation id, now.
  */
-[STMT_INVITE_MARK_ACCEPTED] =
+[STMT_INVITE_MARK_ACCEPTED] = { 0,
 	"UPDATE invitations SET status = 'accepted', accepted_by = ?,"
 	" accepted_at = ? WHERE id = ? AND status = 'pending'"
-	" AND expires_at > ?",
+	" AND expires_at > ?" },
 
 /* A name given at accept fills an empty one.  Params: name, user id. */
-[STMT_USER_SET_NAME] =
-	"UPDATE users SET name = ? WHERE id = ? AND name IS NULL",
+[STMT_USER_SET_NAME] = { 0,
+	"UPDATE users SET name = ? WHERE id = ? AND name IS NULL" },
 
 /*
  * Params: id, invitation, website, to, subject, text, html, message id,
  * next attempt, created.
  */
-[STMT_OUTBOX_INSERT] =
+[STMT_OUTBOX_INSERT] = { 0,
 	"INSERT INTO outbox (id, invitation_id, website_id, to_email, subject,"
 	" body_text, body_html, message_id, next_attempt, created_at)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
 
 /*
  * The newest email of an invitation not sent yet, locked: a role change
  * writes it again.  Params: invitation id.
  */
-[STMT_OUTBOX_QUEUED] =
+[STMT_OUTBOX_QUEUED] = { OUTBOX_QUEUED_C__MAX,
 	"SELECT body_text FROM outbox WHERE invitation_id = ?"
 	" AND status = 'pending' ORDER BY created_at DESC, id DESC LIMIT 1"
-	" FOR UPDATE",
+	" FOR UPDATE" },
 
 /*
  * A revoked or resent invitation's unsent email must not go out with a
  * dead link.  Params: reason, invitation id.
  */
-[STMT_OUTBOX_SUPERSEDE] =
+[STMT_OUTBOX_SUPERSEDE] = { 0,
 	"UPDATE outbox SET status = 'failed', last_error = ?"
-	" WHERE invitation_id = ? AND status = 'pending'",
+	" WHERE invitation_id = ? AND status = 'pending'" },
 
 /*
  * Claims due messages for one sender; an expired claim (a sender that
  * died) is taken over.  Params: sender, claimed until, now, now, batch.
  */
-[STMT_OUTBOX_CLAIM] =
+[STMT_OUTBOX_CLAIM] = { 0,
 	"UPDATE outbox SET claimed_by = ?, claimed_until = ?"
 	" WHERE status = 'pending' AND next_attempt <= ?"
 	" AND (claimed_until IS NULL OR claimed_until < ?)"
-	" ORDER BY next_attempt LIMIT ?",
+	" ORDER BY next_attempt LIMIT ?" },
 
 /* Params: sender. */
-[STMT_OUTBOX_CLAIMED] =
+[STMT_OUTBOX_CLAIMED] = { OUTBOX_CLAIMED_C__MAX,
 	"SELECT id, to_email, subject, body_text, body_html, message_id,"
 	" attempts FROM outbox WHERE claimed_by = ? AND status = 'pending'"
-	" ORDER BY next_attempt",
+	" ORDER BY next_attempt" },
 
 /* Params: now, id, sender. */
-[STMT_OUTBOX_SENT] =
+[STMT_OUTBOX_SENT] = { 0,
 	"UPDATE outbox SET status = 'sent', sent_at = ?,"
 	" attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL"
-	" WHERE id = ? AND claimed_by = ?",
+	" WHERE id = ? AND claimed_by = ?" },
 
 /*
  * Assignments run left to right in MariaDB, so status sees the new
@@ -319,125 +351,130 @@ static const char *const sql[STMT__MAX] = {
  * resent) stays retired.  Params: next attempt, error, max attempts, id,
  * sender.
  */
-[STMT_OUTBOX_RETRY] =
+[STMT_OUTBOX_RETRY] = { 0,
 	"UPDATE outbox SET attempts = attempts + 1, next_attempt = ?,"
 	" last_error = ?, claimed_by = NULL, claimed_until = NULL,"
 	" status = IF(attempts >= ?, 'failed', 'pending')"
-	" WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+	" WHERE id = ? AND claimed_by = ? AND status = 'pending'" },
 
 /* Params: user id. */
-[STMT_TOKEN_LIST] =
+[STMT_TOKEN_LIST] = { TOKEN_LIST_C__MAX,
 	"SELECT id, name, display_key, perms, scoped, created_at"
 	" FROM credentials WHERE user_id = ? AND kind = 'token'"
-	" AND revoked_at IS NULL ORDER BY created_at, id",
+	" AND revoked_at IS NULL ORDER BY created_at, id" },
 
 /* Allowlists of a user's live tokens.  Params: user id. */
-[STMT_TOKEN_LIST_SITES] =
+[STMT_TOKEN_LIST_SITES] = { TOKEN_LIST_SITES_C__MAX,
 	"SELECT cw.credential_id, cw.website_id FROM credential_websites cw"
 	" JOIN credentials c ON c.id = cw.credential_id"
 	" WHERE c.user_id = ? AND c.kind = 'token' AND c.revoked_at IS NULL"
-	" ORDER BY cw.website_id",
+	" ORDER BY cw.website_id" },
 
 /* Params: website id. */
-[STMT_KEY_LIST] =
+[STMT_KEY_LIST] = { KEY_LIST_C__MAX,
 	"SELECT id, name, display_key, created_at FROM credentials"
 	" WHERE website_id = ? AND kind = 'key' AND revoked_at IS NULL"
-	" ORDER BY created_at, id",
+	" ORDER BY created_at, id" },
 
 /*
  * Params: id, kind, hash, user id, website id, name, display key, perms,
  * scoped, created.
  */
-[STMT_CRED_INSERT] =
+[STMT_CRED_INSERT] = { 0,
 	"INSERT INTO credentials (id, kind, token_hash, user_id, website_id,"
 	" name, display_key, perms, scoped, created_at)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
 
-[STMT_CRED_SITE_INSERT] =
+[STMT_CRED_SITE_INSERT] = { 0,
 	"INSERT INTO credential_websites (credential_id, website_id)"
-	" VALUES (?, ?)",
+	" VALUES (?, ?)" },
 
 /* Params: now, token id, user id. */
-[STMT_TOKEN_REVOKE] =
+[STMT_TOKEN_REVOKE] = { 0,
 	"UPDATE credentials SET revoked_at = ? WHERE id = ? AND user_id = ?"
-	" AND kind = 'token' AND revoked_at IS NULL",
+	" AND kind = 'token' AND revoked_at IS NULL" },
 
 /* Params: now, key id, website id. */
-[STMT_KEY_REVOKE] =
+[STMT_KEY_REVOKE] = { 0,
 	"UPDATE credentials SET revoked_at = ? WHERE id = ? AND website_id = ?"
-	" AND kind = 'key' AND revoked_at IS NULL",
+	" AND kind = 'key' AND revoked_at IS NULL" },
 
 /*
  * Params: id, at, website, user, credential, action, target, request id.
  */
-[STMT_AUDIT_INSERT] =
+[STMT_AUDIT_INSERT] = { 0,
 	"INSERT INTO audit_log (id, created_at, website_id, user_id,"
 	" credential_id, action, target, request_id)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)" },
 
-/* One migrator at a time.  Params: none. */
 /* `roster audit`.  Params: website id, since (ms). */
-[STMT_AUDIT_LIST] =
-	"SELECT id, created_at, website_id, user_id, credential_id, action,"
-	" target, request_id FROM audit_log"
+[STMT_AUDIT_LIST] = { AUDIT_C__MAX,
+	AUDIT_SELECT
 	" WHERE website_id = ? AND created_at >= ?"
-	" ORDER BY created_at, id",
+	" ORDER BY created_at, id" },
 
 /* The entries of one acting user.  Params: user id, since. */
-[STMT_AUDIT_LIST_USER] =
-	"SELECT id, created_at, website_id, user_id, credential_id, action,"
-	" target, request_id FROM audit_log"
+[STMT_AUDIT_LIST_USER] = { AUDIT_C__MAX,
+	AUDIT_SELECT
 	" WHERE user_id = ? AND created_at >= ?"
-	" ORDER BY created_at, id",
+	" ORDER BY created_at, id" },
 
 /*
  * One round trip counts a hit and returns the window's count: the new count
  * travels back as LAST_INSERT_ID (0 for a fresh row, meaning 1).
  * Params: key, window start.
  */
-[STMT_RATE_HIT] =
+[STMT_RATE_HIT] = { 0,
 	"INSERT INTO rate_windows (rkey, window_start, hits) VALUES (?, ?, 1)"
-	" ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1)",
+	" ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1)" },
 
 /* Params: oldest window to keep. */
-[STMT_RATE_GC] =
-	"DELETE FROM rate_windows WHERE window_start < ? LIMIT 1000",
+[STMT_RATE_GC] = { 0,
+	"DELETE FROM rate_windows WHERE window_start < ? LIMIT 1000" },
 
 /* A record past its 24 hours frees the key.  Params: cred, key hash, cutoff. */
-[STMT_IDEM_DROP_OLD] =
+[STMT_IDEM_DROP_OLD] = { 0,
 	"DELETE FROM idempotency WHERE credential_id = ? AND key_hash = ?"
-	" AND created_at <= ?",
+	" AND created_at <= ?" },
 
 /*
  * Locking read: a concurrent request with the same key waits for this
  * one's transaction and then finds its record.  Params: cred, key hash.
  */
-[STMT_IDEM_GET] =
+[STMT_IDEM_GET] = { IDEM_GET_C__MAX,
 	"SELECT request_hash, status, content_type, body FROM idempotency"
-	" WHERE credential_id = ? AND key_hash = ? FOR UPDATE",
+	" WHERE credential_id = ? AND key_hash = ? FOR UPDATE" },
 
 /* Params: cred, key hash, request hash, status, content type, body, at. */
-[STMT_IDEM_PUT] =
+[STMT_IDEM_PUT] = { 0,
 	"INSERT INTO idempotency (credential_id, key_hash, request_hash,"
 	" status, content_type, body, created_at)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?)",
+	" VALUES (?, ?, ?, ?, ?, ?, ?)" },
 
 /* Params: cutoff. */
-[STMT_IDEM_GC] =
-	"DELETE FROM idempotency WHERE created_at < ? LIMIT 1000",
+[STMT_IDEM_GC] = { 0,
+	"DELETE FROM idempotency WHERE created_at < ? LIMIT 1000" },
 
-[STMT_MIGRATION_LOCK] = "SELECT GET_LOCK('roster.migrate', 60)",
+/* One migrator at a time.  Params: none. */
+[STMT_MIGRATION_LOCK] = { MIGRATION_LOCK_C__MAX,
+	"SELECT GET_LOCK('roster.migrate', 60)" },
 
-[STMT_MIGRATION_APPLIED] =
-	"SELECT version FROM schema_version ORDER BY version",
+[STMT_MIGRATION_APPLIED] = { MIGRATION_APPLIED_C__MAX,
+	"SELECT version FROM schema_version ORDER BY version" },
 
-[STMT_MIGRATION_RECORD] =
+[STMT_MIGRATION_RECORD] = { 0,
 	"INSERT INTO schema_version (version, name, applied_at)"
-	" VALUES (?, ?, ?)",
+	" VALUES (?, ?, ?)" },
 };
 
 const char *
 stmt_sql(enum stmt s)
 {
-	return (unsigned)s < STMT__MAX ? sql[s] : NULL;
+	return (unsigned)s < STMT__MAX ? stmts[s].sql : NULL;
+}
+
+unsigned
+stmt_columns(enum stmt s)
+{
+	return (unsigned)s < STMT__MAX ? stmts[s].ncols : 0;
 }

@@ -45,13 +45,16 @@ idem_lookup(struct op *op, const char *cred, const char *raw,
 		return rc;
 	if ((rc = db_exec(op->db, op->a, STMT_IDEM_GET, p, 2, &r)))
 		return rc;
-	if (r.nrows == 1 && db_cell_len(&r, 0, 0) == SECRET_HASH_LEN) {
+	if (r.nrows == 1 && db_cell_len(&r, 0, IDEM_GET_C_REQUEST_HASH) ==
+	    SECRET_HASH_LEN) {
 		rec->found = 1;
-		memcpy(rec->request_hash, db_cell(&r, 0, 0), SECRET_HASH_LEN);
-		rec->status = (int)db_cell_i64(&r, 0, 1);
-		rec->content_type = db_cell(&r, 0, 2);
-		sealed = (const unsigned char *)db_cell(&r, 0, 3);
-		n = db_cell_len(&r, 0, 3);
+		memcpy(rec->request_hash, db_cell(&r, 0,
+		    IDEM_GET_C_REQUEST_HASH), SECRET_HASH_LEN);
+		rec->status = (int)db_cell_i64(&r, 0, IDEM_GET_C_STATUS);
+		rec->content_type = db_cell(&r, 0, IDEM_GET_C_CONTENT_TYPE);
+		sealed = (const unsigned char *)db_cell(&r, 0,
+		    IDEM_GET_C_BODY);
+		n = db_cell_len(&r, 0, IDEM_GET_C_BODY);
 		seal_key(raw, k);
 		if (n < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
 			rec->found = 0;

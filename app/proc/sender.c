@@ -39,6 +39,26 @@ nap(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* A message this sender claimed. */
+struct claimed {
+	const char	*id;
+	struct smtp_msg	 m;
+	int		 attempts;	/* made before this one */
+};
+
+/* A row of STMT_OUTBOX_CLAIMED. */
+static const struct db_field claimed_fields[OUTBOX_CLAIMED_C__MAX] = {
+	[OUTBOX_CLAIMED_C_ID] = DB_FIELD(struct claimed, id),
+	[OUTBOX_CLAIMED_C_TO] = DB_FIELD(struct claimed, m.to),
+	[OUTBOX_CLAIMED_C_SUBJECT] = DB_FIELD(struct claimed, m.subject),
+	[OUTBOX_CLAIMED_C_TEXT] = DB_FIELD(struct claimed, m.text),
+	[OUTBOX_CLAIMED_C_HTML] = DB_FIELD(struct claimed, m.html),
+	[OUTBOX_CLAIMED_C_MESSAGE_ID] = DB_FIELD(struct claimed, m.message_id),
+	[OUTBOX_CLAIMED_C_ATTEMPTS] = DB_FIELD(struct claimed, attempts),
+};
+static const struct db_map claimed_map =
+    DB_MAP(struct claimed, claimed_fields);
+
 /* Delivers what this sender claimed; returns how many it handled. */
 static int
 deliver(const struct config *cfg, struct db *db, struct arena *a,
@@ -46,11 +66,11 @@ deliver(const struct config *cfg, struct db *db, struct arena *a,
 {
 	struct dbres	 r;
 	struct dbp	 p[5];
-	struct smtp_msg	 m;
+	const struct claimed *c;
 	char		 err[300];
 	size_t		 i;
 	int64_t		 now = clock_now_ms(), delay;
-	int		 rc, attempts;
+	int		 rc;
 
 	p[0] = DB_STR(sender);
 	p[1] = DB_I64(now + (int64_t)cfg->smtp_claim_timeout * 1000);
@@ -60,36 +80,30 @@ deliver(const struct config *cfg, struct db *db, struct arena *a,
 	if ((rc = db_exec(db, a, STMT_OUTBOX_CLAIM, p, 5, NULL)) != 0)
 		return -1;
 	p[0] = DB_STR(sender);
-	if ((rc = db_exec(db, a, STMT_OUTBOX_CLAIMED, p, 1, &r)) != 0)
+	if ((rc = db_rows(db, a, STMT_OUTBOX_CLAIMED, p, 1, &claimed_map,
+	    &r)) != 0)
 		return -1;
-	for (i = 0; i < r.nrows && !stop; i++) {
-		const char *id = db_cell(&r, i, 0);
-		m.to = db_cell(&r, i, 1);
-		m.subject = db_cell(&r, i, 2);
-		m.text = db_cell(&r, i, 3);
-		m.html = db_cell(&r, i, 4);
-		m.message_id = db_cell(&r, i, 5);
-		attempts = (int)db_cell_i64(&r, i, 6);
-		if (smtp_send(cfg, &m, err, sizeof(err)) == 0) {
+	for (i = 0, c = r.rows; i < r.nrows && !stop; i++, c++) {
+		if (smtp_send(cfg, &c->m, err, sizeof(err)) == 0) {
 			p[0] = DB_I64(clock_now_ms());
-			p[1] = DB_STR(id);
+			p[1] = DB_STR(c->id);
 			p[2] = DB_STR(sender);
 			rc = db_exec(db, a, STMT_OUTBOX_SENT, p, 3, NULL);
-			log_info("mail %s to %s sent", id, m.to);
+			log_info("mail %s to %s sent", c->id, c->m.to);
 		} else {
-			delay = (int64_t)cfg->smtp_retry << (attempts < 12 ?
-			    attempts : 12);
+			delay = (int64_t)cfg->smtp_retry << (c->attempts < 12 ?
+			    c->attempts : 12);
 			if (delay > RETRY_CAP_S)
 				delay = RETRY_CAP_S;
 			p[0] = DB_I64(clock_now_ms() + delay * 1000);
 			p[1] = DB_STR(err);
 			p[2] = DB_I64(cfg->smtp_max_attempts);
-			p[3] = DB_STR(id);
+			p[3] = DB_STR(c->id);
 			p[4] = DB_STR(sender);
 			rc = db_exec(db, a, STMT_OUTBOX_RETRY, p, 5, NULL);
 			log_warn("mail %s to %s failed (attempt %d): %s; "
-			    "retry in %lld s", id, m.to, attempts + 1, err,
-			    (long long)delay);
+			    "retry in %lld s", c->id, c->m.to, c->attempts + 1,
+			    err, (long long)delay);
 		}
 		/* A lost mark is safe: the claim expires and it is sent again. */
 		if (rc != 0)

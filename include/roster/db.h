@@ -1,10 +1,11 @@
 /*
  * The database layer: one connection per worker, the statement table of
  * include/roster/stmt.h prepared on first use, results copied into the
- * request's arena.  Callers never see MYSQL types.
+ * request's arena (include/roster/dbres.h).  Callers never see MYSQL types.
  *
- * Connection loss is never papered over: there is no auto-reconnect (it
- * commits half a transaction, RELIABILITY.md D1).  A lost connection is
+ * Connection loss is never papered over: there is no auto-reconnect (the
+ * connector's own reconnect, in the middle of a transaction, carries on in
+ * autocommit, so half a transaction would commit).  A lost connection is
  * closed with every statement handle, and db_ensure() reconnects at the
  * start of a later request, with a short back-off.
  */
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "roster/dbres.h"
 #include "roster/stmt.h"
 
 struct arena;
@@ -60,16 +62,6 @@ db_str(const char *s)
 #define DB_I64(v)	((struct dbp){ DBP_I64, NULL, 0, (v) })
 #define DB_NULL		((struct dbp){ DBP_NULL, NULL, 0, 0 })
 
-/* A statement's result, owned by the arena given to db_exec(). */
-struct dbres {
-	size_t		 nrows;
-	size_t		 ncols;
-	char		**cell;		/* nrows * ncols; NULL for SQL NULL */
-	size_t		*len;		/* byte length of each cell */
-	uint64_t	 affected;	/* rows matched, for writes */
-	uint64_t	 insert_id;	/* LAST_INSERT_ID(expr) of an upsert */
-};
-
 /* Allocates the worker's handle; nothing is connected yet. */
 struct db	*db_new(const struct config *);
 void		 db_free(struct db *);
@@ -84,8 +76,21 @@ unsigned long	 db_reconnects(const struct db *);
 /* Failed statements (not counting unique-key violations), for metrics. */
 unsigned long	 db_errors(const struct db *);
 
+/*
+ * Runs a statement with its parameters; the result (may be NULL) is owned
+ * by the arena.  A DB_* code.
+ */
 int		 db_exec(struct db *, struct arena *, enum stmt,
 		    const struct dbp *, size_t, struct dbres *);
+/*
+ * db_exec(), then every row mapped into a struct as the map says
+ * (db_map()): res->rows is the array, res->nrows its length, and the
+ * cells stay readable by column.  A DB_* code; on failure res->rows is
+ * NULL.
+ */
+int		 db_rows(struct db *, struct arena *, enum stmt,
+		    const struct dbp *, size_t, const struct db_map *,
+		    struct dbres *);
 int		 db_begin(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
@@ -94,10 +99,5 @@ void		 db_rollback(struct db *);
  * which the server cannot prepare).  Never give it request data.
  */
 int		 db_run_ddl(struct db *, const char *sql, size_t len);
-
-/* Cell accessors; r and c must be in range. */
-const char	*db_cell(const struct dbres *, size_t r, size_t c);
-size_t		 db_cell_len(const struct dbres *, size_t r, size_t c);
-int64_t		 db_cell_i64(const struct dbres *, size_t r, size_t c);
 
 #endif
