@@ -16,6 +16,12 @@
 
 /* Writes ctx->data (or the error e) into ctx->resp in the envelope. */
 void		api_cma_render(struct ctx *, enum rerr);
+/*
+ * The dialect's HTTP status and error code ("NOT_FOUND") for an outcome;
+ * out of range: those of RERR_INTERNAL.
+ */
+int		cma_api_status(enum rerr);
+const char	*cma_api_code(enum rerr);
 
 enum rerr	cma_invites_list(struct ctx *);
 enum rerr	cma_invite_create(struct ctx *);

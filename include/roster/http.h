@@ -85,6 +85,8 @@ const char	*http_query(struct rq *, const char *name, int *bad);
 const char	*http_param(struct arena *, const char *text, const char *name,
 		    int *bad);
 enum method	 http_method(const char *);
+/* The reason phrase of an HTTP status ("Not Found"), for the Status line. */
+const char	*http_reason(int status);
 const char	*http_method_name(enum method);
 
 #endif

@@ -438,8 +438,8 @@ check_cma(const struct target *t, struct ctx *c, enum rerr e)
 	v = json_loadb(c->resp->body.p, c->resp->body.len, 0, &jerr);
 	FUZZ_CHECK(v != NULL && json_is_object(v), "%s: rendered body does "
 	    "not parse: %s", t->route, jerr.text);
-	FUZZ_CHECK(c->resp->status == rerr_cma_status(e), "%s: status %d "
-	    "for outcome %d", t->route, c->resp->status, rerr_cma_status(e));
+	FUZZ_CHECK(c->resp->status == cma_api_status(e), "%s: status %d "
+	    "for outcome %d", t->route, c->resp->status, cma_api_status(e));
 	FUZZ_CHECK(strncmp(c->resp->content_type, "application/json", 16) ==
 	    0, "%s: Content-Type %s", t->route, c->resp->content_type);
 	first = json_array_get(json_object_get(v, "data"), 0);
@@ -450,7 +450,7 @@ check_cma(const struct target *t, struct ctx *c, enum rerr e)
 	    json_is_string(json_object_get(first, "type")) &&
 	    strcmp(json_string_value(json_object_get(first, "type")),
 	    "api_error") == 0 && json_is_string(code) &&
-	    strcmp(json_string_value(code), rerr_cma_code(e)) == 0 &&
+	    strcmp(json_string_value(code), cma_api_code(e)) == 0 &&
 	    json_is_object(details), "%s: not an api_error: %.300s",
 	    t->route, c->resp->body.p);
 	FUZZ_CHECK(json_object_get(attrs, "transient") == NULL,
