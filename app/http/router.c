@@ -16,19 +16,50 @@
 #include "roster/jsonmem.h"
 #include "roster/router.h"
 
+/* The capture names a path may hold, and where each one lands. */
+enum cap { CAP_SITE, CAP_ID, CAP_KEY, CAP__MAX };
+
+static const struct {
+	const char	*name;
+	size_t		 len;
+} caps[CAP__MAX] = {
+	[CAP_SITE] = { "site", 4 },
+	[CAP_ID] = { "id", 2 },
+	[CAP_KEY] = { "key", 3 },
+};
+
+/* A segment of the request path a capture bound; p NULL: not bound. */
+struct span {
+	const char	*p;
+	size_t		 n;
+};
+
+static int
+cap_of(const char *name, size_t n)
+{
+	int	i;
+
+	for (i = 0; i < CAP__MAX; i++)
+		if (caps[i].len == n && memcmp(caps[i].name, name, n) == 0)
+			return i;
+	return -1;
+}
+
 /*
  * Matches path against pattern.  Returns -1 when it does not match, else
- * the number of literal segments (the more, the more specific), with
- * captures in caps[0..*ncaps).
+ * the number of literal segments (the more, the more specific), with each
+ * capture's segment in bound[] under its name: the pattern says which
+ * name a segment binds as the matcher reaches it, so nothing searches the
+ * pattern afterwards.  A capture name the router does not know never
+ * matches (tests/unit/test_route.c reaches every row of the table).
  */
 static int
-match(struct arena *a, const char *pattern, const char *path,
-    const char **caps, size_t *ncaps)
+match(const char *pattern, const char *path, struct span *bound)
 {
 	const char	*p = pattern, *s = path, *pe, *se;
-	int		 lits = 0;
+	int		 lits = 0, k;
 
-	*ncaps = 0;
+	memset(bound, 0, CAP__MAX * sizeof(*bound));
 	while (*p == '/' && *s == '/') {
 		p++;
 		s++;
@@ -39,10 +70,11 @@ match(struct arena *a, const char *pattern, const char *path,
 		if (se == NULL)
 			se = s + strlen(s);
 		if (*p == ':') {
-			if (se == s || *ncaps == RQ_MAX_PARAMS)
+			if (se == s || (k = cap_of(p + 1,
+			    (size_t)(pe - p - 1))) < 0)
 				return -1;
-			caps[(*ncaps)++] = arena_strndup(a, s,
-			    (size_t)(se - s));
+			bound[k].p = s;
+			bound[k].n = (size_t)(se - s);
 		} else {
 			if (pe - p != se - s || memcmp(p, s, (size_t)(se - s)))
 				return -1;
@@ -54,52 +86,67 @@ match(struct arena *a, const char *pattern, const char *path,
 	return *p == '\0' && *s == '\0' ? lits : -1;
 }
 
-/* Finds the route; sets *allow (arena) for a 405, or returns NULL. */
-static const struct route *
-find(const struct route_set *set, struct rq *rq, const char **allow)
+static const char *
+copy(struct arena *a, const struct span *sp)
 {
-	const struct route	*routes = set->routes;
-	const char		*caps[RQ_MAX_PARAMS], *best_caps[RQ_MAX_PARAMS];
-	const struct route	*hit = NULL;
-	struct buf		 b;
-	size_t			 i, n, best_n = 0;
-	int			 lits, best = -1;
-	enum method		 m = rq->method == M_HEAD ? M_GET : rq->method;
+	return sp->p != NULL ? arena_strndup(a, sp->p, sp->n) : NULL;
+}
 
-	/* The most specific pattern that matches names the resource... */
+/* The methods of the routes whose path matches as specifically as best. */
+static const char *
+allow_list(const struct route_set *set, struct arena *a, const char *path,
+    int best)
+{
+	struct span	 bound[CAP__MAX];
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b, a, 64);
 	for (i = 0; i < set->n; i++) {
-		lits = match(rq->a, routes[i].pattern, rq->path, caps, &n);
-		if (lits > best) {
-			best = lits;
-			hit = NULL;
-		}
-		if (lits >= 0 && lits == best && routes[i].method == m) {
-			hit = &routes[i];
-			memcpy(best_caps, caps, n * sizeof(*caps));
-			best_n = n;
-		}
-	}
-	*allow = NULL;
-	if (best < 0)
-		return NULL;
-	if (hit != NULL) {
-		memcpy(rq->params, best_caps, best_n * sizeof(*caps));
-		rq->nparams = best_n;
-		return hit;
-	}
-	/* ...and its other methods make the Allow header of a 405. */
-	buf_init(&b, rq->a, 64);
-	for (i = 0; i < set->n; i++) {
-		if (match(rq->a, routes[i].pattern, rq->path, caps, &n) != best)
+		if (match(set->routes[i].path, path, bound) != best)
 			continue;
 		if (b.len > 0)
 			buf_puts(&b, ", ");
-		buf_puts(&b, http_method_name(routes[i].method));
-		if (routes[i].method == M_GET)
+		buf_puts(&b, http_method_name(set->routes[i].method));
+		if (set->routes[i].method == M_GET)
 			buf_puts(&b, ", HEAD");
 	}
-	*allow = b.p;
-	return NULL;
+	return b.p;
+}
+
+void
+route_match(const struct route_set *set, struct arena *a, enum method m,
+    const char *path, struct route_match *out)
+{
+	struct span	 bound[CAP__MAX], best_bound[CAP__MAX] = { { NULL, 0 } };
+	size_t		 i;
+	int		 lits, best = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (m == M_HEAD)
+		m = M_GET;
+	/* The most specific pattern that matches names the resource... */
+	for (i = 0; i < set->n; i++) {
+		lits = match(set->routes[i].path, path, bound);
+		if (lits > best) {
+			best = lits;
+			out->route = NULL;
+		}
+		if (lits >= 0 && lits == best && set->routes[i].method == m) {
+			out->route = &set->routes[i];
+			memcpy(best_bound, bound, sizeof(bound));
+		}
+	}
+	if (best < 0)
+		return;
+	if (out->route != NULL) {
+		out->site = copy(a, &best_bound[CAP_SITE]);
+		out->id = copy(a, &best_bound[CAP_ID]);
+		out->key = copy(a, &best_bound[CAP_KEY]);
+		return;
+	}
+	/* ...and its other methods make the Allow header of a 405. */
+	out->allow = allow_list(set, a, path, best);
 }
 
 /* application/json or application/vnd.api+json, with parameters or not. */
@@ -308,36 +355,34 @@ run_idempotent(struct ctx *c)
 static enum rerr
 run(struct ctx *c, const char **allow)
 {
-	struct rq	*rq = c->rq;
-	const char	*site = NULL;
-	size_t		 i;
-	int		 own;
-	enum rerr	 e;
+	struct rq		*rq = c->rq;
+	struct route_match	 m;
+	const char		*site = NULL;
+	int			 own;
+	enum rerr		 e;
 
 	if (rq->early != RERR_OK)
 		return op_fail(&c->op, rq->early, rq->early_msg);
-	c->route = find(c->set, rq, allow);
-	rq->route_name = c->route != NULL ? c->route->name : NULL;
-	rq->route_index = c->route != NULL ? (int)(c->route - c->set->routes) : -1;
+	route_match(c->set, rq->a, rq->method, rq->path, &m);
+	c->route = m.route;
+	*allow = m.allow;
 	if (c->route == NULL)
-		return *allow != NULL ?
+		return m.allow != NULL ?
 		    op_fail(&c->op, RERR_METHOD, arena_printf(rq->a,
 		    "Method %s is not allowed here; allowed: %s",
-		    rq->method_name, *allow)) :
+		    rq->method_name, m.allow)) :
 		    op_fail(&c->op, RERR_NOT_FOUND, "No such endpoint");
-	/* Captures in pattern order: :site first when present. */
-	i = 0;
-	if (strstr(c->route->pattern, ":site") != NULL)
-		site = c->site = rq->params[i++];
-	if (strstr(c->route->pattern, ":id") != NULL)
-		c->id = rq->params[i++];
-	if (strstr(c->route->pattern, ":key") != NULL)
-		c->key = rq->params[i++];
+	rq->route_name = c->route->name;
+	rq->route_index = (int)(c->route - c->set->routes);
+	site = c->site = m.site;
+	c->id = m.id;
+	c->key = m.key;
 	/* An explicit X-Site-Id names the website as a path would. */
-	own = (c->route->flags & ROUTE_OWN_SITE) && c->route->need.kinds != 0;
+	own = (c->route->flags & ROUTE_OWN_SITE) &&
+	    (c->route->need & NEED_CRED);
 	if (own && rq->site_header != NULL && *rq->site_header != '\0')
 		site = c->site = rq->site_header;
-	if (c->route->need.kinds != 0) {
+	if (c->route->need & NEED_CRED) {
 		if ((e = own && site == NULL ?
 		    auth_resolve_own(&c->op, rq->authorization, &c->actor) :
 		    auth_resolve(&c->op, rq->authorization, site,
@@ -350,7 +395,7 @@ run(struct ctx *c, const char **allow)
 		c->op.actor = &c->actor;
 		rq->cred_id = arena_strdup(rq->a, c->actor.cred_id);
 	}
-	if ((e = rate(c, c->route->need.kinds != 0)) != RERR_OK)
+	if ((e = rate(c, (c->route->need & NEED_CRED) != 0)) != RERR_OK)
 		return e;
 	/* Else the credential's own website, when it has exactly one. */
 	if (own && site == NULL) {
@@ -366,12 +411,13 @@ run(struct ctx *c, const char **allow)
 		return op_fail(&c->op, RERR_NOT_FOUND, "Website not found");
 	if (c->id != NULL && !id_valid(c->id))
 		return op_fail(&c->op, RERR_NOT_FOUND, "Not found");
-	if (c->route->need.kinds != 0 &&
-	    (e = auth_check(&c->op, &c->actor, &c->route->need)) != RERR_OK)
+	if ((c->route->need & NEED_CRED) && (e = auth_check(&c->op,
+	    &c->actor, c->route->need, c->route->perms,
+	    c->route->key_msg)) != RERR_OK)
 		return e;
 	if ((e = parse_body(c)) != RERR_OK)
 		return e;
-	if (rq->idempotency_key != NULL && c->route->need.kinds != 0 &&
+	if (rq->idempotency_key != NULL && (c->route->need & NEED_CRED) &&
 	    is_write(c->route))
 		return run_idempotent(c);
 	return c->route->fn(c);

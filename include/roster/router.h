@@ -1,6 +1,7 @@
 /*
  * The route table and the router.  The router does everything generic
- * once, before any handler: match the path, 404 vs 405 with Allow,
+ * once, before any handler: match the path and bind its captures, 404 vs
+ * 405 with Allow,
  * authentication, the 24-hex id rule, permission, website scope and role,
  * and the JSON body.  Handlers hold only their semantics: they return an
  * outcome and fill ctx->data; the route's dialect renders it.
@@ -65,25 +66,33 @@ struct ctx {
 
 typedef enum rerr (*handler_fn)(struct ctx *);
 
-struct route {
-	enum method	 method;
-	const char	*pattern;	/* segments; ":site", ":id", ":key" capture */
-	enum dialect	 dialect;
-	struct need	 need;		/* need.kinds == 0: no credential */
-	enum body_mode	 body;
-	handler_fn	 fn;
-	const char	*name;		/* for logs and metrics */
-	unsigned	 flags;		/* ROUTE_* */
+/* How the router treats a route, beside what its caller needs. */
+enum route_flag {
+	/* Not rate-limited: monitoring and static assets. */
+	ROUTE_NO_RATE	= 1 << 0,
+	/*
+	 * The website is not in the path but the credential's own (DatoCMS
+	 * dialect): the X-Site-Id header when sent, else a df_ key's website
+	 * or the one website of a dft_ token's allowlist.  ctx->site is set
+	 * to it.
+	 */
+	ROUTE_OWN_SITE	= 1 << 1,
 };
 
-/* Not rate-limited: monitoring and static assets. */
-#define ROUTE_NO_RATE	(1u << 0)
-/*
- * The website is not in the path but the credential's own (DatoCMS
- * dialect): the X-Site-Id header when sent, else a df_ key's website or
- * the one website of a dft_ token's allowlist.  ctx->site is set to it.
- */
-#define ROUTE_OWN_SITE	(1u << 1)
+/* A row of the route table, written with designated initialisers. */
+struct route {
+	enum method	 method;
+	/* Segments; ":site", ":id" and ":key" capture into ctx. */
+	const char	*path;
+	handler_fn	 fn;
+	unsigned	 need;		/* NEED_*; no NEED_CRED bit: public */
+	unsigned	 perms;		/* PERM_*, every bit required */
+	const char	*key_msg;	/* the 403 for a df_ key refused, or NULL */
+	unsigned	 flags;		/* ROUTE_* */
+	enum body_mode	 body;
+	enum dialect	 dialect;
+	const char	*name;		/* for logs and metrics */
+};
 
 /*
  * A route table and how its dialects render: what the API layer hands the
@@ -96,6 +105,24 @@ struct route_set {
 	/* The dialect of a path no route matched. */
 	enum dialect		(*dialect_of_path)(const char *);
 };
+
+/* What the matcher found for a method and a path. */
+struct route_match {
+	const struct route	*route;	/* NULL: no route for this method */
+	const char		*site;	/* the captures (arena), or NULL */
+	const char		*id;
+	const char		*key;
+	/* No route for the method but the path is known: its methods. */
+	const char		*allow;
+};
+
+/*
+ * The most specific route whose path matches (the most literal
+ * segments), its captures bound by name as the matcher meets them; the
+ * captures and allow are allocated in the arena.  HEAD matches GET.
+ */
+void	route_match(const struct route_set *, struct arena *, enum method,
+	    const char *path, struct route_match *);
 
 /* Routes, answers and renders one request into resp. */
 void	route_dispatch(const struct route_set *, struct service *,

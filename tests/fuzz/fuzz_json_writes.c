@@ -504,7 +504,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq.a = &fuzz_arena;
 	rq.method = troutes[t - targets]->method;
 	rq.method_name = http_method_name(rq.method);
-	rq.path = troutes[t - targets]->pattern;
+	rq.path = troutes[t - targets]->path;
 	rq.query = query != NULL ? query : "";
 	rq.body = "";
 	rq.route_name = t->route;

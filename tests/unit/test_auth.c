@@ -2,7 +2,10 @@
  * The pure parts of credentials (app/core/auth.c): API.md "Credentials":
  * permissions `team:read`, `team:write`, `websites:read`, `api-keys:read`,
  * `api-keys:write`, or `*` for all; "`team:write` implies `team:read`".
- * Roles (API.md "Roles"): owner, member, viewer.
+ * Roles (API.md "Roles"): owner, member, viewer.  And auth_check(), the
+ * route's needs (NEED_* flags) against an actor, in API.md's order: a
+ * valid credential without the permission, website access or role is
+ * 403, a website that does not exist 404.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,7 @@
 #include <cmocka.h>
 
 #include "roster/auth.h"
+#include "roster/operation.h"
 
 /* API.md "Credentials": the five permission names. */
 static void
@@ -149,6 +153,141 @@ test_role_name(void **state)
 		assert_int_equal(role_parse(role_name((enum role)r)), r);
 }
 
+/* An owner's dft_ token with every permission on an existing website. */
+static void
+owner(struct actor *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	ac->kind = CRED_TOKEN;
+	ac->perms = PERM_ALL;
+	ac->site_exists = 1;
+	ac->site_listed = 1;
+	ac->role = ROLE_OWNER;
+	ac->seat_limit = -1;
+	ac->team_gen = -1;
+}
+
+static enum rerr
+check(struct op *op, const struct actor *ac, unsigned need, unsigned perms,
+    const char *key_msg)
+{
+	memset(op, 0, sizeof(*op));
+	return auth_check(op, ac, need, perms, key_msg);
+}
+
+/* Admission: the credential kinds a route takes, and the key's message. */
+static void
+test_check_admission(void **state)
+{
+	struct actor	ac;
+	struct op	op;
+
+	(void)state;
+	owner(&ac);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, 0, NULL), RERR_OK);
+	assert_int_equal(check(&op, &ac, NEED_KEY, 0, NULL), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "Account tokens cannot use this endpoint");
+	ac.kind = CRED_KEY;
+	ac.role = ROLE_MEMBER;
+	assert_int_equal(check(&op, &ac, NEED_CRED, 0, NULL), RERR_OK);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, 0, NULL),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg,
+	    "Website API keys cannot use this endpoint");
+	/* API.md "Invite team member": "Website API keys cannot invite". */
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE | NEED_OWNER,
+	    PERM_TEAM_WRITE, "Website API keys cannot invite team members"),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg,
+	    "Website API keys cannot invite team members");
+}
+
+/* The permission comes before the website: 403 even where it is unknown. */
+static void
+test_check_permission_before_website(void **state)
+{
+	struct actor	ac;
+	struct op	op;
+
+	(void)state;
+	owner(&ac);
+	ac.perms = PERM_TEAM_READ;
+	ac.site_exists = 0;
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE,
+	    PERM_TEAM_WRITE, NULL), RERR_FORBIDDEN);
+	assert_string_equal(op.msg,
+	    "The credential lacks the permission for this endpoint");
+	/* Every bit is required. */
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, PERM_TEAM_READ |
+	    PERM_KEYS_READ, NULL), RERR_FORBIDDEN);
+	/* Without NEED_SITE the website is not looked at. */
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, PERM_TEAM_READ, NULL),
+	    RERR_OK);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE,
+	    PERM_TEAM_READ, NULL), RERR_NOT_FOUND);
+	assert_string_equal(op.msg, "Website not found");
+}
+
+/* Website access: a key's own website, a token's allowlist, membership. */
+static void
+test_check_website_access(void **state)
+{
+	struct actor	ac;
+	struct op	op;
+
+	(void)state;
+	owner(&ac);
+	ac.kind = CRED_KEY;
+	ac.role = ROLE_NONE;
+	assert_int_equal(check(&op, &ac, NEED_CRED | NEED_SITE, 0, NULL),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "This API key belongs to another website");
+	owner(&ac);
+	ac.scoped = 1;
+	ac.site_listed = 0;
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE, 0, NULL),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg,
+	    "This token is not allowed to access this website");
+	ac.site_listed = 1;
+	ac.role = ROLE_NONE;
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE, 0, NULL),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "You are not a member of this website");
+}
+
+/* API.md "Roles": NEED_OWNER takes the owner, NEED_MEMBER no viewer. */
+static void
+test_check_roles(void **state)
+{
+	struct actor	ac;
+	struct op	op;
+	unsigned	owner_only = NEED_TOKEN | NEED_SITE | NEED_OWNER;
+	unsigned	members = NEED_TOKEN | NEED_SITE | NEED_MEMBER;
+
+	(void)state;
+	owner(&ac);
+	assert_int_equal(check(&op, &ac, owner_only, 0, NULL), RERR_OK);
+	assert_int_equal(check(&op, &ac, members, 0, NULL), RERR_OK);
+	ac.role = ROLE_MEMBER;
+	assert_int_equal(check(&op, &ac, owner_only, 0, "key message"),
+	    RERR_FORBIDDEN);
+	/* A token is told about the role, never the key's message. */
+	assert_string_equal(op.msg, "Only the website owner can do this");
+	assert_int_equal(check(&op, &ac, members, 0, NULL), RERR_OK);
+	ac.role = ROLE_VIEWER;
+	assert_int_equal(check(&op, &ac, members, 0, NULL), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "Viewers cannot manage API keys");
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE, 0, NULL),
+	    RERR_OK);
+	/* A key acts as a member: never the owner. */
+	ac.kind = CRED_KEY;
+	ac.role = ROLE_MEMBER;
+	assert_int_equal(check(&op, &ac, NEED_CRED | NEED_SITE | NEED_OWNER,
+	    0, "key message"), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "key message");
+}
+
 int
 main(void)
 {
@@ -163,6 +302,10 @@ main(void)
 		cmocka_unit_test(test_perm_names_round_trip),
 		cmocka_unit_test(test_role_parse),
 		cmocka_unit_test(test_role_name),
+		cmocka_unit_test(test_check_admission),
+		cmocka_unit_test(test_check_permission_before_website),
+		cmocka_unit_test(test_check_website_access),
+		cmocka_unit_test(test_check_roles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
