@@ -101,7 +101,10 @@ op_tx(struct op *op, enum rerr (*fn)(struct op *, void *), void *arg)
 		op->why = WHY_NONE;
 		if ((rc = db_begin(op->db)) != DB_OK)
 			return op_db(op, rc);
+		/* An op_tx inside fn joins this transaction. */
+		op->in_tx = 1;
 		e = fn(op, arg);
+		op->in_tx = 0;
 		if (e == RERR_OK) {
 			rc = db_commit(op->db);
 			if (rc == DB_OK)

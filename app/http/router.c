@@ -1,17 +1,12 @@
 /*
- * The one route table, and the router that does the generic work before a
- * handler runs (see include/roster/route.h).
+ * The router: match, admit, run, render (see include/roster/router.h).
  */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "roster/arena.h"
-#include "roster/clock.h"
-#include "roster/config.h"
-#include "roster/db.h"
-#include "roster/idem.h"
+#include "roster/idempotent.h"
 #include "roster/ids.h"
 #include "roster/jsonmem.h"
 #include "roster/router.h"
@@ -228,137 +223,55 @@ rate(struct ctx *c, int authenticated)
 	return ratelimit_hit(c->svc->rl, &c->op, key, &c->rl);
 }
 
-static void
-render(struct ctx *c, enum rerr e)
-{
-	c->set->render[c->route != NULL ? c->route->dialect :
-	    c->set->dialect_of_path(c->rq->path)](c, e);
-}
-
-static int
-is_write(const struct route *r)
-{
-	return r->method == M_POST || r->method == M_PUT ||
-	    r->method == M_PATCH || r->method == M_DELETE;
-}
-
-/* Sends a stored response again, as the first attempt got it. */
-static void
-replay(struct ctx *c, const struct idem_rec *rec)
-{
-	struct resp	*r = c->resp;
-
-	r->status = rec->status;
-	r->content_type = arena_strdup(c->rq->a, rec->content_type);
-	r->body.len = 0;
-	buf_add(&r->body, rec->body, rec->body_len);
-	resp_header(r, "Idempotent-Replayed", "true");
-	c->rendered = 1;
-}
-
 /*
- * A write with an Idempotency-Key: the router holds the transaction, so the
- * write, its audit row and the idempotency record with the rendered
- * response commit together or not at all.  A retry with the same key gets
- * the stored response; with another body, 422.  Deadlocks and
- * certification failures rerun the whole unit.
+ * Who calls: the credential, resolved with the website the route names
+ * (the path's, an X-Site-Id header, or the credential's own), and the
+ * request counted against its budget.
  */
 static enum rerr
-run_idempotent(struct ctx *c)
+authenticate(struct ctx *c)
 {
 	struct rq	*rq = c->rq;
-	struct idem_rec	 rec;
-	struct buf	 h;
-	unsigned char	 key[SECRET_HASH_LEN], req[SECRET_HASH_LEN];
-	size_t		 klen = strlen(rq->idempotency_key), i;
-	unsigned	 attempt;
+	int		 own, cred = (c->route->need & NEED_CRED) != 0;
 	enum rerr	 e;
-	int		 rc;
 
-	if (klen == 0 || klen > IDEM_KEY_MAX)
-		return op_fail(&c->op, RERR_INVALID, "Idempotency-Key must be "
-		    "1 to 255 characters");
-	for (i = 0; i < klen; i++)
-		if ((unsigned char)rq->idempotency_key[i] < 0x21 ||
-		    (unsigned char)rq->idempotency_key[i] > 0x7e)
-			return op_fail(&c->op, RERR_INVALID, "Idempotency-Key "
-			    "must be printable ASCII without spaces");
-	secret_hash(rq->idempotency_key, klen, key);
-	/* What makes "the same request": method, path and body. */
-	buf_init(&h, rq->a, rq->body_len + 128);
-	buf_printf(&h, "%s %s\n", rq->method_name, rq->path);
-	buf_add(&h, rq->body, rq->body_len);
-	secret_hash(h.p, h.len, req);
-
-	for (attempt = 0; attempt < 3; attempt++) {
-		if (attempt > 0) {
-			struct timespec ts = { 0, 10000000L * attempt };
-			/* A rerun: counted in roster_tx_retries_total. */
-			c->op.retries++;
-			nanosleep(&ts, NULL);
-			resp_init(c->resp, rq->a);
-			c->data = c->extra = NULL;
-		}
-		c->op.retry = 0;
-		c->op.msg = c->op.field = NULL;
-		c->op.why = WHY_NONE;
-		if ((rc = db_begin(c->op.db)) != DB_OK)
-			return op_db(&c->op, rc);
-		if ((rc = idem_lookup(&c->op, c->actor.cred_id,
-		    rq->idempotency_key, key, &rec))) {
-			db_rollback(c->op.db);
-			if (rc == DB_ERETRY)
-				continue;
-			return op_db(&c->op, rc);
-		}
-		if (rec.found) {
-			db_rollback(c->op.db);
-			if (!secret_equal(rec.request_hash, req))
-				return op_fail(&c->op, RERR_UNPROCESSABLE,
-				    "This Idempotency-Key was used with a "
-				    "different request");
-			replay(c, &rec);
-			return RERR_OK;
-		}
-		c->op.in_tx = 1;
-		e = c->route->fn(c);
-		c->op.in_tx = 0;
-		if (e != RERR_OK) {
-			db_rollback(c->op.db);
-			if (c->op.retry)
-				continue;
-			/* Failures change nothing: nothing to remember. */
+	/* An explicit X-Site-Id names the website as a path would. */
+	own = (c->route->flags & ROUTE_OWN_SITE) && cred;
+	if (own && rq->site_header != NULL && *rq->site_header != '\0')
+		c->site = rq->site_header;
+	if (cred) {
+		if ((e = own && c->site == NULL ?
+		    auth_resolve_own(&c->op, rq->authorization, &c->actor) :
+		    auth_resolve(&c->op, rq->authorization, c->site,
+		    &c->actor)) != RERR_OK) {
+			/* Guessing credentials spends the address's budget. */
+			if (e == RERR_UNAUTHENTICATED && rate(c, 0) != RERR_OK)
+				return RERR_RATE_LIMITED;
 			return e;
 		}
-		render(c, e);
-		c->rendered = 1;
-		rc = idem_store(&c->op, c->actor.cred_id,
-		    rq->idempotency_key, key, req,
-		    c->resp->status, c->resp->content_type, c->resp->body.p,
-		    c->resp->body.len);
-		if (rc == DB_OK)
-			rc = db_commit(c->op.db);
-		else
-			db_rollback(c->op.db);
-		if (rc == DB_OK)
-			return RERR_OK;
-		c->rendered = 0;
-		/* A twin request committed first: the next lookup replays it. */
-		if (rc == DB_ERETRY || rc == DB_EDUP)
-			continue;
-		return op_db(&c->op, rc);
+		c->op.actor = &c->actor;
+		rq->cred_id = arena_strdup(rq->a, c->actor.cred_id);
 	}
-	return op_fail(&c->op, RERR_UNAVAILABLE, "The database is busy; "
-	    "retry with the same Idempotency-Key");
+	if ((e = rate(c, cred)) != RERR_OK)
+		return e;
+	/* Else the credential's own website, when it has exactly one. */
+	if (own && c->site == NULL) {
+		if (!c->actor.site_exists)
+			return op_fail(&c->op, RERR_FORBIDDEN, "This "
+			    "credential reaches more than one website: name "
+			    "one in the X-Site-Id header, or use a token whose "
+			    "website allowlist holds exactly one");
+		c->site = arena_strdup(rq->a, c->actor.site);
+	}
+	return RERR_OK;
 }
 
+/* Everything before the handler; RERR_OK: run it. */
 static enum rerr
-run(struct ctx *c, const char **allow)
+admit(struct ctx *c, const char **allow)
 {
 	struct rq		*rq = c->rq;
 	struct route_match	 m;
-	const char		*site = NULL;
-	int			 own;
 	enum rerr		 e;
 
 	if (rq->early != RERR_OK)
@@ -374,40 +287,13 @@ run(struct ctx *c, const char **allow)
 		    op_fail(&c->op, RERR_NOT_FOUND, "No such endpoint");
 	rq->route_name = c->route->name;
 	rq->route_index = (int)(c->route - c->set->routes);
-	site = c->site = m.site;
+	c->site = m.site;
 	c->id = m.id;
 	c->key = m.key;
-	/* An explicit X-Site-Id names the website as a path would. */
-	own = (c->route->flags & ROUTE_OWN_SITE) &&
-	    (c->route->need & NEED_CRED);
-	if (own && rq->site_header != NULL && *rq->site_header != '\0')
-		site = c->site = rq->site_header;
-	if (c->route->need & NEED_CRED) {
-		if ((e = own && site == NULL ?
-		    auth_resolve_own(&c->op, rq->authorization, &c->actor) :
-		    auth_resolve(&c->op, rq->authorization, site,
-		    &c->actor)) != RERR_OK) {
-			/* Guessing credentials spends the address's budget. */
-			if (e == RERR_UNAUTHENTICATED && rate(c, 0) != RERR_OK)
-				return RERR_RATE_LIMITED;
-			return e;
-		}
-		c->op.actor = &c->actor;
-		rq->cred_id = arena_strdup(rq->a, c->actor.cred_id);
-	}
-	if ((e = rate(c, (c->route->need & NEED_CRED) != 0)) != RERR_OK)
+	if ((e = authenticate(c)) != RERR_OK)
 		return e;
-	/* Else the credential's own website, when it has exactly one. */
-	if (own && site == NULL) {
-		if (!c->actor.site_exists)
-			return op_fail(&c->op, RERR_FORBIDDEN, "This "
-			    "credential reaches more than one website: name "
-			    "one in the X-Site-Id header, or use a token whose "
-			    "website allowlist holds exactly one");
-		site = c->site = arena_strdup(rq->a, c->actor.site);
-	}
 	/* A path id that is not 24 hex characters names nothing: 404. */
-	if (site != NULL && !id_valid(site))
+	if (c->site != NULL && !id_valid(c->site))
 		return op_fail(&c->op, RERR_NOT_FOUND, "Website not found");
 	if (c->id != NULL && !id_valid(c->id))
 		return op_fail(&c->op, RERR_NOT_FOUND, "Not found");
@@ -415,16 +301,22 @@ run(struct ctx *c, const char **allow)
 	    &c->actor, c->route->need, c->route->perms,
 	    c->route->key_msg)) != RERR_OK)
 		return e;
-	if ((e = parse_body(c)) != RERR_OK)
-		return e;
-	if (rq->idempotency_key != NULL && (c->route->need & NEED_CRED) &&
-	    is_write(c->route))
-		return run_idempotent(c);
-	return c->route->fn(c);
+	return parse_body(c);
+}
+
+/* A write by a credential that sent an Idempotency-Key runs at most once. */
+static int
+idempotent_write(const struct ctx *c)
+{
+	enum method	m = c->route->method;
+
+	return c->rq->idempotency_key != NULL &&
+	    (c->route->need & NEED_CRED) && (m == M_POST || m == M_PUT ||
+	    m == M_PATCH || m == M_DELETE);
 }
 
 static void
-rate_headers(struct ctx *c, enum rerr e)
+rate_headers(struct ctx *c, enum rerr e, struct resp *resp)
 {
 	struct arena	*a = c->rq->a;
 	const char	*reset;
@@ -432,13 +324,13 @@ rate_headers(struct ctx *c, enum rerr e)
 	if (!c->rl.counted)
 		return;
 	reset = arena_printf(a, "%ld", c->rl.reset);
-	resp_header(c->resp, "X-RateLimit-Limit", arena_printf(a, "%ld",
+	resp_header(resp, "X-RateLimit-Limit", arena_printf(a, "%ld",
 	    c->rl.limit));
-	resp_header(c->resp, "X-RateLimit-Remaining", arena_printf(a, "%ld",
+	resp_header(resp, "X-RateLimit-Remaining", arena_printf(a, "%ld",
 	    c->rl.remaining));
-	resp_header(c->resp, "X-RateLimit-Reset", reset);
+	resp_header(resp, "X-RateLimit-Reset", reset);
 	if (e == RERR_RATE_LIMITED)
-		resp_header(c->resp, "Retry-After", reset);
+		resp_header(resp, "Retry-After", reset);
 }
 
 void
@@ -447,21 +339,30 @@ route_dispatch(const struct route_set *set, struct service *svc,
 {
 	struct ctx	 c;
 	const char	*allow = NULL;
+	render_fn	 render;
 	enum rerr	 e;
 
 	memset(&c, 0, sizeof(c));
 	c.set = set;
 	c.svc = svc;
 	c.rq = rq;
-	c.resp = resp;
 	op_init(&c.op, svc->db, rq->a, svc->cfg, NULL, rq->request_id);
 	jsonmem_use(rq->a);
-	e = run(&c, &allow);
-	if (e == RERR_METHOD && allow != NULL)
+	e = admit(&c, &allow);
+	if (allow != NULL)
 		resp_header(resp, "Allow", allow);
-	if (!c.rendered)
-		render(&c, e);
-	rate_headers(&c, e);
+	render = set->render[c.route != NULL ? c.route->dialect :
+	    set->dialect_of_path(rq->path)];
+	/* Each path renders once; an idempotent write inside its transaction. */
+	if (e != RERR_OK)
+		render(&c, e, resp);
+	else if (idempotent_write(&c))
+		e = idempotent_run(&c, render, resp);
+	else {
+		e = c.route->fn(&c);
+		render(&c, e, resp);
+	}
+	rate_headers(&c, e, resp);
 	if (e == RERR_RATE_LIMITED)
 		svc->rate_limited++;
 	svc->tx_retries += c.op.retries;

@@ -9,13 +9,16 @@
  * shares.  The DatoCMS dialect's status and error code for each outcome are
  * the adapter's own (app/api/cma_api.c), a table sized by RERR__MAX that
  * the compiler checks against this list.  FORMAT is a JSON body of the
- * wrong shape: the Team API's 400, DatoCMS's schema failure.
+ * wrong shape: the Team API's 400, DatoCMS's schema failure.  CREATED is a
+ * success that made a resource: DataFast answers it 200 like any other,
+ * DatoCMS 201.
  */
 #ifndef ROSTER_ERR_H
 #define ROSTER_ERR_H
 
 #define RERR_LIST(X) \
 	X(OK,             200, "OK") \
+	X(CREATED,        200, "Created") \
 	X(INVALID,        400, "Invalid request") \
 	X(FORMAT,         400, "The body is not in the shape this endpoint takes") \
 	X(BAD_JSON,       400, "Malformed JSON body") \
@@ -41,6 +44,13 @@ enum rerr {
 #undef RERR_ENUM
 	RERR__MAX
 };
+
+/* 1 for the outcomes that are successes (OK, CREATED). */
+static inline int
+rerr_success(enum rerr e)
+{
+	return e == RERR_OK || e == RERR_CREATED;
+}
 
 int		 rerr_team_status(enum rerr);
 const char	*rerr_message(enum rerr);

@@ -4,7 +4,8 @@
  * (so any database access is "lost" → 503), and the Team API envelope
  * parsed back with jansson.  API.md "The Team API" (envelope) and "Across
  * both dialects" ("Bad input", "Health").  And the route table as the
- * router reads it: the matcher's captures and the rows' flags.
+ * router reads it: the matcher's captures, the rows' flags, the plain
+ * dialect, the Team renderer.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,8 @@
 #include "roster/ids.h"
 #include "roster/jsonmem.h"
 #include "roster/router.h"
+#include "roster/scoreboard.h"
+#include "roster/team_api.h"
 
 #include "dispatch.h"
 
@@ -88,6 +91,18 @@ serve(struct call *c, const char *body, const char *method,
 		v = json_object_get(c->error, "message");
 		c->message = json_is_string(v) ? json_string_value(v) : NULL;
 	}
+}
+
+/* The same, for any answer: nothing is parsed. */
+static void
+serve_raw(struct call *c, const char *body, const char *method,
+    const char *uri, ...)
+{
+	va_list		 ap;
+
+	va_start(ap, uri);
+	dispatch_raw(&c->a, &c->rq, &c->resp, body, method, uri, ap);
+	va_end(ap);
 }
 
 /*
@@ -511,6 +526,87 @@ test_route_flags_coherent(void **state)
 	assert_int_equal(route_named("health")->need & NEED_CRED, 0);
 }
 
+/*
+ * The plain dialect: /join.css is the stylesheet as it is; a failure on a
+ * plain route is answered in its path's dialect (the join page's error
+ * page; the Team API's envelope for /metrics).
+ */
+static void
+test_plain_dialect(void **state)
+{
+	struct call	*c = *state;
+
+	serve_raw(c, NULL, "GET", "/join.css", NULL);
+	assert_int_equal(c->resp.status, 200);
+	assert_string_equal(c->resp.content_type, "text/css; charset=utf-8");
+	assert_true(c->resp.body.len > 0);
+	assert_int_equal(strncmp(c->resp.body.p, ":root", 5), 0);
+	assert_null(header(&c->resp, "Content-Security-Policy"));
+	assert_ptr_equal(&api_routes.routes[c->rq.route_index],
+	    route_named("join.css"));
+	serve_raw(c, NULL, "POST", "/join.css", NULL);
+	assert_int_equal(c->resp.status, 405);
+	assert_non_null(strstr(c->resp.content_type, "text/html"));
+	assert_string_equal(header(&c->resp, "Allow"), "GET, HEAD");
+	assert_non_null(header(&c->resp, "Content-Security-Policy"));
+	/* API.md: /metrics refuses a remote peer in the envelope. */
+	serve(c, NULL, "GET", "/metrics", "REMOTE_ADDR=203.0.113.7", NULL);
+	assert_error_envelope(c, 403);
+}
+
+/* /metrics to loopback: the exposition is the whole body, text/plain. */
+static void
+test_metrics_text(void **state)
+{
+	struct call	*c = *state;
+
+	svc.sb = scoreboard_new(1);
+	serve_raw(c, NULL, "GET", "/metrics", "REMOTE_ADDR=127.0.0.1", NULL);
+	scoreboard_free(svc.sb);
+	svc.sb = NULL;
+	assert_int_equal(c->resp.status, 200);
+	assert_string_equal(c->resp.content_type,
+	    "text/plain; version=0.0.4; charset=utf-8");
+	assert_non_null(strstr(c->resp.body.p, "\nroster_workers "));
+	assert_non_null(strstr(c->resp.body.p,
+	    "# TYPE roster_http_requests_total counter\n"));
+}
+
+/*
+ * team_api_render: a success (CREATED too) in the envelope, or the body
+ * the handler made whole, sent as it is; a failure ignores that body.
+ */
+static void
+test_team_render(void **state)
+{
+	struct call	*c = *state;
+	struct ctx	 x;
+	struct rq	 rq;
+	static const char page[] = "{\"status\":\"success\",\"data\":[1]}";
+
+	memset(&rq, 0, sizeof(rq));
+	rq.a = &c->a;
+	memset(&x, 0, sizeof(x));
+	x.rq = &rq;
+	op_init(&x.op, svc.db, &c->a, &cfg, NULL, "t");
+	jsonmem_use(&c->a);
+	resp_init(&c->resp, &c->a);
+	x.data = json_pack("[s]", "a");
+	team_api_render(&x, RERR_CREATED, &c->resp);
+	assert_int_equal(c->resp.status, 200);
+	assert_string_equal(c->resp.body.p,
+	    "{\"status\":\"success\",\"data\":[\"a\"]}");
+	x.raw = page;
+	x.raw_len = sizeof(page) - 1;
+	team_api_render(&x, RERR_OK, &c->resp);
+	assert_int_equal(c->resp.status, 200);
+	assert_string_equal(c->resp.body.p, page);
+	assert_non_null(strstr(c->resp.content_type, "application/json"));
+	team_api_render(&x, RERR_GONE, &c->resp);
+	assert_int_equal(c->resp.status, 410);
+	assert_null(strstr(c->resp.body.p, "success"));
+}
+
 int
 main(void)
 {
@@ -537,6 +633,9 @@ main(void)
 		T(test_match_most_specific),
 		T(test_every_route_reachable),
 		T(test_route_flags_coherent),
+		T(test_plain_dialect),
+		T(test_metrics_text),
+		T(test_team_render),
 	};
 #undef T
 
