@@ -333,11 +333,12 @@ rate_headers(struct ctx *c, enum rerr e, struct resp *resp)
 		resp_header(resp, "Retry-After", reset);
 }
 
-void
+struct served
 route_dispatch(const struct route_set *set, struct service *svc,
     struct rq *rq, struct resp *resp)
 {
 	struct ctx	 c;
+	struct served	 s;
 	const char	*allow = NULL;
 	render_fn	 render;
 	enum rerr	 e;
@@ -363,10 +364,8 @@ route_dispatch(const struct route_set *set, struct service *svc,
 		render(&c, e, resp);
 	}
 	rate_headers(&c, e, resp);
-	if (e == RERR_RATE_LIMITED)
-		svc->rate_limited++;
-	svc->tx_retries += c.op.retries;
-	/* Past windows and records go a batch at a time, now and then. */
-	if (svc->requests++ % 1000 == 999)
-		ratelimit_gc(&c.op);
+	s.outcome = e;
+	s.route = rq->route_index;
+	s.tx_retries = c.op.retries;
+	return s;
 }

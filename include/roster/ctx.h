@@ -36,9 +36,6 @@ struct scoreboard;
 struct service {
 	const struct config	*cfg;
 	struct db		*db;
-	unsigned long		 requests;	/* served by this worker */
-	unsigned long		 rate_limited;	/* requests refused with 429 */
-	unsigned long		 tx_retries;	/* transactions run again */
 	struct scoreboard	*sb;		/* every worker's counters */
 	struct ratelimit	*rl;		/* the rate-limit store, or NULL */
 };

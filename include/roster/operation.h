@@ -71,7 +71,8 @@ enum rerr	op_db(struct op *, int rc);
  * retries.  When fn fails the transaction is rolled back.  A deadlock or
  * certification failure (anywhere, COMMIT included) reruns the whole
  * transaction from its start, at most three times with jittered back-off,
- * then answers 503 with op->retry still set.
+ * then answers 503 with op->retry still set.  A guard on op->a rolls back,
+ * at the arena's reset, a transaction that was somehow left open.
  */
 enum rerr	op_tx(struct op *, enum rerr (*fn)(struct op *, void *),
 		    void *arg);

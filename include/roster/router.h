@@ -5,7 +5,8 @@
  * authentication, the rate limit, the 24-hex id rule, permission, website
  * scope and role, and the JSON body.  Then it runs the handler (a write
  * with an Idempotency-Key through app/http/idempotent.c) and has the
- * route's dialect render the outcome.
+ * route's dialect render the outcome.  Counting and housekeeping are the
+ * worker's, from what route_dispatch() returns.
  */
 #ifndef ROSTER_ROUTER_H
 #define ROSTER_ROUTER_H
@@ -86,8 +87,15 @@ struct route_match {
 void	route_match(const struct route_set *, struct arena *, enum method,
 	    const char *path, struct route_match *);
 
+/* What the router tells the worker about a request it served. */
+struct served {
+	enum rerr	 outcome;
+	int		 route;		/* index in the table; -1: none matched */
+	unsigned	 tx_retries;	/* transactions run again */
+};
+
 /* Routes, answers and renders one request into resp. */
-void	route_dispatch(const struct route_set *, struct service *,
-	    struct rq *, struct resp *);
+struct served	route_dispatch(const struct route_set *, struct service *,
+		    struct rq *, struct resp *);
 
 #endif

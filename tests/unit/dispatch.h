@@ -72,10 +72,10 @@ dispatch_group_teardown(void **state)
 
 /*
  * Serves one request: method, uri, then the "NAME=value" params of ap
- * (NULL-terminated); the body is `body`.  The response is in resp,
- * whatever its type.
+ * (NULL-terminated); the body is `body`.  Returns what the router reports;
+ * the response is in resp, whatever its type.
  */
-static void
+static struct served
 dispatch_raw(struct arena *a, struct rq *rq, struct resp *resp,
     const char *body, const char *method, const char *uri, va_list ap)
 {
@@ -97,7 +97,7 @@ dispatch_raw(struct arena *a, struct rq *rq, struct resp *resp,
 	envp[n] = NULL;
 	http_request(rq, a, envp, rd, &r, cfg.max_body);
 	resp_init(resp, a);
-	route_dispatch(&api_routes, &svc, rq, resp);
+	return route_dispatch(&api_routes, &svc, rq, resp);
 }
 
 /*

@@ -5,7 +5,7 @@
  * parsed back with jansson.  API.md "The Team API" (envelope) and "Across
  * both dialects" ("Bad input", "Health").  And the route table as the
  * router reads it: the matcher's captures, the rows' flags, the plain
- * dialect, the Team renderer.
+ * dialect, what the router reports to the worker, the Team renderer.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,15 +94,17 @@ serve(struct call *c, const char *body, const char *method,
 }
 
 /* The same, for any answer: nothing is parsed. */
-static void
+static struct served
 serve_raw(struct call *c, const char *body, const char *method,
     const char *uri, ...)
 {
+	struct served	 s;
 	va_list		 ap;
 
 	va_start(ap, uri);
-	dispatch_raw(&c->a, &c->rq, &c->resp, body, method, uri, ap);
+	s = dispatch_raw(&c->a, &c->rq, &c->resp, body, method, uri, ap);
 	va_end(ap);
+	return s;
 }
 
 /*
@@ -572,6 +574,24 @@ test_metrics_text(void **state)
 	    "# TYPE roster_http_requests_total counter\n"));
 }
 
+/* What the router reports for the worker to count. */
+static void
+test_served_report(void **state)
+{
+	struct call	*c = *state;
+	struct served	 s;
+
+	s = serve_raw(c, NULL, "GET", "/nowhere", NULL);
+	assert_int_equal(s.outcome, RERR_NOT_FOUND);
+	assert_int_equal(s.route, -1);
+	assert_int_equal(s.tx_retries, 0);
+	s = serve_raw(c, NULL, "GET", "/api/v1/health", NULL);
+	assert_int_equal(s.outcome, RERR_UNAVAILABLE);
+	assert_ptr_equal(&api_routes.routes[s.route], route_named("health"));
+	assert_int_equal(s.route, c->rq.route_index);
+	assert_int_equal(c->resp.status, 503);
+}
+
 /*
  * team_api_render: a success (CREATED too) in the envelope, or the body
  * the handler made whole, sent as it is; a failure ignores that body.
@@ -635,6 +655,7 @@ main(void)
 		T(test_route_flags_coherent),
 		T(test_plain_dialect),
 		T(test_metrics_text),
+		T(test_served_report),
 		T(test_team_render),
 	};
 #undef T
