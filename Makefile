@@ -100,8 +100,10 @@ build/obj-asan/migrations.o: build/migrations.c
 # Unit tests (cmocka) link the application objects under the sanitizers;
 # tests/unit/ itself is on the include path for the helpers the layers'
 # tests share (dispatch.h).  TEST_LDFLAGS_test_NAME adds a test's own link
-# flags: test_ratelimit puts a fake in place of the database (--wrap).
+# flags: test_ratelimit and test_idempotent put a fake in place of the
+# database (--wrap).
 TEST_LDFLAGS_test_ratelimit := -Wl,--wrap=db_exec
+TEST_LDFLAGS_test_idempotent := -Wl,--wrap=db_begin,--wrap=db_commit,--wrap=db_rollback,--wrap=idem_lookup,--wrap=idem_store
 build/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	@echo "  CC-TEST $<"

@@ -4,8 +4,9 @@
  * site invitations, roles and collaborators, so that the official
  * @datocms/cma-client-node works against roster unmodified.  Each handler:
  * parse the JSON:API document, call the same core the Team API calls,
- * render JSON:API.  Statuses and codes come from the outcome table (err.h)
- * only; the details of a refused field from op->field and op->why.
+ * leave JSON:API resources for cma_api_render().  Statuses and codes come
+ * from the outcome (err.h) through this dialect's own table below; the
+ * details of a refused field from op->field and op->why.
  *
  * Every handler can also end in what the router answers before it runs:
  * 401 (credential), 403 (permission, role, website access, or no single
@@ -89,20 +90,91 @@ static const char *const why_codes[] = {
 	[WHY_TAKEN] = "VALIDATION_UNIQUENESS",
 };
 
-void
-api_cma_render(struct ctx *c, enum rerr e)
+/*
+ * DatoCMS's HTTP status and error code for each outcome of the core's
+ * table (include/roster/err.h): the codes DatoCMS lists on its error page
+ * (datocms.com/docs/content-management-api/errors).  A uniqueness failure
+ * is INVALID_FIELD with details {field, code: "VALIDATION_UNIQUENESS"},
+ * as DatoCMS's own CLI branches on; a body that fails the endpoint's
+ * schema is INVALID_FORMAT with details.messages (what DatoCMS answers
+ * such a body); the rate limit is TOO_MANY_REQUESTS, though DatoCMS's
+ * error page also lists RATE_LIMIT_EXCEEDED (the client itself reads only
+ * the status and X-RateLimit-Reset, so neither changes its behaviour).
+ * CONFLICT, GONE and the 405 have no DatoCMS counterpart on a /cma route;
+ * nginx's own /cma errors (deploy/nginx) use the same codes for 413 and
+ * 5xx.  CREATED is the one success DatoCMS answers 201.
+ */
+#define CMA_WIRE(X) \
+	X(OK,             200, "OK") \
+	X(CREATED,        201, "CREATED") \
+	X(INVALID,        422, "INVALID_FIELD") \
+	X(FORMAT,         422, "INVALID_FORMAT") \
+	X(BAD_JSON,       400, "INVALID_JSON_BODY") \
+	X(UNAUTHENTICATED,401, "INVALID_AUTHORIZATION_HEADER") \
+	X(FORBIDDEN,      403, "INSUFFICIENT_PERMISSIONS") \
+	X(SEAT_LIMIT,     422, "PLAN_UPGRADE_REQUIRED") \
+	X(NOT_FOUND,      404, "NOT_FOUND") \
+	X(METHOD,         405, "INVALID_ENDPOINT") \
+	X(ALREADY_MEMBER, 422, "INVALID_FIELD") \
+	X(PENDING,        422, "INVALID_FIELD") \
+	X(CONFLICT,       409, "CONFLICT") \
+	X(GONE,           410, "GONE") \
+	X(TOO_LARGE,      413, "REQUEST_ENTITY_TOO_LARGE") \
+	X(MEDIA_TYPE,     415, "INVALID_CONTENT_TYPE_HEADER") \
+	X(UNPROCESSABLE,  422, "INVALID_FIELD") \
+	X(RATE_LIMITED,   429, "TOO_MANY_REQUESTS") \
+	X(INTERNAL,       500, "INTERNAL_SERVER_ERROR") \
+	X(UNAVAILABLE,    503, "SERVICE_UNAVAILABLE")
+
+static const struct {
+	int		 status;
+	const char	*code;
+} cma_wire[RERR__MAX] = {
+#define CMA_ROW(name, st, code) [RERR_##name] = { st, code },
+	CMA_WIRE(CMA_ROW)
+#undef CMA_ROW
+};
+
+/*
+ * Every outcome of the core's list has a row above: a name missing there
+ * is an undeclared cma_has_NAME here, and a name twice a redeclared one.
+ */
+enum {
+#define CMA_HAS(name, st, code) cma_has_##name,
+	CMA_WIRE(CMA_HAS)
+#undef CMA_HAS
+	CMA_WIRE_ROWS
+};
+#define CMA_COVERS(name, ts, msg) \
+	_Static_assert(cma_has_##name >= 0, "no DatoCMS row for " #name);
+RERR_LIST(CMA_COVERS)
+#undef CMA_COVERS
+_Static_assert((int)CMA_WIRE_ROWS == (int)RERR__MAX,
+    "the DatoCMS table has a row per outcome");
+
+int
+cma_api_status(enum rerr e)
 {
-	struct resp	*r = c->resp;
+	return cma_wire[(unsigned)e < RERR__MAX ? e : RERR_INTERNAL].status;
+}
+
+const char *
+cma_api_code(enum rerr e)
+{
+	return cma_wire[(unsigned)e < RERR__MAX ? e : RERR_INTERNAL].code;
+}
+
+void
+cma_api_render(struct ctx *c, enum rerr e, struct resp *out)
+{
 	json_t		*env, *err, *attrs, *details, *m;
 	const char	*msg;
 	unsigned	 why = (unsigned)c->op.why;
 
 	env = json_object();
-	if (e == RERR_OK) {
+	if (rerr_success(e)) {
 		json_object_set_new(env, "data",
 		    c->data != NULL ? c->data : json_array());
-		/* A create may have said 201; every other success is 200. */
-		r->status = r->status == 201 ? 201 : 200;
 	} else {
 		msg = c->op.msg != NULL ? c->op.msg : rerr_message(e);
 		/*
@@ -128,17 +200,17 @@ api_cma_render(struct ctx *c, enum rerr e)
 		 * Never "transient": the official client retries such an
 		 * error forever.  The id ties the error to the log line.
 		 */
-		attrs = json_pack("{s:s, s:o}", "code", rerr_cma_code(e),
+		attrs = json_pack("{s:s, s:o}", "code", cma_api_code(e),
 		    "details", details);
 		err = json_pack("{s:s, s:s, s:o}", "id", c->rq->request_id,
 		    "type", "api_error", "attributes", attrs);
 		json_object_set_new(env, "data", json_pack("[o]", err));
-		r->status = rerr_cma_status(e);
 	}
+	out->status = cma_api_status(e);
 	/* The client parses nothing but application/json (not vnd.api+json). */
-	r->content_type = "application/json; charset=utf-8";
-	r->body.len = 0;
-	jsonmem_dump(env, &r->body);
+	out->content_type = "application/json; charset=utf-8";
+	out->body.len = 0;
+	jsonmem_dump(env, &out->body);
 }
 
 /* {"type":"role","id":role} */
@@ -269,7 +341,7 @@ role_relationship(struct ctx *c, json_t *d, int required, const char **role)
  * the website (one list, no paging: the client never pages it).
  */
 enum rerr
-cma_invites_list(struct ctx *c)
+cma_api_invites_list(struct ctx *c)
 {
 	struct invitation	*v;
 	size_t			 n, i;
@@ -293,7 +365,7 @@ cma_invites_list(struct ctx *c)
  * PLAN_UPGRADE_REQUIRED (seat limit).
  */
 enum rerr
-cma_invite_create(struct ctx *c)
+cma_api_invite_create(struct ctx *c)
 {
 	struct invitation	 v;
 	json_t			*d, *attrs, *email = NULL;
@@ -318,14 +390,13 @@ cma_invite_create(struct ctx *c)
 	    json_is_string(email) ? json_string_length(email) : 0, role,
 	    &v)) != RERR_OK)
 		return e;
-	c->resp->status = 201;
 	c->data = invitation_json(&v);
-	return RERR_OK;
+	return RERR_CREATED;
 }
 
 /* GET /cma/site-invitations/{id}: 200; 404 unknown, accepted or revoked. */
 enum rerr
-cma_invite_find(struct ctx *c)
+cma_api_invite_find(struct ctx *c)
 {
 	struct invitation	v;
 	enum rerr		e;
@@ -344,7 +415,7 @@ cma_invite_find(struct ctx *c)
  * the client sends an update of nothing.
  */
 enum rerr
-cma_invite_update(struct ctx *c)
+cma_api_invite_update(struct ctx *c)
 {
 	struct invitation	 v;
 	json_t			*d, *id;
@@ -371,7 +442,7 @@ cma_invite_update(struct ctx *c)
  * invitation as it was; 403; 404 unknown, accepted or revoked.
  */
 enum rerr
-cma_invite_destroy(struct ctx *c)
+cma_api_invite_destroy(struct ctx *c)
 {
 	struct invitation	v;
 	enum rerr		e;
@@ -390,7 +461,7 @@ cma_invite_destroy(struct ctx *c)
  * (a newer invitation holds the email).
  */
 enum rerr
-cma_invite_resend(struct ctx *c)
+cma_api_invite_resend(struct ctx *c)
 {
 	struct invitation	v;
 	enum rerr		e;
@@ -404,7 +475,7 @@ cma_invite_resend(struct ctx *c)
 
 /* GET /cma/roles: 200, the invitable roles. */
 enum rerr
-cma_roles_list(struct ctx *c)
+cma_api_roles_list(struct ctx *c)
 {
 	size_t	i;
 
@@ -416,7 +487,7 @@ cma_roles_list(struct ctx *c)
 
 /* GET /cma/roles/{id}: 200; 404 not "member" or "viewer". */
 enum rerr
-cma_role_find(struct ctx *c)
+cma_api_role_find(struct ctx *c)
 {
 	size_t	i;
 
@@ -433,7 +504,7 @@ cma_role_find(struct ctx *c)
  * is the account, not a collaborator), read a keyset page at a time.
  */
 enum rerr
-cma_users_list(struct ctx *c)
+cma_api_users_list(struct ctx *c)
 {
 	struct team_page	 pg;
 	const char		*cursor = NULL;
@@ -469,7 +540,7 @@ collaborator(struct ctx *c, struct member *m)
 
 /* GET /cma/users/{id}: 200; 404 not a collaborator. */
 enum rerr
-cma_user_find(struct ctx *c)
+cma_api_user_find(struct ctx *c)
 {
 	struct member	m;
 	enum rerr	e;
@@ -487,7 +558,7 @@ cma_user_find(struct ctx *c)
  * roster has no content to hand over.
  */
 enum rerr
-cma_user_destroy(struct ctx *c)
+cma_api_user_destroy(struct ctx *c)
 {
 	struct member	m;
 	enum rerr	e;

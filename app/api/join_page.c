@@ -60,10 +60,8 @@ page_foot(struct buf *b)
 }
 
 static void
-html_headers(struct ctx *c)
+html_headers(struct resp *r)
 {
-	struct resp	*r = c->resp;
-
 	r->content_type = "text/html; charset=utf-8";
 	resp_header(r, "Content-Security-Policy", "default-src 'none'; "
 	    "style-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -84,10 +82,10 @@ row(struct buf *b, const char *k, const char *v)
 
 /* GET /join?token=…: 200 with the form; 404 unknown; 410 used, revoked, expired. */
 enum rerr
-join_page(struct ctx *c)
+join_page_show(struct ctx *c)
 {
 	struct invite_view	 v;
-	struct buf		*b = &c->resp->body;
+	struct buf		 b;
 	const char		*token;
 	char			 exp[32];
 	int			 bad = 0;
@@ -99,36 +97,37 @@ join_page(struct ctx *c)
 	clock_iso_buf(exp, v.expires_at);
 	exp[16] = '\0';		/* "2026-05-21T00:00" */
 	exp[10] = ' ';
-	b->len = 0;
-	page_head(b, arena_printf(c->rq->a, "Join %s", v.website_name));
-	buf_puts(b, "<p>You have been invited to join the team of <strong>");
-	html_put(b, v.website_name);
-	buf_puts(b, "</strong>.</p><dl>");
-	row(b, "Website", v.website_domain);
-	row(b, "Role", v.role);
-	row(b, "Invited by", v.inviter != NULL ? v.inviter : "the owner");
-	row(b, "For", v.email);
-	row(b, "Expires", arena_printf(c->rq->a, "%s UTC", exp));
-	buf_puts(b, "</dl><form method=\"post\" action=\"/join\">"
+	buf_init(&b, c->rq->a, 2048);
+	page_head(&b, arena_printf(c->rq->a, "Join %s", v.website_name));
+	buf_puts(&b, "<p>You have been invited to join the team of <strong>");
+	html_put(&b, v.website_name);
+	buf_puts(&b, "</strong>.</p><dl>");
+	row(&b, "Website", v.website_domain);
+	row(&b, "Role", v.role);
+	row(&b, "Invited by", v.inviter != NULL ? v.inviter : "the owner");
+	row(&b, "For", v.email);
+	row(&b, "Expires", arena_printf(c->rq->a, "%s UTC", exp));
+	buf_puts(&b, "</dl><form method=\"post\" action=\"/join\">"
 	    "<input type=\"hidden\" name=\"token\" value=\"");
-	html_put(b, token);
-	buf_puts(b, "\"><label for=\"name\">Your name (optional)</label>"
+	html_put(&b, token);
+	buf_puts(&b, "\"><label for=\"name\">Your name (optional)</label>"
 	    "<input type=\"text\" id=\"name\" name=\"name\" maxlength=\"200\" "
 	    "autocomplete=\"name\"><button type=\"submit\">Accept invitation"
 	    "</button></form><p class=\"muted\">Accepting adds ");
-	html_put(b, v.email);
-	buf_puts(b, " to the team. The link works once.</p>");
-	page_foot(b);
-	html_headers(c);
+	html_put(&b, v.email);
+	buf_puts(&b, " to the team. The link works once.</p>");
+	page_foot(&b);
+	c->raw = b.p;
+	c->raw_len = b.len;
 	return RERR_OK;
 }
 
 /* POST /join (token, name): 200 accepted; 400; 404; 409 member; 410; 415. */
 enum rerr
-join_accept(struct ctx *c)
+join_page_accept(struct ctx *c)
 {
 	struct accepted	 a;
-	struct buf	*b = &c->resp->body;
+	struct buf	 b;
 	const char	*ct = c->rq->content_type, *token, *name;
 	int		 bad = 0;
 	enum rerr	 e;
@@ -144,46 +143,49 @@ join_accept(struct ctx *c)
 		    "The form could not be read.");
 	if ((e = invite_accept(&c->op, token, name, &a)) != RERR_OK)
 		return e;
-	b->len = 0;
-	page_head(b, "You have joined the team");
-	buf_puts(b, "<p>Welcome! ");
-	html_put(b, a.email);
-	buf_puts(b, " is now a <strong>");
-	html_put(b, a.role);
-	buf_puts(b, "</strong> of the team of <strong>");
-	html_put(b, a.website_name);
-	buf_puts(b, "</strong>.</p><p>What happens next: "
+	buf_init(&b, c->rq->a, 2048);
+	page_head(&b, "You have joined the team");
+	buf_puts(&b, "<p>Welcome! ");
+	html_put(&b, a.email);
+	buf_puts(&b, " is now a <strong>");
+	html_put(&b, a.role);
+	buf_puts(&b, "</strong> of the team of <strong>");
+	html_put(&b, a.website_name);
+	buf_puts(&b, "</strong>.</p><p>What happens next: "
 	    "the website's owner sees you in the team list right away, and "
 	    "you can use the website with the access of your role. You can "
 	    "close this page; this invitation link will not work again.</p>");
-	page_foot(b);
-	html_headers(c);
+	page_foot(&b);
+	c->raw = b.p;
+	c->raw_len = b.len;
 	return RERR_OK;
 }
 
-/* GET /join.css: the page's only asset. */
+/* GET /join.css: the page's only asset, in the plain dialect. */
 enum rerr
-join_css(struct ctx *c)
+join_page_css(struct ctx *c)
 {
-	struct resp	*r = c->resp;
-
-	r->body.len = 0;
-	buf_add(&r->body, css, sizeof(css) - 1);
-	r->content_type = "text/css; charset=utf-8";
+	c->raw = css;
+	c->raw_len = sizeof(css) - 1;
+	c->raw_type = "text/css; charset=utf-8";
 	return RERR_OK;
 }
 
 void
-join_render(struct ctx *c, enum rerr e)
+join_page_render(struct ctx *c, enum rerr e, struct resp *out)
 {
-	struct buf	*b = &c->resp->body;
+	struct buf	*b = &out->body;
 	const char	*title, *advice;
 
-	if (e == RERR_OK) {
-		c->resp->status = 200;
+	html_headers(out);
+	b->len = 0;
+	if (rerr_success(e)) {
+		out->status = 200;
+		if (c->raw != NULL)
+			buf_add(b, c->raw, c->raw_len);
 		return;
 	}
-	c->resp->status = rerr_team_status(e);
+	out->status = rerr_team_status(e);
 	switch (e) {
 	case RERR_NOT_FOUND:
 		title = "Invitation not found";
@@ -221,12 +223,10 @@ join_render(struct ctx *c, enum rerr e)
 		advice = c->op.msg != NULL ? c->op.msg : rerr_message(e);
 		break;
 	}
-	b->len = 0;
 	page_head(b, title);
 	buf_puts(b, "<p>");
 	html_put(b, advice);
 	buf_puts(b, "</p>");
-	buf_printf(b, "<p class=\"status\">Error %d</p>", c->resp->status);
+	buf_printf(b, "<p class=\"status\">Error %d</p>", out->status);
 	page_foot(b);
-	html_headers(c);
 }

@@ -12,6 +12,7 @@
 #include "roster/arena.h"
 #include "roster/config.h"
 #include "roster/metrics.h"
+#include "roster/router.h"
 #include "roster/scoreboard.h"
 
 static int
@@ -33,14 +34,17 @@ token_ok(const struct config *cfg, const char *authz)
 	    sodium_memcmp(authz, cfg->metrics_token, n) == 0;
 }
 
-/* GET /metrics: 200 text; 403 for a non-loopback peer without the token. */
+/*
+ * GET /metrics (the plain dialect: the exposition is the body): 200 text;
+ * 403 for a non-loopback peer without the token.
+ */
 enum rerr
-api_metrics(struct ctx *c)
+metrics_show(struct ctx *c)
 {
 	const struct scoreboard	*sb = c->svc->sb;
 	const struct route	*routes;
 	struct met		 sum;
-	struct buf		*b = &c->resp->body;
+	struct buf		 text, *b = &text;
 	size_t			 nroutes, r;
 	unsigned long		 cum;
 	int			 i, s, alive = 0;
@@ -58,7 +62,7 @@ api_metrics(struct ctx *c)
 	}
 	routes = c->set->routes;
 	nroutes = c->set->n;
-	b->len = 0;
+	buf_init(b, c->rq->a, 8192);
 	buf_puts(b, "# HELP roster_http_requests_total Requests answered, by "
 	    "route and status.\n# TYPE roster_http_requests_total counter\n");
 	for (r = 0; r < MET_ROUTES; r++) {
@@ -129,7 +133,8 @@ api_metrics(struct ctx *c)
 	    sum.db_errors, sum.db_reconnects, sum.tx_retries, sum.rate_limited,
 	    sum.cache_hits, sum.cache_misses, sb->worker_starts,
 	    sb->worker_crashes, sb->deadline_kills, alive);
-	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
-	c->rendered = 1;	/* text, not the Team API's envelope */
+	c->raw = text.p;
+	c->raw_len = text.len;
+	c->raw_type = "text/plain; version=0.0.4; charset=utf-8";
 	return RERR_OK;
 }

@@ -1,6 +1,6 @@
 /*
- * The one route table of the API: every path roster answers, the dialect
- * that renders it, what it needs and its handler.  The router
+ * The one route table of the API: every path roster answers, its handler,
+ * what its caller needs, and the dialect that renders it.  The router
  * (app/http/router.c) is handed this table and knows no route of its own.
  */
 #include <string.h>
@@ -11,89 +11,136 @@
 #include "roster/routes.h"
 #include "roster/team_api.h"
 
-#define TOK	CRED_ALLOW_TOKEN
-#define ANY	(CRED_ALLOW_TOKEN | CRED_ALLOW_KEY)
 #define ADM	"/api/v1/admin"
 #define CMA	"/cma"
-/* The DatoCMS dialect names no website in its paths: it is the caller's. */
-#define OWN	ROUTE_OWN_SITE
 
-/* need: perms, kinds, site, owner, member, key message */
-#define PUBLIC		{ 0, 0, 0, 0, 0, NULL }
-#define N_WEBSITES	{ PERM_WEBSITES_READ, TOK, 0, 0, 0, NULL }
-#define N_TEAM_READ	{ PERM_TEAM_READ, ANY, 1, 0, 0, NULL }
-#define N_INVITE	{ PERM_TEAM_WRITE, TOK, 1, 1, 0, \
-			  "Website API keys cannot invite team members" }
-#define N_TEAM_WRITE	{ PERM_TEAM_WRITE, TOK, 1, 1, 0, \
-			  "Website API keys cannot manage team members" }
-#define N_TOKENS_READ	{ PERM_KEYS_READ, TOK, 0, 0, 0, NULL }
-#define N_TOKENS_WRITE	{ PERM_KEYS_WRITE, TOK, 0, 0, 0, NULL }
-#define N_KEYS_READ	{ PERM_KEYS_READ, TOK, 1, 0, 1, NULL }
-#define N_KEYS_WRITE	{ PERM_KEYS_WRITE, TOK, 1, 0, 1, NULL }
+/* What the Team API's routes need of their caller. */
+#define READ_TEAM	(NEED_TOKEN | NEED_KEY | NEED_SITE)
+#define WRITE_TEAM	(NEED_TOKEN | NEED_SITE | NEED_OWNER)
+#define KEYS		(NEED_TOKEN | NEED_SITE | NEED_MEMBER)
+#define INVITE_KEY_MSG	"Website API keys cannot invite team members"
+#define TEAM_KEY_MSG	"Website API keys cannot manage team members"
 
 static const struct route routes[] = {
-	{ M_GET, "/api/v1/health", D_TEAM, PUBLIC, BODY_NONE,
-	  api_health, "health", ROUTE_NO_RATE },
-	{ M_GET, "/metrics", D_TEAM, PUBLIC, BODY_NONE, api_metrics, "metrics",
-	  ROUTE_NO_RATE },
-	{ M_POST, "/api/v1/invitations/accept", D_TEAM, PUBLIC, BODY_REQUIRED,
-	  api_invite_accept, "invitations.accept", 0 },
-	{ M_GET, "/join", D_HTML, PUBLIC, BODY_NONE, join_page, "join.page", 0 },
-	{ M_POST, "/join", D_HTML, PUBLIC, BODY_NONE, join_accept,
-	  "join.accept", 0 },
-	{ M_GET, "/join.css", D_HTML, PUBLIC, BODY_NONE, join_css, "join.css",
-	  ROUTE_NO_RATE },
-	{ M_GET, ADM "/websites", D_TEAM, N_WEBSITES, BODY_NONE,
-	  api_websites_list, "websites.list", 0 },
-	{ M_GET, ADM "/websites/:site/team", D_TEAM, N_TEAM_READ, BODY_NONE,
-	  api_team_list, "team.list", 0 },
-	{ M_POST, ADM "/websites/:site/team", D_TEAM, N_INVITE, BODY_REQUIRED,
-	  api_team_invite, "team.invite", 0 },
-	{ M_DELETE, ADM "/websites/:site/team", D_TEAM, N_TEAM_WRITE,
-	  BODY_REQUIRED, api_team_remove, "team.remove", 0 },
-	{ M_PATCH, ADM "/websites/:site/team/:id", D_TEAM, N_TEAM_WRITE,
-	  BODY_REQUIRED, api_team_set_role, "team.role", 0 },
-	{ M_GET, ADM "/websites/:site/team/invitations", D_TEAM, N_TEAM_READ,
-	  BODY_NONE, api_invites_list, "invitations.list", 0 },
-	{ M_DELETE, ADM "/websites/:site/team/invitations/:id", D_TEAM,
-	  N_TEAM_WRITE, BODY_NONE, api_invite_revoke, "invitations.revoke", 0 },
-	{ M_POST, ADM "/websites/:site/team/invitations/:id/resend", D_TEAM,
-	  N_TEAM_WRITE, BODY_NONE, api_invite_resend, "invitations.resend", 0 },
-	{ M_GET, ADM "/access-tokens", D_TEAM, N_TOKENS_READ, BODY_NONE,
-	  api_tokens_list, "tokens.list", 0 },
-	{ M_POST, ADM "/access-tokens", D_TEAM, N_TOKENS_WRITE, BODY_OPTIONAL,
-	  api_token_create, "tokens.create", 0 },
-	{ M_DELETE, ADM "/access-tokens/:id", D_TEAM, N_TOKENS_WRITE,
-	  BODY_NONE, api_token_revoke, "tokens.revoke", 0 },
-	{ M_GET, ADM "/websites/:site/api-keys", D_TEAM, N_KEYS_READ,
-	  BODY_NONE, api_keys_list, "apikeys.list", 0 },
-	{ M_POST, ADM "/websites/:site/api-keys", D_TEAM, N_KEYS_WRITE,
-	  BODY_OPTIONAL, api_key_create, "apikeys.create", 0 },
-	{ M_DELETE, ADM "/websites/:site/api-keys/:id", D_TEAM, N_KEYS_WRITE,
-	  BODY_NONE, api_key_revoke, "apikeys.revoke", 0 },
-	/* API.md "The Site-invitation API (DatoCMS dialect)". */
-	{ M_GET, CMA "/site-invitations", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_invites_list, "cma.invitations.list", OWN },
-	{ M_POST, CMA "/site-invitations", D_CMA, N_INVITE, BODY_REQUIRED,
-	  cma_invite_create, "cma.invitations.create", OWN },
-	{ M_GET, CMA "/site-invitations/:id", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_invite_find, "cma.invitations.find", OWN },
-	{ M_PUT, CMA "/site-invitations/:id", D_CMA, N_TEAM_WRITE,
-	  BODY_REQUIRED, cma_invite_update, "cma.invitations.update", OWN },
-	{ M_DELETE, CMA "/site-invitations/:id", D_CMA, N_TEAM_WRITE,
-	  BODY_NONE, cma_invite_destroy, "cma.invitations.destroy", OWN },
-	{ M_POST, CMA "/site-invitations/:id/resend", D_CMA, N_TEAM_WRITE,
-	  BODY_NONE, cma_invite_resend, "cma.invitations.resend", OWN },
-	{ M_GET, CMA "/roles", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_roles_list, "cma.roles.list", OWN },
-	{ M_GET, CMA "/roles/:key", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_role_find, "cma.roles.find", OWN },
-	{ M_GET, CMA "/users", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_users_list, "cma.users.list", OWN },
-	{ M_GET, CMA "/users/:id", D_CMA, N_TEAM_READ, BODY_NONE,
-	  cma_user_find, "cma.users.find", OWN },
-	{ M_DELETE, CMA "/users/:id", D_CMA, N_TEAM_WRITE, BODY_NONE,
-	  cma_user_destroy, "cma.users.destroy", OWN },
+	{ .method = M_GET, .path = "/api/v1/health", .fn = team_api_health,
+	  .flags = ROUTE_NO_RATE, .body = BODY_NONE, .dialect = D_TEAM,
+	  .name = "health" },
+	{ .method = M_GET, .path = "/metrics", .fn = metrics_show,
+	  .flags = ROUTE_NO_RATE, .body = BODY_NONE, .dialect = D_PLAIN,
+	  .name = "metrics" },
+	{ .method = M_POST, .path = "/api/v1/invitations/accept",
+	  .fn = team_api_invite_accept, .body = BODY_REQUIRED,
+	  .dialect = D_TEAM, .name = "invitations.accept" },
+	{ .method = M_GET, .path = "/join", .fn = join_page_show,
+	  .body = BODY_NONE, .dialect = D_HTML, .name = "join.page" },
+	{ .method = M_POST, .path = "/join", .fn = join_page_accept,
+	  .body = BODY_NONE, .dialect = D_HTML, .name = "join.accept" },
+	{ .method = M_GET, .path = "/join.css", .fn = join_page_css,
+	  .flags = ROUTE_NO_RATE, .body = BODY_NONE, .dialect = D_PLAIN,
+	  .name = "join.css" },
+	{ .method = M_GET, .path = ADM "/websites",
+	  .fn = team_api_websites_list, .need = NEED_TOKEN,
+	  .perms = PERM_WEBSITES_READ, .body = BODY_NONE, .dialect = D_TEAM,
+	  .name = "websites.list" },
+	{ .method = M_GET, .path = ADM "/websites/:site/team",
+	  .fn = team_api_list, .need = READ_TEAM, .perms = PERM_TEAM_READ,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "team.list" },
+	{ .method = M_POST, .path = ADM "/websites/:site/team",
+	  .fn = team_api_invite, .need = WRITE_TEAM, .perms = PERM_TEAM_WRITE,
+	  .key_msg = INVITE_KEY_MSG, .body = BODY_REQUIRED, .dialect = D_TEAM,
+	  .name = "team.invite" },
+	{ .method = M_DELETE, .path = ADM "/websites/:site/team",
+	  .fn = team_api_remove, .need = WRITE_TEAM, .perms = PERM_TEAM_WRITE,
+	  .key_msg = TEAM_KEY_MSG, .body = BODY_REQUIRED, .dialect = D_TEAM,
+	  .name = "team.remove" },
+	{ .method = M_PATCH, .path = ADM "/websites/:site/team/:id",
+	  .fn = team_api_set_role, .need = WRITE_TEAM,
+	  .perms = PERM_TEAM_WRITE, .key_msg = TEAM_KEY_MSG,
+	  .body = BODY_REQUIRED, .dialect = D_TEAM, .name = "team.role" },
+	{ .method = M_GET, .path = ADM "/websites/:site/team/invitations",
+	  .fn = team_api_invites_list, .need = READ_TEAM,
+	  .perms = PERM_TEAM_READ, .body = BODY_NONE, .dialect = D_TEAM,
+	  .name = "invitations.list" },
+	{ .method = M_DELETE,
+	  .path = ADM "/websites/:site/team/invitations/:id",
+	  .fn = team_api_invite_revoke, .need = WRITE_TEAM,
+	  .perms = PERM_TEAM_WRITE, .key_msg = TEAM_KEY_MSG,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "invitations.revoke" },
+	{ .method = M_POST,
+	  .path = ADM "/websites/:site/team/invitations/:id/resend",
+	  .fn = team_api_invite_resend, .need = WRITE_TEAM,
+	  .perms = PERM_TEAM_WRITE, .key_msg = TEAM_KEY_MSG,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "invitations.resend" },
+	{ .method = M_GET, .path = ADM "/access-tokens",
+	  .fn = team_api_tokens_list, .need = NEED_TOKEN,
+	  .perms = PERM_KEYS_READ, .body = BODY_NONE, .dialect = D_TEAM,
+	  .name = "tokens.list" },
+	{ .method = M_POST, .path = ADM "/access-tokens",
+	  .fn = team_api_token_create, .need = NEED_TOKEN,
+	  .perms = PERM_KEYS_WRITE, .body = BODY_OPTIONAL, .dialect = D_TEAM,
+	  .name = "tokens.create" },
+	{ .method = M_DELETE, .path = ADM "/access-tokens/:id",
+	  .fn = team_api_token_revoke, .need = NEED_TOKEN,
+	  .perms = PERM_KEYS_WRITE, .body = BODY_NONE, .dialect = D_TEAM,
+	  .name = "tokens.revoke" },
+	{ .method = M_GET, .path = ADM "/websites/:site/api-keys",
+	  .fn = team_api_keys_list, .need = KEYS, .perms = PERM_KEYS_READ,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "apikeys.list" },
+	{ .method = M_POST, .path = ADM "/websites/:site/api-keys",
+	  .fn = team_api_key_create, .need = KEYS, .perms = PERM_KEYS_WRITE,
+	  .body = BODY_OPTIONAL, .dialect = D_TEAM, .name = "apikeys.create" },
+	{ .method = M_DELETE, .path = ADM "/websites/:site/api-keys/:id",
+	  .fn = team_api_key_revoke, .need = KEYS, .perms = PERM_KEYS_WRITE,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "apikeys.revoke" },
+	/*
+	 * API.md "The Site-invitation API (DatoCMS dialect)": no path names
+	 * the website, it is the caller's own (ROUTE_OWN_SITE).
+	 */
+	{ .method = M_GET, .path = CMA "/site-invitations",
+	  .fn = cma_api_invites_list, .need = READ_TEAM,
+	  .perms = PERM_TEAM_READ, .flags = ROUTE_OWN_SITE, .body = BODY_NONE,
+	  .dialect = D_CMA, .name = "cma.invitations.list" },
+	{ .method = M_POST, .path = CMA "/site-invitations",
+	  .fn = cma_api_invite_create, .need = WRITE_TEAM,
+	  .perms = PERM_TEAM_WRITE, .key_msg = INVITE_KEY_MSG,
+	  .flags = ROUTE_OWN_SITE, .body = BODY_REQUIRED, .dialect = D_CMA,
+	  .name = "cma.invitations.create" },
+	{ .method = M_GET, .path = CMA "/site-invitations/:id",
+	  .fn = cma_api_invite_find, .need = READ_TEAM,
+	  .perms = PERM_TEAM_READ, .flags = ROUTE_OWN_SITE, .body = BODY_NONE,
+	  .dialect = D_CMA, .name = "cma.invitations.find" },
+	{ .method = M_PUT, .path = CMA "/site-invitations/:id",
+	  .fn = cma_api_invite_update, .need = WRITE_TEAM,
+	  .perms = PERM_TEAM_WRITE, .key_msg = TEAM_KEY_MSG,
+	  .flags = ROUTE_OWN_SITE, .body = BODY_REQUIRED, .dialect = D_CMA,
+	  .name = "cma.invitations.update" },
+	{ .method = M_DELETE, .path = CMA "/site-invitations/:id",
+	  .fn = cma_api_invite_destroy, .need = WRITE_TEAM,
+	  .perms = PERM_TEAM_WRITE, .key_msg = TEAM_KEY_MSG,
+	  .flags = ROUTE_OWN_SITE, .body = BODY_NONE, .dialect = D_CMA,
+	  .name = "cma.invitations.destroy" },
+	{ .method = M_POST, .path = CMA "/site-invitations/:id/resend",
+	  .fn = cma_api_invite_resend, .need = WRITE_TEAM,
+	  .perms = PERM_TEAM_WRITE, .key_msg = TEAM_KEY_MSG,
+	  .flags = ROUTE_OWN_SITE, .body = BODY_NONE, .dialect = D_CMA,
+	  .name = "cma.invitations.resend" },
+	{ .method = M_GET, .path = CMA "/roles", .fn = cma_api_roles_list,
+	  .need = READ_TEAM, .perms = PERM_TEAM_READ, .flags = ROUTE_OWN_SITE,
+	  .body = BODY_NONE, .dialect = D_CMA, .name = "cma.roles.list" },
+	{ .method = M_GET, .path = CMA "/roles/:key", .fn = cma_api_role_find,
+	  .need = READ_TEAM, .perms = PERM_TEAM_READ, .flags = ROUTE_OWN_SITE,
+	  .body = BODY_NONE, .dialect = D_CMA, .name = "cma.roles.find" },
+	{ .method = M_GET, .path = CMA "/users", .fn = cma_api_users_list,
+	  .need = READ_TEAM, .perms = PERM_TEAM_READ, .flags = ROUTE_OWN_SITE,
+	  .body = BODY_NONE, .dialect = D_CMA, .name = "cma.users.list" },
+	{ .method = M_GET, .path = CMA "/users/:id", .fn = cma_api_user_find,
+	  .need = READ_TEAM, .perms = PERM_TEAM_READ, .flags = ROUTE_OWN_SITE,
+	  .body = BODY_NONE, .dialect = D_CMA, .name = "cma.users.find" },
+	{ .method = M_DELETE, .path = CMA "/users/:id",
+	  .fn = cma_api_user_destroy, .need = WRITE_TEAM,
+	  .perms = PERM_TEAM_WRITE, .key_msg = TEAM_KEY_MSG,
+	  .flags = ROUTE_OWN_SITE, .body = BODY_NONE, .dialect = D_CMA,
+	  .name = "cma.users.destroy" },
 };
 
 /* The dialect that answers a path no route matched. */
@@ -106,13 +153,36 @@ dialect_of_path(const char *path)
 	return strncmp(path, "/join", 5) == 0 ? D_HTML : D_TEAM;
 }
 
+/*
+ * The plain dialect: a body its handler made whole (the metrics text, the
+ * join page's stylesheet), sent with the handler's Content-Type.  A
+ * failure has no plain form: it is answered in the dialect of its path,
+ * as if no route had matched (/metrics in the Team API's envelope,
+ * /join.css as an error page).
+ */
+static void
+plain_render(struct ctx *c, enum rerr e, struct resp *out)
+{
+	if (!rerr_success(e)) {
+		api_routes.render[dialect_of_path(c->rq->path)](c, e, out);
+		return;
+	}
+	out->status = 200;
+	out->content_type = c->raw_type != NULL ? c->raw_type :
+	    "text/plain; charset=utf-8";
+	out->body.len = 0;
+	if (c->raw != NULL)
+		buf_add(&out->body, c->raw, c->raw_len);
+}
+
 const struct route_set api_routes = {
 	.routes = routes,
 	.n = sizeof(routes) / sizeof(routes[0]),
 	.render = {
-		[D_TEAM] = api_team_render,
-		[D_HTML] = join_render,
-		[D_CMA] = api_cma_render,
+		[D_TEAM] = team_api_render,
+		[D_HTML] = join_page_render,
+		[D_CMA] = cma_api_render,
+		[D_PLAIN] = plain_render,
 	},
 	.dialect_of_path = dialect_of_path,
 };

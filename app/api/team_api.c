@@ -1,6 +1,7 @@
 /*
  * The Team API (API.md "The Team API").  Each handler: parse, call the
- * core, render.  Statuses come from the outcome table (err.h) only.
+ * core, leave the result in ctx; team_api_render() writes the envelope.
+ * Statuses come from the outcome table (err.h) only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "roster/team_api.h"
+#include "roster/auth.h"
 #include "roster/cache.h"
 #include "roster/clock.h"
 #include "roster/cred.h"
@@ -61,50 +63,55 @@ opt_string(struct ctx *c, const char *key, const char **out, size_t *len)
 	return RERR_OK;
 }
 
-/* An answer of status e with an empty JSON body, to be filled. */
-static struct resp *
-resp_json(struct ctx *c, enum rerr e)
+/* The success envelope of c's payload, appended to b. */
+static void
+envelope_ok(struct ctx *c, struct buf *b)
 {
-	struct resp	*r = c->resp;
+	json_t	*env = json_object();
 
-	r->status = rerr_team_status(e);
-	r->content_type = "application/json; charset=utf-8";
-	r->body.len = 0;
-	return r;
+	json_object_set_new(env, "status", json_string("success"));
+	json_object_set_new(env, "data", c->data != NULL ? c->data :
+	    json_array());
+	if (c->extra != NULL)
+		json_object_update(env, c->extra);
+	jsonmem_dump(env, b);
 }
 
 void
-api_team_render(struct ctx *c, enum rerr e)
+team_api_render(struct ctx *c, enum rerr e, struct resp *out)
 {
-	json_t		*env;
+	json_t		*env, *err, *m;
 	const char	*msg;
 	int		 status = rerr_team_status(e);
 
-	env = json_object();
-	if (e == RERR_OK) {
-		json_object_set_new(env, "status", json_string("success"));
-		json_object_set_new(env, "data",
-		    c->data != NULL ? c->data : json_array());
-		if (c->extra != NULL)
-			json_object_update(env, c->extra);
-	} else {
-		json_t *err = json_object(), *m;
-		msg = c->op.msg != NULL ? c->op.msg : rerr_message(e);
-		/* jansson refuses text that is not UTF-8, and a message may
-		 * quote the request (a 405 names its method): the default. */
-		if ((m = json_string(msg)) == NULL)
-			m = json_string(rerr_message(e));
-		json_object_set_new(env, "status", json_string("error"));
-		json_object_set_new(err, "code", json_integer(status));
-		json_object_set_new(err, "message", m);
-		json_object_set_new(env, "error", err);
+	out->status = status;
+	out->content_type = "application/json; charset=utf-8";
+	out->body.len = 0;
+	if (rerr_success(e)) {
+		/* A page the handler had rendered before goes as it is. */
+		if (c->raw != NULL)
+			buf_add(&out->body, c->raw, c->raw_len);
+		else
+			envelope_ok(c, &out->body);
+		return;
 	}
-	jsonmem_dump(env, &resp_json(c, e)->body);
+	env = json_object();
+	err = json_object();
+	msg = c->op.msg != NULL ? c->op.msg : rerr_message(e);
+	/* jansson refuses text that is not UTF-8, and a message may quote
+	 * the request (a 405 names its method): the default. */
+	if ((m = json_string(msg)) == NULL)
+		m = json_string(rerr_message(e));
+	json_object_set_new(env, "status", json_string("error"));
+	json_object_set_new(err, "code", json_integer(status));
+	json_object_set_new(err, "message", m);
+	json_object_set_new(env, "error", err);
+	jsonmem_dump(env, &out->body);
 }
 
 /* GET /api/v1/health: 200 when the database answers, else 503. */
 enum rerr
-api_health(struct ctx *c)
+team_api_health(struct ctx *c)
 {
 	int	rc;
 
@@ -117,7 +124,7 @@ api_health(struct ctx *c)
 
 /* GET /websites (websites:read, dft_): 200, 401, 403. */
 enum rerr
-api_websites_list(struct ctx *c)
+team_api_websites_list(struct ctx *c)
 {
 	struct website_info	*v;
 	size_t			 n, i;
@@ -140,11 +147,12 @@ api_websites_list(struct ctx *c)
  * 401, 403, 404.
  */
 enum rerr
-api_team_list(struct ctx *c)
+team_api_list(struct ctx *c)
 {
 	struct team_page	 pg;
 	const char		*ls, *cursor;
 	const void		*v;
+	struct buf		 b;
 	char			*end, key[CACHE_KEY_MAX];
 	long			 limit = TEAM_LIMIT_DEFAULT;
 	size_t			 i, n, len;
@@ -176,9 +184,13 @@ api_team_list(struct ctx *c)
 	if (n > 0 && c->actor.team_gen >= 0 &&
 	    (v = cache_get(CACHE_RENDER, key, n, &gen, &len)) != NULL &&
 	    gen == c->actor.team_gen) {
-		/* What api_team_render() wrote for this page before. */
-		buf_add(&resp_json(c, RERR_OK)->body, v, len);
-		c->rendered = 1;
+		/*
+		 * What team_api_render() sends for this page, as it sent it
+		 * before; the renderer copies it out before the cache is
+		 * touched again.
+		 */
+		c->raw = v;
+		c->raw_len = len;
 		return RERR_OK;
 	}
 	if ((e = team_list(&c->op, c->site, limit, cursor, &pg)) != RERR_OK)
@@ -192,11 +204,13 @@ api_team_list(struct ctx *c)
 		    "role", pg.v[i].role, "joinedAt", jtime(c, pg.v[i].joined_at)));
 	if (pg.next != NULL)
 		c->extra = json_pack("{s:s}", "nextCursor", pg.next);
+	/* Rendered here, once, so the cache keeps the very bytes sent. */
 	if (n > 0 && pg.gen >= 0) {
-		api_team_render(c, RERR_OK);
-		c->rendered = 1;
-		cache_put(CACHE_RENDER, key, n, pg.gen, c->resp->body.p,
-		    c->resp->body.len);
+		buf_init(&b, c->rq->a, 1024);
+		envelope_ok(c, &b);
+		cache_put(CACHE_RENDER, key, n, pg.gen, b.p, b.len);
+		c->raw = b.p;
+		c->raw_len = b.len;
 	}
 	return RERR_OK;
 }
@@ -229,7 +243,7 @@ invitation_json(struct ctx *c, const struct invitation *v, const char *msg)
  * pending invitation.
  */
 enum rerr
-api_team_invite(struct ctx *c)
+team_api_invite(struct ctx *c)
 {
 	struct invitation	 v;
 	const char		*email, *role;
@@ -251,7 +265,7 @@ api_team_invite(struct ctx *c)
  * 400 missing userId or yourself; 401; 403; 404 not a member.
  */
 enum rerr
-api_team_remove(struct ctx *c)
+team_api_remove(struct ctx *c)
 {
 	const char	*user;
 	enum rerr	 e;
@@ -269,7 +283,7 @@ api_team_remove(struct ctx *c)
  * 200; 400 role or the owner; 401; 403; 404 not a member.
  */
 enum rerr
-api_team_set_role(struct ctx *c)
+team_api_set_role(struct ctx *c)
 {
 	const char	*role;
 	enum rerr	 e;
@@ -286,7 +300,7 @@ api_team_set_role(struct ctx *c)
 
 /* GET /websites/{websiteId}/team/invitations (team:read): 200, 401, 403, 404. */
 enum rerr
-api_invites_list(struct ctx *c)
+team_api_invites_list(struct ctx *c)
 {
 	struct invitation	*v;
 	size_t			 n, i;
@@ -305,7 +319,7 @@ api_invites_list(struct ctx *c)
  * (team:write, owner): 200, 401, 403, 404.
  */
 enum rerr
-api_invite_revoke(struct ctx *c)
+team_api_invite_revoke(struct ctx *c)
 {
 	struct invitation	v;
 	enum rerr		e;
@@ -322,7 +336,7 @@ api_invite_revoke(struct ctx *c)
  * newer pending invitation holds the email.
  */
 enum rerr
-api_invite_resend(struct ctx *c)
+team_api_invite_resend(struct ctx *c)
 {
 	struct invitation	v;
 	enum rerr		e;
@@ -340,7 +354,7 @@ api_invite_resend(struct ctx *c)
  * revoked or expired.
  */
 enum rerr
-api_invite_accept(struct ctx *c)
+team_api_invite_accept(struct ctx *c)
 {
 	struct accepted	 a;
 	const char	*token, *name;
@@ -408,7 +422,7 @@ key_json(struct ctx *c, const struct cred_info *k)
 
 /* GET /access-tokens (api-keys:read, dft_): 200, 401, 403. */
 enum rerr
-api_tokens_list(struct ctx *c)
+team_api_tokens_list(struct ctx *c)
 {
 	struct cred_info	*v;
 	size_t			 n, i;
@@ -427,7 +441,7 @@ api_tokens_list(struct ctx *c)
  * (api-keys:write, dft_): 200; 400 a field; 401; 403 beyond the caller.
  */
 enum rerr
-api_token_create(struct ctx *c)
+team_api_token_create(struct ctx *c)
 {
 	struct cred_info	 t;
 	const char		*name, **sites = NULL;
@@ -476,7 +490,7 @@ api_token_create(struct ctx *c)
 
 /* DELETE /access-tokens/{tokenId} (api-keys:write, dft_): 200, 401, 403, 404. */
 enum rerr
-api_token_revoke(struct ctx *c)
+team_api_token_revoke(struct ctx *c)
 {
 	enum rerr	e;
 
@@ -488,7 +502,7 @@ api_token_revoke(struct ctx *c)
 
 /* GET /websites/{websiteId}/api-keys (api-keys:read, member+): 200, 401, 403, 404. */
 enum rerr
-api_keys_list(struct ctx *c)
+team_api_keys_list(struct ctx *c)
 {
 	struct cred_info	*v;
 	size_t			 n, i;
@@ -504,7 +518,7 @@ api_keys_list(struct ctx *c)
 
 /* POST /websites/{websiteId}/api-keys {"name"?} (api-keys:write, member+): 200, 400, 401, 403, 404. */
 enum rerr
-api_key_create(struct ctx *c)
+team_api_key_create(struct ctx *c)
 {
 	struct cred_info	 k;
 	const char		*name;
@@ -519,7 +533,7 @@ api_key_create(struct ctx *c)
 
 /* DELETE /websites/{websiteId}/api-keys/{keyId} (api-keys:write, member+): 200, 401, 403, 404. */
 enum rerr
-api_key_revoke(struct ctx *c)
+team_api_key_revoke(struct ctx *c)
 {
 	enum rerr	e;
 

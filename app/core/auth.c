@@ -260,17 +260,18 @@ auth_resolve_own(struct op *op, const char *authz, struct actor *ac)
 }
 
 enum rerr
-auth_check(struct op *op, const struct actor *ac, const struct need *n)
+auth_check(struct op *op, const struct actor *ac, unsigned need,
+    unsigned perms, const char *key_msg)
 {
-	if (!(n->kinds & (1u << ac->kind)))
+	if (!(need & (ac->kind == CRED_KEY ? NEED_KEY : NEED_TOKEN)))
 		return op_fail(op, RERR_FORBIDDEN, ac->kind == CRED_KEY ?
-		    (n->key_msg ? n->key_msg :
+		    (key_msg ? key_msg :
 		    "Website API keys cannot use this endpoint") :
 		    "Account tokens cannot use this endpoint");
-	if ((ac->perms & n->perms) != n->perms)
+	if ((ac->perms & perms) != perms)
 		return op_fail(op, RERR_FORBIDDEN,
 		    "The credential lacks the permission for this endpoint");
-	if (!n->site)
+	if (!(need & NEED_SITE))
 		return RERR_OK;
 	if (!ac->site_exists)
 		return op_fail(op, RERR_NOT_FOUND, "Website not found");
@@ -283,11 +284,12 @@ auth_check(struct op *op, const struct actor *ac, const struct need *n)
 	if (ac->role == ROLE_NONE)
 		return op_fail(op, RERR_FORBIDDEN,
 		    "You are not a member of this website");
-	if (n->owner && ac->role != ROLE_OWNER)
+	if ((need & NEED_OWNER) && ac->role != ROLE_OWNER)
 		return op_fail(op, RERR_FORBIDDEN, ac->kind == CRED_KEY &&
-		    n->key_msg ? n->key_msg :
+		    key_msg ? key_msg :
 		    "Only the website owner can do this");
-	if (n->member && ac->role != ROLE_OWNER && ac->role != ROLE_MEMBER)
+	if ((need & NEED_MEMBER) && ac->role != ROLE_OWNER &&
+	    ac->role != ROLE_MEMBER)
 		return op_fail(op, RERR_FORBIDDEN,
 		    "Viewers cannot manage API keys");
 	return RERR_OK;

@@ -85,12 +85,36 @@ jitter_sleep(unsigned attempt)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * A transaction's guard, registered on the operation's arena when the
+ * transaction begins: op_tx() closes every transaction it opens, so the
+ * guard only acts if one outlives it (a bug), and then rolls it back at
+ * the arena's reset, before the connection serves another request.
+ */
+struct tx_guard {
+	struct db	*db;
+	int		 open;
+};
+
+static void
+tx_guard_run(void *arg)
+{
+	struct tx_guard	*g = arg;
+
+	if (g->open) {
+		log_err("a transaction outlived its operation; rolled back");
+		db_rollback(g->db);
+		g->open = 0;
+	}
+}
+
 enum rerr
 op_tx(struct op *op, enum rerr (*fn)(struct op *, void *), void *arg)
 {
-	enum rerr	e;
-	unsigned	attempt;
-	int		rc;
+	struct tx_guard	*g = NULL;
+	enum rerr	 e;
+	unsigned	 attempt;
+	int		 rc;
 
 	if (op->in_tx)
 		return fn(op, arg);
@@ -101,9 +125,19 @@ op_tx(struct op *op, enum rerr (*fn)(struct op *, void *), void *arg)
 		op->why = WHY_NONE;
 		if ((rc = db_begin(op->db)) != DB_OK)
 			return op_db(op, rc);
+		if (g == NULL) {
+			g = arena_alloc(op->a, sizeof(*g));
+			g->db = op->db;
+			arena_defer(op->a, tx_guard_run, g);
+		}
+		g->open = 1;
+		/* An op_tx inside fn joins this transaction. */
+		op->in_tx = 1;
 		e = fn(op, arg);
+		op->in_tx = 0;
 		if (e == RERR_OK) {
 			rc = db_commit(op->db);
+			g->open = 0;
 			if (rc == DB_OK)
 				return RERR_OK;
 			/*
@@ -111,8 +145,10 @@ op_tx(struct op *op, enum rerr (*fn)(struct op *, void *), void *arg)
 			 * unknown: never retried blindly, answered 503.
 			 */
 			e = op_db(op, rc);
-		} else
+		} else {
 			db_rollback(op->db);
+			g->open = 0;
+		}
 		if (!op->retry || attempt + 1 >= TX_TRIES)
 			return e;
 		op->retries++;

@@ -1,7 +1,8 @@
 /*
- * Requests from CGI params, responses to CGI text.  The rules of
- * RELIABILITY.md §1.9: CONTENT_LENGTH is trusted only when it is digits and
- * within the cap, exactly that many bytes are read, then EOF is required.
+ * Requests from CGI params, responses to CGI text.  libfcgi ignores
+ * CONTENT_LENGTH and reads the body to the end of the stream, so the rules
+ * are ours: CONTENT_LENGTH is trusted only when it is digits and within
+ * the cap, exactly that many bytes are read, then EOF is required.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -172,8 +173,8 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 	rq->early = RERR_OK;
 	rq->route_index = -1;
 	/*
-	 * Params die at FCGX_Finish_r (RELIABILITY.md §1.9), but the request
-	 * is logged after it: copy what we keep into the arena.
+	 * libfcgi's param strings die at FCGX_Finish_r, but the request is
+	 * logged after it: copy what we keep into the arena.
 	 */
 	rq->method_name = arena_strdup(a, env_get(envp, "REQUEST_METHOD"));
 	rq->method = http_method(rq->method_name);
@@ -279,6 +280,28 @@ resp_header(struct resp *r, const char *name, const char *value)
 		r->hname[r->nhdr] = name;
 		r->hvalue[r->nhdr] = value;
 		r->nhdr++;
+	}
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default:  return status >= 500 ? "Internal Server Error" : "Error";
 	}
 }
 

@@ -1,6 +1,13 @@
 /*
- * The worker loop.  libfcgi rules from RELIABILITY.md §1: FCGX_Accept_r
- * with our own request struct (never fcgi_stdio.h).
+ * The worker loop.  libfcgi is used through FCGX_Accept_r with our own
+ * request struct, never fcgi_stdio.h (which redefines printf and stdout,
+ * so a stray debug print would land in a response).
+ *
+ * Every accepted request leaves the loop's body through one path: one
+ * FCGX_Finish_r, then the counters, then housekeeping, then the one
+ * arena_reset, which also runs the cleanups the request registered (an
+ * open transaction's rollback), so the next request finds the connection
+ * as the last one should have left it.
  *
  * Signals: SIGTERM and SIGINT are blocked everywhere but in the wait on the
  * listen socket (epoll_pwait, or ppoll), so they interrupt only an idle
@@ -32,6 +39,7 @@
 #include "roster/http.h"
 #include "roster/jsonmem.h"
 #include "roster/log.h"
+#include "roster/operation.h"
 #include "roster/ratelimit.h"
 #include "roster/router.h"
 #include "roster/routes.h"
@@ -74,9 +82,10 @@ setup_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	/*
-	 * The master's signals: a worker ignores them (SIGUSR1 would be
-	 * libfcgi's shutdown request, RELIABILITY.md §1.7; SIGUSR2 sent to
-	 * the whole group must not kill workers).
+	 * The master's signals: a worker ignores them (libfcgi installs its
+	 * own SIGUSR1 handler as a shutdown request unless the signal is
+	 * handled already; SIGUSR2 sent to the whole group must not kill
+	 * workers).
 	 */
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
@@ -135,7 +144,8 @@ limit_memory(void)
 #if !defined(__SANITIZE_ADDRESS__) && !defined(ROSTER_ASAN)
 	/*
 	 * A hostile FastCGI peer can make libfcgi allocate what a record
-	 * declares (RELIABILITY.md §1.1): cap the worker so it dies alone.
+	 * declares, before the bytes arrive (up to 2 GiB a param): cap the
+	 * worker so it dies alone.
 	 */
 	struct rlimit	rl = { 512UL << 20, 512UL << 20 };
 
@@ -144,34 +154,140 @@ limit_memory(void)
 #endif
 }
 
+/* What a worker keeps from one request to the next. */
+struct worker {
+	const struct config	*cfg;
+	struct service		 svc;
+	struct slot		*slot;
+	struct arena		 a;	/* the request arena */
+	unsigned long		 served;	/* requests answered */
+	unsigned long		 rate_limited;	/* of them, refused with 429 */
+	unsigned long		 tx_retries;	/* transactions run again */
+};
+
+/* One accepted request, from its params to its log line. */
+struct job {
+	struct rq	 rq;
+	struct resp	 resp;
+	struct served	 sv;	/* what the router reported */
+	int64_t		 t0;	/* mono ms, for the log line */
+	int64_t		 t0us;	/* mono us, for the latency histogram */
+};
+
+/*
+ * Reads, routes and answers the request libfcgi accepted.  0: answered;
+ * -1: dropped unanswered, as a peer that went away mid-request has nobody
+ * to read an answer and the request is not whole: it must never run.
+ */
+static int
+serve(struct worker *w, FCGX_Request *req, struct job *j)
+{
+	struct slot	*slot = w->slot;
+	struct buf	 out;
+
+	/* libfcgi takes params that end at EOF for complete ones. */
+	if (FCGX_GetError(req->in) != 0) {
+		log_warn("a request was cut short before its params "
+		    "ended; dropped");
+		return -1;
+	}
+	j->t0 = clock_mono_ms();
+	j->t0us = clock_mono_us();
+	http_request(&j->rq, &w->a, req->envp, read_body, req,
+	    w->cfg->max_body);
+	snprintf(slot->method, sizeof(slot->method), "%s",
+	    j->rq.method_name);
+	snprintf(slot->uri, sizeof(slot->uri), "%s", j->rq.path);
+	snprintf(slot->request_id, sizeof(slot->request_id), "%s",
+	    j->rq.request_id);
+	if (j->rq.early == RERR_GONE) {
+		log_warn("request %s: cut short by the peer; dropped",
+		    j->rq.request_id);
+		return -1;
+	}
+	(void)db_ensure(w->svc.db);
+	resp_init(&j->resp, &w->a);
+	j->sv = route_dispatch(&api_routes, &w->svc, &j->rq, &j->resp);
+	buf_init(&out, &w->a, j->resp.body.len + 512);
+	http_serialize(&j->resp, &j->rq, &out);
+	/*
+	 * The database work is committed already: a failed write only means
+	 * the client went away, and is never undone or retried.
+	 */
+	if (FCGX_PutStr(out.p, (int)out.len, req->out) < 0)
+		log_warn("request %s: client went away before the "
+		    "response", j->rq.request_id);
+	return 0;
+}
+
+/* The answered request's log line and counters. */
+static void
+record(struct worker *w, const struct job *j)
+{
+	struct slot	*slot = w->slot;
+
+	/* Never a token or a body: the credential's id only. */
+	log_info("request id=%s method=%s path=%s status=%d "
+	    "duration_ms=%lld credential=%s", j->rq.request_id,
+	    j->rq.method_name, j->rq.path, j->resp.status,
+	    (long long)(clock_mono_ms() - j->t0),
+	    j->rq.cred_id != NULL ? j->rq.cred_id : "-");
+	w->served++;
+	w->rate_limited += j->sv.outcome == RERR_RATE_LIMITED;
+	w->tx_retries += j->sv.tx_retries;
+	slot->served++;
+	met_record(&slot->met, j->sv.route, j->resp.status,
+	    clock_mono_us() - j->t0us);
+	slot->met.db_errors = db_errors(w->svc.db);
+	slot->met.db_reconnects = db_reconnects(w->svc.db);
+	slot->met.rate_limited = w->rate_limited;
+	slot->met.tx_retries = w->tx_retries;
+	slot->met.cache_hits = cache_hits;
+	slot->met.cache_misses = cache_misses;
+}
+
+/*
+ * Housekeeping between requests, after the answer went out: past
+ * rate-limit windows and idempotency records go a batch at a time, every
+ * thousandth request.
+ */
+static void
+maintain(struct worker *w)
+{
+	struct op	op;
+
+	if (w->served % 1000 != 0)
+		return;
+	op_init(&op, w->svc.db, &w->a, w->cfg, NULL, NULL);
+	ratelimit_gc(&op);
+}
+
 int
 worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
     struct slot *slot, struct ratelimit_shm *rt)
 {
 	struct scoreboard *own = NULL;
 	FCGX_Request	 req;
-	struct service	 svc;
-	struct arena	 a;
-	struct rq	 rq;
-	struct resp	 resp;
-	struct buf	 out;
-	unsigned long	 served = 0, limit;
-	int64_t		 t0, t0us;
-	int		 rc;
+	struct worker	 w;
+	struct job	 j;
+	unsigned long	 limit;
+	int		 rc, answered;
 
 	setup_signals();
 	limit_memory();
 	jsonmem_init();
-	arena_init(&a);
+	memset(&w, 0, sizeof(w));
+	arena_init(&w.a);
 	if (sb == NULL) {
 		sb = own = scoreboard_new(1);
 		slot = &sb->slot[0];
 	}
-	memset(&svc, 0, sizeof(svc));
-	svc.cfg = cfg;
-	svc.db = db_new(cfg);
-	svc.sb = sb;
-	svc.rl = ratelimit_new(cfg, rt);
+	w.cfg = cfg;
+	w.slot = slot;
+	w.svc.cfg = cfg;
+	w.svc.db = db_new(cfg);
+	w.svc.sb = sb;
+	w.svc.rl = ratelimit_new(cfg, rt);
 	cache_init((size_t)cfg->cache_entries);
 	/* Recycle with jitter so workers do not all restart together. */
 	limit = (unsigned long)cfg->max_requests;
@@ -188,7 +304,7 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 	    fcntl(fd, F_SETFL, rc | O_NONBLOCK) < 0)
 		log_warn("listen socket: cannot make it non-blocking: %s",
 		    strerror(errno));
-	(void)db_ensure(svc.db);
+	(void)db_ensure(w.svc.db);
 	while (!stopping) {
 		if (wait_listen(fd) != 0)
 			break;
@@ -207,72 +323,23 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 			log_warn("accept failed (%d); worker exits", rc);
 			break;
 		}
-		/*
-		 * libfcgi takes params that end at EOF for complete ones: a
-		 * peer that went away mid-request leaves the stream in error.
-		 * Such a request is dropped, never run.
-		 */
-		if (FCGX_GetError(req.in) != 0) {
-			log_warn("a request was cut short before its params "
-			    "ended; dropped");
-			FCGX_Finish_r(&req);
-			slot->started = 0;
-			continue;
-		}
-		t0 = clock_mono_ms();
-		t0us = clock_mono_us();
-		http_request(&rq, &a, req.envp, read_body, &req,
-		    cfg->max_body);
-		snprintf(slot->method, sizeof(slot->method), "%s",
-		    rq.method_name);
-		snprintf(slot->uri, sizeof(slot->uri), "%s", rq.path);
-		snprintf(slot->request_id, sizeof(slot->request_id), "%s",
-		    rq.request_id);
-		if (rq.early == RERR_GONE) {
-			/* The peer is gone: nobody to answer, nothing to run. */
-			log_warn("request %s: cut short by the peer; dropped",
-			    rq.request_id);
-			FCGX_Finish_r(&req);
-			slot->started = 0;
-			arena_reset(&a);
-			continue;
-		}
-		(void)db_ensure(svc.db);
-		resp_init(&resp, &a);
-		route_dispatch(&api_routes, &svc, &rq, &resp);
-		buf_init(&out, &a, resp.body.len + 512);
-		http_serialize(&resp, &rq, &out);
-		/* The database work is committed already; a failed write
-		 * only means the client went away (RELIABILITY.md §1.10). */
-		if (FCGX_PutStr(out.p, (int)out.len, req.out) < 0)
-			log_warn("request %s: client went away before the "
-			    "response", rq.request_id);
+		/* From here on, one way out for every request. */
+		answered = serve(&w, &req, &j) == 0;
 		FCGX_Finish_r(&req);
-		/* Never a token or a body: the credential's id only. */
-		log_info("request id=%s method=%s path=%s status=%d "
-		    "duration_ms=%lld credential=%s", rq.request_id,
-		    rq.method_name, rq.path, resp.status,
-		    (long long)(clock_mono_ms() - t0),
-		    rq.cred_id != NULL ? rq.cred_id : "-");
+		if (answered) {
+			record(&w, &j);
+			maintain(&w);
+		}
+		arena_reset(&w.a);
 		slot->started = 0;
-		slot->served++;
-		met_record(&slot->met, rq.route_index, resp.status,
-		    clock_mono_us() - t0us);
-		slot->met.db_errors = db_errors(svc.db);
-		slot->met.db_reconnects = db_reconnects(svc.db);
-		slot->met.rate_limited = svc.rate_limited;
-		slot->met.tx_retries = svc.tx_retries;
-		slot->met.cache_hits = cache_hits;
-		slot->met.cache_misses = cache_misses;
-		arena_reset(&a);
-		if (limit > 0 && ++served >= limit)
+		if (answered && limit > 0 && w.served >= limit)
 			break;
 	}
 	FCGX_Free(&req, 0);
-	db_free(svc.db);
-	ratelimit_free(svc.rl);
+	arena_release(&w.a);
+	db_free(w.svc.db);
+	ratelimit_free(w.svc.rl);
 	if (own != NULL)
 		scoreboard_free(own);
-	arena_release(&a);
 	return 0;
 }

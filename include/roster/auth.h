@@ -13,11 +13,8 @@
 #ifndef ROSTER_AUTH_H
 #define ROSTER_AUTH_H
 
-#include <stdint.h>
-
-#include "roster/email_address.h"
+#include "roster/actor.h"
 #include "roster/err.h"
-#include "roster/ids.h"
 
 struct op;
 
@@ -30,47 +27,21 @@ enum perm {
 	PERM_ALL		= (1 << 5) - 1,
 };
 
-enum role { ROLE_NONE, ROLE_OWNER, ROLE_MEMBER, ROLE_VIEWER, ROLE__MAX };
-
-enum cred_kind { CRED_TOKEN, CRED_KEY };
-
-/* Which credential kinds a route admits. */
-#define CRED_ALLOW_TOKEN	(1u << CRED_TOKEN)
-#define CRED_ALLOW_KEY		(1u << CRED_KEY)
-
-struct actor {
-	enum cred_kind	 kind;
-	char		 cred_id[ID_LEN + 1];
-	char		 user_id[ID_LEN + 1];	/* tokens; "" for keys */
-	char		 key_site[ID_LEN + 1];	/* keys: their website */
-	char		 email[EMAIL_MAX + 1];	/* tokens: the user's */
-	char		 name[201 * 4];		/* tokens: the user's, may be "" */
-	unsigned	 perms;			/* effective, implications applied */
-	int		 scoped;		/* token has an allowlist */
-	/* The website the route names, if any: */
-	char		 site[ID_LEN + 1];
-	int		 site_exists;
-	char		 site_name[201 * 4];
-	char		 site_domain[254];
-	int		 site_listed;		/* in the token's allowlist */
-	enum role	 role;			/* ROLE_NONE: not a member */
-	int64_t		 seat_limit;		/* -1: no limit */
-	/*
-	 * The website's team generation as this request read it (-1: none):
-	 * what a cached page of its team must have been read at.
-	 */
-	int64_t		 team_gen;
+/*
+ * What a route needs of its caller, as flags of its table row: which
+ * credential kinds it admits (neither: a public route, no credential),
+ * and what the credential must be on the website the route names.
+ */
+enum need {
+	NEED_TOKEN	= 1 << 0,	/* admits dft_ account tokens */
+	NEED_KEY	= 1 << 1,	/* admits df_ website API keys */
+	NEED_SITE	= 1 << 2,	/* names a website the caller must reach */
+	NEED_OWNER	= 1 << 3,	/* ... as its owner */
+	NEED_MEMBER	= 1 << 4,	/* ... as its owner or a member */
 };
 
-/* What a route needs, checked in API.md's order. */
-struct need {
-	unsigned	 perms;		/* every bit required */
-	unsigned	 kinds;		/* CRED_ALLOW_* */
-	int		 site;		/* the path names a website */
-	int		 owner;		/* owner role required */
-	int		 member;	/* member or owner required */
-	const char	*key_msg;	/* message when a key is refused */
-};
+/* Either kind of credential: a route that needs one at all. */
+#define NEED_CRED	(NEED_TOKEN | NEED_KEY)
 
 /*
  * Authenticates `authorization` (the raw header, may be NULL) and resolves
@@ -87,9 +58,13 @@ enum rerr	auth_resolve(struct op *, const char *authorization,
  */
 enum rerr	auth_resolve_own(struct op *, const char *authorization,
 		    struct actor *);
-/* 403 / 404 decisions for an authenticated actor; sets op->msg. */
-enum rerr	auth_check(struct op *, const struct actor *,
-		    const struct need *);
+/*
+ * 403 / 404 decisions for an authenticated actor on a route that needs
+ * `need` (NEED_*) and every bit of `perms`; key_msg, when not NULL, is the
+ * 403's message for a df_ key the route refuses.  Sets op->msg.
+ */
+enum rerr	auth_check(struct op *, const struct actor *, unsigned need,
+		    unsigned perms, const char *key_msg);
 
 /* "team:read" → PERM_TEAM_READ, "*" → PERM_ALL; 0 when unknown. */
 unsigned	perm_parse(const char *);

@@ -1,6 +1,6 @@
 /*
  * The Site-invitation API (DatoCMS dialect) under /cma: handlers that
- * parse JSON:API request documents into core arguments and render core
+ * parse JSON:API request documents into core arguments and leave core
  * results as JSON:API resources (site_invitation, role, user), and the
  * dialect's envelope: {"data": resource or [resources]} on success,
  * {"data":[{"id","type":"api_error","attributes":{"code","details"}}]} on
@@ -12,21 +12,27 @@
 #ifndef ROSTER_CMA_API_H
 #define ROSTER_CMA_API_H
 
-#include "roster/router.h"
+#include "roster/ctx.h"
 
-/* Writes ctx->data (or the error e) into ctx->resp in the envelope. */
-void		api_cma_render(struct ctx *, enum rerr);
+/* Writes ctx->data (or the error e) into out in the envelope. */
+void		cma_api_render(struct ctx *, enum rerr, struct resp *);
+/*
+ * The dialect's HTTP status and error code ("NOT_FOUND") for an outcome;
+ * out of range: those of RERR_INTERNAL.
+ */
+int		cma_api_status(enum rerr);
+const char	*cma_api_code(enum rerr);
 
-enum rerr	cma_invites_list(struct ctx *);
-enum rerr	cma_invite_create(struct ctx *);
-enum rerr	cma_invite_find(struct ctx *);
-enum rerr	cma_invite_update(struct ctx *);
-enum rerr	cma_invite_destroy(struct ctx *);
-enum rerr	cma_invite_resend(struct ctx *);
-enum rerr	cma_roles_list(struct ctx *);
-enum rerr	cma_role_find(struct ctx *);
-enum rerr	cma_users_list(struct ctx *);
-enum rerr	cma_user_find(struct ctx *);
-enum rerr	cma_user_destroy(struct ctx *);
+enum rerr	cma_api_invites_list(struct ctx *);
+enum rerr	cma_api_invite_create(struct ctx *);
+enum rerr	cma_api_invite_find(struct ctx *);
+enum rerr	cma_api_invite_update(struct ctx *);
+enum rerr	cma_api_invite_destroy(struct ctx *);
+enum rerr	cma_api_invite_resend(struct ctx *);
+enum rerr	cma_api_roles_list(struct ctx *);
+enum rerr	cma_api_role_find(struct ctx *);
+enum rerr	cma_api_users_list(struct ctx *);
+enum rerr	cma_api_user_find(struct ctx *);
+enum rerr	cma_api_user_destroy(struct ctx *);
 
 #endif

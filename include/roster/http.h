@@ -17,7 +17,6 @@ enum method {
 	M__MAX
 };
 
-#define RQ_MAX_PARAMS	4
 #define RQ_ID_MAX	64
 
 struct rq {
@@ -42,9 +41,6 @@ struct rq {
 	const char	*route_name;	/* NULL: no route matched */
 	int		 route_index;	/* in the route table; -1: none */
 	const char	*cred_id;	/* the authenticated credential */
-	/* Path captures filled by the router. */
-	const char	*params[RQ_MAX_PARAMS];
-	size_t		 nparams;
 };
 
 #define RESP_MAX_HEADERS 16
@@ -85,6 +81,8 @@ const char	*http_query(struct rq *, const char *name, int *bad);
 const char	*http_param(struct arena *, const char *text, const char *name,
 		    int *bad);
 enum method	 http_method(const char *);
+/* The reason phrase of an HTTP status ("Not Found"), for the Status line. */
+const char	*http_reason(int status);
 const char	*http_method_name(enum method);
 
 #endif

@@ -1,13 +1,14 @@
 /*
  * GET /metrics: Prometheus text exposition of every worker's counters (the
  * scoreboard), served only to loopback peers or to the configured
- * metrics_token.
+ * metrics_token.  The text is the whole body (ctx->raw, the plain
+ * dialect); a refusal is in the Team API's envelope.
  */
 #ifndef ROSTER_METRICS_H
 #define ROSTER_METRICS_H
 
-#include "roster/router.h"
+#include "roster/ctx.h"
 
-enum rerr	api_metrics(struct ctx *);
+enum rerr	metrics_show(struct ctx *);
 
 #endif

@@ -43,7 +43,7 @@ struct op {
 	const char		*field;		/* the invalid input field */
 	enum why		 why;		/* and what is wrong with it */
 	int			 retry;		/* the database asked for a retry */
-	int			 in_tx;		/* the caller holds the transaction */
+	int			 in_tx;		/* inside op_tx: a nested one joins */
 	unsigned		 retries;	/* transactions retried, for metrics */
 };
 
@@ -63,13 +63,16 @@ enum rerr	op_refuse(struct op *, enum rerr e, const char *field,
  */
 enum rerr	op_db(struct op *, int rc);
 /*
- * Runs fn(op, arg) in one transaction: BEGIN, fn, COMMIT.  When the caller
- * already holds a transaction (op->in_tx: the router's idempotent-write
- * path, which must commit the write and its idempotency record together),
- * fn joins it and the caller commits, rolls back and retries.  When fn fails
- * the transaction is rolled back.  A deadlock or certification failure
- * (anywhere, COMMIT included) reruns the whole transaction from its start,
- * at most three times with jittered back-off, then answers 503.
+ * Runs fn(op, arg) in one transaction: BEGIN, fn, COMMIT; the one
+ * transaction bracket and retry loop of the code base.  An op_tx called
+ * while another runs (op->in_tx: a core operation inside an idempotent
+ * write, app/http/idempotent.c, which commits the write and its record
+ * together) joins it: fn runs, and the outer one commits, rolls back and
+ * retries.  When fn fails the transaction is rolled back.  A deadlock or
+ * certification failure (anywhere, COMMIT included) reruns the whole
+ * transaction from its start, at most three times with jittered back-off,
+ * then answers 503 with op->retry still set.  A guard on op->a rolls back,
+ * at the arena's reset, a transaction that was somehow left open.
  */
 enum rerr	op_tx(struct op *, enum rerr (*fn)(struct op *, void *),
 		    void *arg);

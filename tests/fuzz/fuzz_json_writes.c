@@ -51,9 +51,10 @@ struct target {
 	enum kind	 kind;
 	/* The outcome API.md asks for, from the input alone. */
 	enum rerr	(*oracle)(struct ctx *);
-	void		(*render)(struct ctx *, enum rerr);
+	render_fn	 render;
 	/* Checks the rendered response against the outcome. */
-	void		(*check)(const struct target *, struct ctx *, enum rerr);
+	void		(*check)(const struct target *, const struct resp *,
+			    enum rerr);
 };
 
 /* 0: absent or null; 1: a string (*s, *len); -1: anything else. */
@@ -321,28 +322,30 @@ oracle_cma_update(struct ctx *c)
 	return RERR_UNAVAILABLE;
 }
 
-static void	check_team(const struct target *, struct ctx *, enum rerr);
-static void	check_cma(const struct target *, struct ctx *, enum rerr);
+static void	check_team(const struct target *, const struct resp *,
+		    enum rerr);
+static void	check_cma(const struct target *, const struct resp *,
+		    enum rerr);
 
 static const struct target targets[] = {
-	{ "team.invite", api_team_invite, K_JSON, oracle_invite,
-	  api_team_render, check_team },
-	{ "team.remove", api_team_remove, K_JSON, oracle_remove,
-	  api_team_render, check_team },
-	{ "team.role", api_team_set_role, K_JSON, oracle_role,
-	  api_team_render, check_team },
-	{ "tokens.create", api_token_create, K_JSON, oracle_token,
-	  api_team_render, check_team },
-	{ "apikeys.create", api_key_create, K_JSON, oracle_key,
-	  api_team_render, check_team },
-	{ "invitations.accept", api_invite_accept, K_JSON, oracle_accept,
-	  api_team_render, check_team },
-	{ "team.list", api_team_list, K_QUERY, oracle_list, api_team_render,
+	{ "team.invite", team_api_invite, K_JSON, oracle_invite,
+	  team_api_render, check_team },
+	{ "team.remove", team_api_remove, K_JSON, oracle_remove,
+	  team_api_render, check_team },
+	{ "team.role", team_api_set_role, K_JSON, oracle_role,
+	  team_api_render, check_team },
+	{ "tokens.create", team_api_token_create, K_JSON, oracle_token,
+	  team_api_render, check_team },
+	{ "apikeys.create", team_api_key_create, K_JSON, oracle_key,
+	  team_api_render, check_team },
+	{ "invitations.accept", team_api_invite_accept, K_JSON, oracle_accept,
+	  team_api_render, check_team },
+	{ "team.list", team_api_list, K_QUERY, oracle_list, team_api_render,
 	  check_team },
-	{ "cma.invitations.create", cma_invite_create, K_JSON,
-	  oracle_cma_create, api_cma_render, check_cma },
-	{ "cma.invitations.update", cma_invite_update, K_JSON,
-	  oracle_cma_update, api_cma_render, check_cma },
+	{ "cma.invitations.create", cma_api_invite_create, K_JSON,
+	  oracle_cma_create, cma_api_render, check_cma },
+	{ "cma.invitations.update", cma_api_invite_update, K_JSON,
+	  oracle_cma_update, cma_api_render, check_cma },
 };
 
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
@@ -403,25 +406,25 @@ blank(const uint8_t *s, size_t n)
 
 /* The rendered Team API envelope says the same as the outcome. */
 static void
-check_team(const struct target *t, struct ctx *c, enum rerr e)
+check_team(const struct target *t, const struct resp *r, enum rerr e)
 {
 	json_t		*v, *err;
 	json_error_t	 jerr;
 	const char	*msg;
 
-	v = json_loadb(c->resp->body.p, c->resp->body.len, 0, &jerr);
+	v = json_loadb(r->body.p, r->body.len, 0, &jerr);
 	FUZZ_CHECK(v != NULL && json_is_object(v), "%s: rendered body does "
 	    "not parse: %s", t->route, jerr.text);
-	FUZZ_CHECK(c->resp->status == rerr_team_status(e), "%s: status %d "
-	    "for outcome %d", t->route, c->resp->status, rerr_team_status(e));
+	FUZZ_CHECK(r->status == rerr_team_status(e), "%s: status %d "
+	    "for outcome %d", t->route, r->status, rerr_team_status(e));
 	err = json_object_get(v, "error");
 	msg = json_string_value(json_object_get(err, "message"));
 	FUZZ_CHECK(json_integer_value(json_object_get(err, "code")) ==
-	    c->resp->status && msg != NULL && *msg != '\0' &&
+	    r->status && msg != NULL && *msg != '\0' &&
 	    json_is_string(json_object_get(v, "status")) &&
 	    strcmp(json_string_value(json_object_get(v, "status")), "error")
 	    == 0, "%s: not an error envelope: %.200s", t->route,
-	    c->resp->body.p);
+	    r->body.p);
 }
 
 /*
@@ -430,18 +433,18 @@ check_team(const struct target *t, struct ctx *c, enum rerr e)
  * field is named in details; never "transient".
  */
 static void
-check_cma(const struct target *t, struct ctx *c, enum rerr e)
+check_cma(const struct target *t, const struct resp *r, enum rerr e)
 {
 	json_t		*v, *first, *attrs, *code, *details;
 	json_error_t	 jerr;
 
-	v = json_loadb(c->resp->body.p, c->resp->body.len, 0, &jerr);
+	v = json_loadb(r->body.p, r->body.len, 0, &jerr);
 	FUZZ_CHECK(v != NULL && json_is_object(v), "%s: rendered body does "
 	    "not parse: %s", t->route, jerr.text);
-	FUZZ_CHECK(c->resp->status == rerr_cma_status(e), "%s: status %d "
-	    "for outcome %d", t->route, c->resp->status, rerr_cma_status(e));
-	FUZZ_CHECK(strncmp(c->resp->content_type, "application/json", 16) ==
-	    0, "%s: Content-Type %s", t->route, c->resp->content_type);
+	FUZZ_CHECK(r->status == cma_api_status(e), "%s: status %d "
+	    "for outcome %d", t->route, r->status, cma_api_status(e));
+	FUZZ_CHECK(strncmp(r->content_type, "application/json", 16) ==
+	    0, "%s: Content-Type %s", t->route, r->content_type);
 	first = json_array_get(json_object_get(v, "data"), 0);
 	attrs = json_object_get(first, "attributes");
 	code = json_object_get(attrs, "code");
@@ -450,16 +453,16 @@ check_cma(const struct target *t, struct ctx *c, enum rerr e)
 	    json_is_string(json_object_get(first, "type")) &&
 	    strcmp(json_string_value(json_object_get(first, "type")),
 	    "api_error") == 0 && json_is_string(code) &&
-	    strcmp(json_string_value(code), rerr_cma_code(e)) == 0 &&
+	    strcmp(json_string_value(code), cma_api_code(e)) == 0 &&
 	    json_is_object(details), "%s: not an api_error: %.300s",
-	    t->route, c->resp->body.p);
+	    t->route, r->body.p);
 	FUZZ_CHECK(json_object_get(attrs, "transient") == NULL,
 	    "%s: a transient error is retried forever", t->route);
 	if (e == RERR_INVALID)
 		FUZZ_CHECK(json_is_string(json_object_get(details, "field")) &&
 		    json_is_string(json_object_get(details, "code")),
 		    "%s: INVALID_FIELD without details.field and code: %.300s",
-		    t->route, c->resp->body.p);
+		    t->route, r->body.p);
 }
 
 int
@@ -504,7 +507,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq.a = &fuzz_arena;
 	rq.method = troutes[t - targets]->method;
 	rq.method_name = http_method_name(rq.method);
-	rq.path = troutes[t - targets]->pattern;
+	rq.path = troutes[t - targets]->path;
 	rq.query = query != NULL ? query : "";
 	rq.body = "";
 	rq.route_name = t->route;
@@ -514,14 +517,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&c, 0, sizeof(c));
 	c.svc = &fuzz_svc;
 	c.rq = &rq;
-	c.resp = &resp;
 	c.route = troutes[t - targets];
 	actor_init(&c.actor);
 	op_init(&c.op, fuzz_svc.db, &fuzz_arena, &fuzz_cfg, &c.actor,
 	    rq.request_id);
 	c.body = body;
 	c.site = SITE;
-	c.id = self ? OWNER : t->render == api_cma_render ? INVITE : OTHER;
+	c.id = self ? OWNER : t->render == cma_api_render ? INVITE : OTHER;
 
 	e = t->fn(&c);
 	want = t->oracle(&c);
@@ -537,8 +539,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e == RERR_INVALID)
 		FUZZ_CHECK(c.op.field != NULL, "%s: 400 (%s) names no field",
 		    t->route, c.op.msg);
-	t->render(&c, e);
-	t->check(t, &c, e);
+	t->render(&c, e, &resp);
+	t->check(t, &resp, e);
 	free(query);
 	return 0;
 }

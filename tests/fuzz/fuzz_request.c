@@ -10,7 +10,8 @@
  * harness's own: FUZZ_CHUNK=n (the reader returns at most n bytes a call)
  * and FUZZ_READ_ERROR=1 (the reader fails instead of reaching EOF).
  *
- * Checks (API.md "Across both dialects", RELIABILITY.md §1.9): never a
+ * Checks (API.md "Across both dialects", and the body rules: digits-only
+ * CONTENT_LENGTH within the cap, exactly that many bytes): never a
  * 500 and only the statuses reachable without a database; no authenticated
  * route succeeds; a well-formed CGI response whose header lines are
  * printable ASCII (no header injection), whose Content-Length is the
@@ -154,7 +155,7 @@ check(const struct rq *rq, const struct resp *resp, const struct buf *out,
 	routes = api_routes.routes;
 	if (resp->status < 300 && rq->route_index >= 0 &&
 	    (size_t)rq->route_index < api_routes.n)
-		FUZZ_CHECK(routes[rq->route_index].need.kinds == 0,
+		FUZZ_CHECK((routes[rq->route_index].need & NEED_CRED) == 0,
 		    "route %s succeeded without authentication",
 		    routes[rq->route_index].name);
 

@@ -1,9 +1,9 @@
 /*
- * What the router's unit tests share (http/test_router.c,
- * api/test_cma_api.c): a service whose database handle is never connected,
- * so anything that reaches the database is a 503, and one request served
- * in memory through http_request() and route_dispatch(), its body parsed
- * as JSON.
+ * What the router's unit tests share (test_route.c, test_api_cma.c): a
+ * service whose database handle is never connected, so anything that
+ * reaches the database is a 503, and one request served in memory through
+ * http_request() and route_dispatch(), its body parsed as JSON (or not:
+ * dispatch_raw).
  * Included by one test file each: everything here is static.
  */
 #ifndef ROSTER_TEST_DISPATCH_H
@@ -72,18 +72,16 @@ dispatch_group_teardown(void **state)
 
 /*
  * Serves one request: method, uri, then the "NAME=value" params of ap
- * (NULL-terminated); the body is `body`.  Returns the response parsed as
- * a JSON object (arena memory), failing the test otherwise.
+ * (NULL-terminated); the body is `body`.  Returns what the router reports;
+ * the response is in resp, whatever its type.
  */
-static json_t *
-dispatch(struct arena *a, struct rq *rq, struct resp *resp,
+static struct served
+dispatch_raw(struct arena *a, struct rq *rq, struct resp *resp,
     const char *body, const char *method, const char *uri, va_list ap)
 {
 	char		*envp[16], mbuf[64], ubuf[512], lbuf[64];
 	const char	*s;
 	struct reader	 r = { body, body != NULL ? strlen(body) : 0, 0 };
-	json_error_t	 jerr;
-	json_t		*env;
 	int		 n = 0;
 
 	snprintf(mbuf, sizeof(mbuf), "REQUEST_METHOD=%s", method);
@@ -99,8 +97,21 @@ dispatch(struct arena *a, struct rq *rq, struct resp *resp,
 	envp[n] = NULL;
 	http_request(rq, a, envp, rd, &r, cfg.max_body);
 	resp_init(resp, a);
-	route_dispatch(&api_routes, &svc, rq, resp);
+	return route_dispatch(&api_routes, &svc, rq, resp);
+}
 
+/*
+ * The same, for an answer that must be a JSON object: returns it parsed
+ * (arena memory), failing the test otherwise.
+ */
+static json_t *
+dispatch(struct arena *a, struct rq *rq, struct resp *resp,
+    const char *body, const char *method, const char *uri, va_list ap)
+{
+	json_error_t	 jerr;
+	json_t		*env;
+
+	dispatch_raw(a, rq, resp, body, method, uri, ap);
 	/* jansson allocates from the arena the router pointed it at. */
 	jsonmem_use(a);
 	env = json_loadb(resp->body.p, resp->body.len, 0, &jerr);

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "roster/arena.h"
+#include "roster/cma_api.h"
 #include "roster/config.h"
 #include "roster/db.h"
 #include "roster/http.h"
@@ -245,6 +246,56 @@ test_early_413(void **state)
 	assert_api_error(c, 413, "REQUEST_ENTITY_TOO_LARGE");
 }
 
+static int
+is_status(int s)
+{
+	return s >= 100 && s <= 599;
+}
+
+/*
+ * The dialect's own table (app/api/cma_api.c): every outcome has a status
+ * and a code; only the successes are below 400, and a creation is 201.
+ */
+static void
+test_wire_every_outcome(void **state)
+{
+	int	e;
+
+	(void)state;
+	for (e = 0; e < RERR__MAX; e++) {
+		assert_true(is_status(cma_api_status((enum rerr)e)));
+		assert_non_null(cma_api_code((enum rerr)e));
+		assert_true(strlen(cma_api_code((enum rerr)e)) > 0);
+		if (!rerr_success((enum rerr)e))
+			assert_true(cma_api_status((enum rerr)e) >= 400);
+	}
+	assert_int_equal(cma_api_status(RERR_OK), 200);
+	assert_int_equal(cma_api_status(RERR_CREATED), 201);
+	/* Out-of-range values are answered as an internal error, never UB. */
+	assert_string_equal(cma_api_code(RERR__MAX), "INTERNAL_SERVER_ERROR");
+	assert_int_equal(cma_api_status((enum rerr)-1), 500);
+}
+
+/*
+ * API.md DatoCMS codes: INVALID_AUTHORIZATION_HEADER 401, NOT_FOUND 404,
+ * INVALID_FIELD 422 (a pending invitation too), TOO_MANY_REQUESTS 429.
+ */
+static void
+test_wire_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(cma_api_status(RERR_PENDING), 422);
+	assert_string_equal(cma_api_code(RERR_PENDING), "INVALID_FIELD");
+	assert_int_equal(cma_api_status(RERR_UNAVAILABLE), 503);
+	assert_string_equal(cma_api_code(RERR_UNAUTHENTICATED),
+	    "INVALID_AUTHORIZATION_HEADER");
+	assert_string_equal(cma_api_code(RERR_NOT_FOUND), "NOT_FOUND");
+	assert_string_equal(cma_api_code(RERR_INVALID), "INVALID_FIELD");
+	assert_int_equal(cma_api_status(RERR_INVALID), 422);
+	assert_string_equal(cma_api_code(RERR_RATE_LIMITED),
+	    "TOO_MANY_REQUESTS");
+}
+
 int
 main(void)
 {
@@ -258,6 +309,8 @@ main(void)
 		T(test_database_down_503),
 		T(test_error_id_is_request_id),
 		T(test_early_413),
+		cmocka_unit_test(test_wire_every_outcome),
+		cmocka_unit_test(test_wire_codes),
 	};
 #undef T
 

@@ -173,8 +173,8 @@ test_role_name(void **state)
  *     keys): a viewer is 403.
  *
  * The rows describe routes and callers in the test's own terms; only
- * need_make() and actor_make() know the layout of struct need and struct
- * actor.
+ * need_make() and actor_make() know how a route row states its needs and
+ * the layout of struct actor.
  */
 
 #define SITE_ID		"665f0b3c4d2e1a0012345678"
@@ -185,7 +185,7 @@ enum who { ANY_ROLE, OWNER_ONLY, MEMBER_OR_OWNER };
 /* What a route needs. */
 struct route_need {
 	unsigned	 perms;		/* every one required */
-	unsigned	 kinds;		/* CRED_ALLOW_* */
+	unsigned	 kinds;		/* NEED_TOKEN, NEED_KEY */
 	int		 site;		/* the path names a website */
 	enum who	 who;		/* the role required there */
 	const char	*key_msg;	/* the route's word to a refused key */
@@ -203,19 +203,35 @@ struct caller {
 					 * another */
 };
 
-static struct need
+/* A route row's needs, as the route table writes them. */
+struct rneed {
+	unsigned	 flags;		/* NEED_* */
+	unsigned	 perms;
+	const char	*key_msg;
+};
+
+static struct rneed
 need_make(const struct route_need *rn)
 {
-	struct need	n;
+	struct rneed	n;
 
 	memset(&n, 0, sizeof(n));
 	n.perms = rn->perms;
-	n.kinds = rn->kinds;
-	n.site = rn->site;
-	n.owner = rn->who == OWNER_ONLY;
-	n.member = rn->who == MEMBER_OR_OWNER;
+	n.flags = rn->kinds;
+	if (rn->site)
+		n.flags |= NEED_SITE;
+	if (rn->who == OWNER_ONLY)
+		n.flags |= NEED_OWNER;
+	if (rn->who == MEMBER_OR_OWNER)
+		n.flags |= NEED_MEMBER;
 	n.key_msg = rn->key_msg;
 	return n;
+}
+
+static enum rerr
+need_check(struct op *op, const struct actor *ac, const struct rneed *n)
+{
+	return auth_check(op, ac, n->flags, n->perms, n->key_msg);
 }
 
 static void
@@ -243,9 +259,9 @@ actor_make(const struct caller *c, struct actor *ac)
 	}
 }
 
-#define TOK	CRED_ALLOW_TOKEN
-#define KEY	CRED_ALLOW_KEY
-#define ANY	(CRED_ALLOW_TOKEN | CRED_ALLOW_KEY)
+#define TOK	NEED_TOKEN
+#define KEY	NEED_KEY
+#define ANY	NEED_CRED
 
 #define MSG_INVITE_KEY	"Website API keys cannot invite team members"
 #define MSG_MANAGE_KEY	"Website API keys cannot manage team members"
@@ -408,7 +424,7 @@ static void
 test_auth_check_table(void **state)
 {
 	struct actor	 ac;
-	struct need	 n;
+	struct rneed	 n;
 	struct op	 op;
 	enum rerr	 e;
 	size_t		 i;
@@ -420,7 +436,7 @@ test_auth_check_table(void **state)
 		actor_make(&checks[i].who, &ac);
 		/* No database, no arena: the checks must need neither. */
 		memset(&op, 0, sizeof(op));
-		e = auth_check(&op, &ac, &n);
+		e = need_check(&op, &ac, &n);
 		if (rerr_team_status(e) != checks[i].status ||
 		    (checks[i].msg == NULL) != (op.msg == NULL) ||
 		    (op.msg != NULL && strcmp(op.msg, checks[i].msg) != 0)) {
@@ -450,51 +466,186 @@ test_auth_check_one_change_refuses(void **state)
 	const struct caller	 owner = TOKEN(ALL, ROLE_OWNER);
 	struct caller		 c;
 	struct actor		 ac;
-	struct need		 n;
+	struct rneed		 n;
 	struct op		 op;
 
 	(void)state;
 	n = need_make(&team_invite);
 	actor_make(&owner, &ac);
 	memset(&op, 0, sizeof(op));
-	assert_int_equal(auth_check(&op, &ac, &n), RERR_OK);
+	assert_int_equal(need_check(&op, &ac, &n), RERR_OK);
 	assert_null(op.msg);
 
 	c = owner;
 	c.perms = PERM_ALL & ~PERM_TEAM_WRITE;
 	actor_make(&c, &ac);
-	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_int_equal(need_check(&op, &ac, &n), RERR_FORBIDDEN);
 	assert_string_equal(op.msg, MSG_PERM);
 
 	c = owner;
 	c.exists = 0;
 	actor_make(&c, &ac);
-	assert_int_equal(auth_check(&op, &ac, &n), RERR_NOT_FOUND);
+	assert_int_equal(need_check(&op, &ac, &n), RERR_NOT_FOUND);
 	assert_string_equal(op.msg, MSG_NO_SITE);
 
 	c = owner;
 	c.scoped = 1;
 	actor_make(&c, &ac);
-	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_int_equal(need_check(&op, &ac, &n), RERR_FORBIDDEN);
 	assert_string_equal(op.msg, MSG_UNLISTED);
 
 	c = owner;
 	c.role = ROLE_NONE;
 	actor_make(&c, &ac);
-	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_int_equal(need_check(&op, &ac, &n), RERR_FORBIDDEN);
 	assert_string_equal(op.msg, MSG_NOT_MEMBER);
 
 	c = owner;
 	c.role = ROLE_MEMBER;
 	actor_make(&c, &ac);
-	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_int_equal(need_check(&op, &ac, &n), RERR_FORBIDDEN);
 	assert_string_equal(op.msg, MSG_OWNER);
 
 	c = owner;
 	c.kind = CRED_KEY;
 	actor_make(&c, &ac);
-	assert_int_equal(auth_check(&op, &ac, &n), RERR_FORBIDDEN);
+	assert_int_equal(need_check(&op, &ac, &n), RERR_FORBIDDEN);
 	assert_string_equal(op.msg, MSG_INVITE_KEY);
+}
+
+/* An owner's dft_ token with every permission on an existing website. */
+static void
+owner(struct actor *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	ac->kind = CRED_TOKEN;
+	ac->perms = PERM_ALL;
+	ac->site_exists = 1;
+	ac->site_listed = 1;
+	ac->role = ROLE_OWNER;
+	ac->seat_limit = -1;
+	ac->team_gen = -1;
+}
+
+static enum rerr
+check(struct op *op, const struct actor *ac, unsigned need, unsigned perms,
+    const char *key_msg)
+{
+	memset(op, 0, sizeof(*op));
+	return auth_check(op, ac, need, perms, key_msg);
+}
+
+/* Admission: the credential kinds a route takes, and the key's message. */
+static void
+test_check_admission(void **state)
+{
+	struct actor	ac;
+	struct op	op;
+
+	(void)state;
+	owner(&ac);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, 0, NULL), RERR_OK);
+	assert_int_equal(check(&op, &ac, NEED_KEY, 0, NULL), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "Account tokens cannot use this endpoint");
+	ac.kind = CRED_KEY;
+	ac.role = ROLE_MEMBER;
+	assert_int_equal(check(&op, &ac, NEED_CRED, 0, NULL), RERR_OK);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, 0, NULL),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg,
+	    "Website API keys cannot use this endpoint");
+	/* A key is refused an invite with the route's own message. */
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE | NEED_OWNER,
+	    PERM_TEAM_WRITE, "Website API keys cannot invite team members"),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg,
+	    "Website API keys cannot invite team members");
+}
+
+/* The permission comes before the website: 403 even where it is unknown. */
+static void
+test_check_permission_before_website(void **state)
+{
+	struct actor	ac;
+	struct op	op;
+
+	(void)state;
+	owner(&ac);
+	ac.perms = PERM_TEAM_READ;
+	ac.site_exists = 0;
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE,
+	    PERM_TEAM_WRITE, NULL), RERR_FORBIDDEN);
+	assert_string_equal(op.msg,
+	    "The credential lacks the permission for this endpoint");
+	/* Every bit is required. */
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, PERM_TEAM_READ |
+	    PERM_KEYS_READ, NULL), RERR_FORBIDDEN);
+	/* Without NEED_SITE the website is not looked at. */
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, PERM_TEAM_READ, NULL),
+	    RERR_OK);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE,
+	    PERM_TEAM_READ, NULL), RERR_NOT_FOUND);
+	assert_string_equal(op.msg, "Website not found");
+}
+
+/* Website access: a key's own website, a token's allowlist, membership. */
+static void
+test_check_website_access(void **state)
+{
+	struct actor	ac;
+	struct op	op;
+
+	(void)state;
+	owner(&ac);
+	ac.kind = CRED_KEY;
+	ac.role = ROLE_NONE;
+	assert_int_equal(check(&op, &ac, NEED_CRED | NEED_SITE, 0, NULL),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "This API key belongs to another website");
+	owner(&ac);
+	ac.scoped = 1;
+	ac.site_listed = 0;
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE, 0, NULL),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg,
+	    "This token is not allowed to access this website");
+	ac.site_listed = 1;
+	ac.role = ROLE_NONE;
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE, 0, NULL),
+	    RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "You are not a member of this website");
+}
+
+/* NEED_OWNER takes the owner, NEED_MEMBER no viewer. */
+static void
+test_check_roles(void **state)
+{
+	struct actor	ac;
+	struct op	op;
+	unsigned	owner_only = NEED_TOKEN | NEED_SITE | NEED_OWNER;
+	unsigned	members = NEED_TOKEN | NEED_SITE | NEED_MEMBER;
+
+	(void)state;
+	owner(&ac);
+	assert_int_equal(check(&op, &ac, owner_only, 0, NULL), RERR_OK);
+	assert_int_equal(check(&op, &ac, members, 0, NULL), RERR_OK);
+	ac.role = ROLE_MEMBER;
+	assert_int_equal(check(&op, &ac, owner_only, 0, "key message"),
+	    RERR_FORBIDDEN);
+	/* A token is told about the role, never the key's message. */
+	assert_string_equal(op.msg, "Only the website owner can do this");
+	assert_int_equal(check(&op, &ac, members, 0, NULL), RERR_OK);
+	ac.role = ROLE_VIEWER;
+	assert_int_equal(check(&op, &ac, members, 0, NULL), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "Viewers cannot manage API keys");
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE, 0, NULL),
+	    RERR_OK);
+	/* A key acts as a member: never the owner. */
+	ac.kind = CRED_KEY;
+	ac.role = ROLE_MEMBER;
+	assert_int_equal(check(&op, &ac, NEED_CRED | NEED_SITE | NEED_OWNER,
+	    0, "key message"), RERR_FORBIDDEN);
+	assert_string_equal(op.msg, "key message");
 }
 
 int
@@ -511,6 +662,10 @@ main(void)
 		cmocka_unit_test(test_perm_names_round_trip),
 		cmocka_unit_test(test_role_parse),
 		cmocka_unit_test(test_role_name),
+		cmocka_unit_test(test_check_admission),
+		cmocka_unit_test(test_check_permission_before_website),
+		cmocka_unit_test(test_check_website_access),
+		cmocka_unit_test(test_check_roles),
 		cmocka_unit_test(test_auth_check_table),
 		cmocka_unit_test(test_auth_check_one_change_refuses),
 	};

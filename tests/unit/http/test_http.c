@@ -1,8 +1,8 @@
 /*
  * Requests from CGI params and responses to CGI text (app/http/http.c), with
- * the rules that keep a request body from desynchronising the FastCGI
- * stream: CONTENT_LENGTH trusted only when digits and within the cap,
- * exactly that many bytes read, then EOF.
+ * the body rules (libfcgi itself ignores CONTENT_LENGTH and reads to the
+ * end of the stream): CONTENT_LENGTH trusted only when digits and within
+ * the cap, exactly that many bytes read, then EOF.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "roster/arena.h"
+#include "roster/err.h"
 #include "roster/http.h"
 #include "roster/ids.h"
 
@@ -263,7 +264,7 @@ test_body_read_exactly(void **state)
 	assert_int_equal(rq.early, RERR_OK);
 }
 
-/* A CONTENT_LENGTH that is not digits is 400. */
+/* The body rules: a CONTENT_LENGTH that is not digits is 400. */
 static void
 test_content_length_not_digits_invalid(void **state)
 {
@@ -321,7 +322,7 @@ test_too_large_drains_reader(void **state)
 	assert_int_equal(rq.early, RERR_TOO_LARGE);
 }
 
-/* A body shorter than declared is 400. */
+/* The body rules: a body shorter than declared is 400. */
 static void
 test_body_shorter_invalid(void **state)
 {
@@ -344,7 +345,7 @@ test_body_shorter_invalid(void **state)
 	assert_int_equal(rq.early, RERR_GONE);
 }
 
-/* A body longer than declared is 400. */
+/* The body rules: a body longer than declared is 400. */
 static void
 test_body_longer_invalid(void **state)
 {
@@ -509,6 +510,40 @@ test_resp_header_bounded(void **state)
 	assert_int_equal(resp.nhdr, RESP_MAX_HEADERS);
 }
 
+static void
+test_http_reason(void **state)
+{
+	(void)state;
+	assert_string_equal(http_reason(200), "OK");
+	assert_string_equal(http_reason(201), "Created");
+	assert_string_equal(http_reason(400), "Bad Request");
+	assert_string_equal(http_reason(401), "Unauthorized");
+	assert_string_equal(http_reason(403), "Forbidden");
+	assert_string_equal(http_reason(404), "Not Found");
+	assert_string_equal(http_reason(405), "Method Not Allowed");
+	assert_string_equal(http_reason(409), "Conflict");
+	assert_string_equal(http_reason(410), "Gone");
+	assert_string_equal(http_reason(413), "Payload Too Large");
+	assert_string_equal(http_reason(415), "Unsupported Media Type");
+	assert_string_equal(http_reason(422), "Unprocessable Entity");
+	assert_string_equal(http_reason(429), "Too Many Requests");
+	assert_string_equal(http_reason(503), "Service Unavailable");
+	assert_string_equal(http_reason(500), "Internal Server Error");
+	assert_string_equal(http_reason(502), "Internal Server Error");
+	assert_string_equal(http_reason(418), "Error");
+}
+
+/* Every outcome's Team API status is one the Status line can name. */
+static void
+test_http_reason_every_outcome(void **state)
+{
+	int	e;
+
+	(void)state;
+	for (e = 0; e < RERR__MAX; e++)
+		assert_non_null(http_reason(rerr_team_status((enum rerr)e)));
+}
+
 int
 main(void)
 {
@@ -530,6 +565,8 @@ main(void)
 		cmocka_unit_test(test_serialize),
 		cmocka_unit_test(test_serialize_head_has_no_body),
 		cmocka_unit_test(test_resp_header_bounded),
+		cmocka_unit_test(test_http_reason),
+		cmocka_unit_test(test_http_reason_every_outcome),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
