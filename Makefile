@@ -9,6 +9,9 @@
 #   make check-layers  dependencies between app/'s layer folders point down
 #   make docs     rewrite the configuration's documentation from the code
 #   make check-docs  fail when it differs from what the code makes
+#   make format   rewrite the C sources in the style of .clang-format
+#   make check-format  fail, naming the files, where `make format` would
+#                 change something (run by make test)
 
 -include config.mk
 
@@ -48,7 +51,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9][0-9]_*.sql))
 
-.PHONY: all asan run test test-cluster unit e2e check-layers check-docs docs deps format install clean bench fuzz
+.PHONY: all asan run test test-cluster unit e2e check-layers check-docs docs deps format check-format install clean bench fuzz
 
 all: build/roster
 
@@ -149,6 +152,7 @@ e2e: build/roster-asan tests/browser/node_modules/.installed tests/cma/node_modu
 	$(Q)/usr/bin/python3 tests/e2e/run.py --binary build/roster-asan
 
 test: deps
+	$(Q)$(MAKE) --no-print-directory check-format
 	$(Q)$(MAKE) --no-print-directory all build/roster-asan check-layers check-docs
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
@@ -219,8 +223,24 @@ check-docs: build/roster
 docs: build/roster
 	$(Q)/usr/bin/python3 tests/lint/check_docs.py --binary build/roster --write
 
+# The C sources in .clang-format's style (clang-format 14, Debian's package;
+# another version may lay out the same code differently).  check-format
+# names each file that differs, with its first differing line.
+CLANG_FORMAT ?= clang-format
+FORMAT_SRCS := $(wildcard app/*/*.c include/roster/*.h tests/unit/*/*.c \
+  tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
+
 format:
-	$(Q)clang-format -i app/*/*.c include/roster/*.h tests/unit/*/*.c tests/unit/*.h
+	$(Q)$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+
+check-format:
+	$(Q)$(CLANG_FORMAT) --dry-run --Werror --ferror-limit=1 $(FORMAT_SRCS) || { \
+	  echo "check-format: clang-format would change the files above;" \
+	    "make format rewrites them" >&2; \
+	  $(CLANG_FORMAT) --version | grep -q ' version 14\.' || echo "check-format:" \
+	    ".clang-format is written for clang-format 14, not" \
+	    "$$($(CLANG_FORMAT) --version)" >&2; \
+	  exit 1; }
 
 PREFIX ?= /usr/local
 install: build/roster

@@ -36,6 +36,7 @@
 #define P_EDIT_SITE	(1u << 0)
 #define P_KEYS		(1u << 1)
 
+/* clang-format off */
 static const struct {
 	const char	*name;
 	unsigned	 bit;		/* 0: always false */
@@ -61,7 +62,10 @@ static const struct {
 	{ "can_access_build_events_log",	0 },
 	{ "can_access_search_index_events_log",	0 },
 };
+/* clang-format on */
 
+/* Packed by hand; clang-format would put one item per line. */
+/* clang-format off */
 static const char *const role_lists[] = {
 	"positive_item_type_permissions", "negative_item_type_permissions",
 	"positive_upload_permissions", "negative_upload_permissions",
@@ -70,6 +74,7 @@ static const char *const role_lists[] = {
 	"positive_search_index_permissions",
 	"negative_search_index_permissions",
 };
+/* clang-format on */
 
 static const struct {
 	const char	*id;

@@ -142,6 +142,7 @@ static const struct route routes[] = {
 	  .flags = ROUTE_OWN_SITE, .body = BODY_NONE, .dialect = D_CMA,
 	  .name = "cma.users.destroy" },
 };
+/* clang-format on */
 
 /* The dialect that answers a path no route matched. */
 static enum dialect

@@ -7,6 +7,7 @@
 #include "roster/operation.h"
 
 /* A row of STMT_AUDIT_LIST or STMT_AUDIT_LIST_USER. */
+/* clang-format off */
 static const struct db_field audit_fields[AUDIT_C__MAX] = {
 	[AUDIT_C_ID]		= DB_FIELD(struct audit_entry, id),
 	[AUDIT_C_CREATED_AT]	= DB_FIELD(struct audit_entry, created_at),
@@ -17,6 +18,7 @@ static const struct db_field audit_fields[AUDIT_C__MAX] = {
 	[AUDIT_C_TARGET]	= DB_FIELD(struct audit_entry, target),
 	[AUDIT_C_REQUEST_ID]	= DB_FIELD(struct audit_entry, request_id),
 };
+/* clang-format on */
 static const struct db_map audit_map = DB_MAP(struct audit_entry, audit_fields);
 
 enum rerr

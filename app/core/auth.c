@@ -14,6 +14,7 @@
 #include "roster/operation.h"
 #include "roster/secret.h"
 
+/* clang-format off */
 static const struct {
 	const char	*name;
 	unsigned	 bit;
@@ -24,11 +25,15 @@ static const struct {
 	{ "api-keys:read",	PERM_KEYS_READ },
 	{ "api-keys:write",	PERM_KEYS_WRITE },
 };
+/* clang-format on */
 
+/* Packed by hand; clang-format would put one item per line. */
+/* clang-format off */
 static const char *const role_names[ROLE__MAX] = {
 	[ROLE_NONE] = "none", [ROLE_OWNER] = "owner",
 	[ROLE_MEMBER] = "member", [ROLE_VIEWER] = "viewer",
 };
+/* clang-format on */
 
 unsigned
 perm_parse(const char *s)

@@ -239,6 +239,7 @@ invite_create(struct op *op, const char *site, int64_t limit,
  * A row of STMT_INVITE_LIST, or the leading columns of STMT_INVITE_GET's,
  * as an invitation; expired and link are not columns.
  */
+/* clang-format off */
 static const struct db_field invite_fields[INVITE_C__MAX] = {
 	[INVITE_C_ID]		= DB_FIELD(struct invitation, id),
 	[INVITE_C_EMAIL]	= DB_FIELD(struct invitation, email),
@@ -248,6 +249,7 @@ static const struct db_field invite_fields[INVITE_C__MAX] = {
 	[INVITE_C_INVITED_BY]	= DB_FIELD(struct invitation, invited_by),
 	[INVITE_C_INVITER_EMAIL] = DB_FIELD(struct invitation, inviter_email),
 };
+/* clang-format on */
 static const struct db_map invite_map =
     DB_MAP(struct invitation, invite_fields);
 

@@ -197,6 +197,7 @@ page_get(struct op *op, const char *key, size_t klen, int64_t gen,
  * A row of STMT_TEAM_FIRST/AFTER as a member; the sort rank and the team
  * generation are read by name for the cursor and the cache.
  */
+/* clang-format off */
 static const struct db_field team_fields[TEAM_C__MAX] = {
 	[TEAM_C_USER_ID]	= DB_FIELD(struct member, user_id),
 	[TEAM_C_NAME]		= DB_FIELD(struct member, name),
@@ -207,6 +208,7 @@ static const struct db_field team_fields[TEAM_C__MAX] = {
 	[TEAM_C_SORT_RANK]	= DB_SKIP,
 	[TEAM_C_TEAM_GEN]	= DB_SKIP,
 };
+/* clang-format on */
 static const struct db_map team_map = DB_MAP(struct member, team_fields);
 
 enum rerr

@@ -60,6 +60,7 @@ struct stmt_def {
 	"SELECT id, created_at, website_id, user_id, credential_id, action," \
 	" target, request_id FROM audit_log"
 
+/* clang-format off */
 static const struct stmt_def stmts[STMT__MAX] = {
 [STMT_PING] = { PING_C__MAX, "SELECT 1" },
 
@@ -466,6 +467,7 @@ static const struct stmt_def stmts[STMT__MAX] = {
 	"INSERT INTO schema_version (version, name, applied_at)"
 	" VALUES (?, ?, ?)" },
 };
+/* clang-format on */
 
 const char *
 stmt_sql(enum stmt s)

@@ -23,12 +23,14 @@ struct ckey {
 	const char	*doc;
 };
 
+/* clang-format off */
 #define CKEY(n, type, size, lo, hi, def, doc)				\
 	{ #n, C_##type, offsetof(struct config, n), size, lo, hi, def, doc },
 
 static const struct ckey ckeys[] = {
 	CONFIG_KEYS(CKEY)
 };
+/* clang-format on */
 
 #define NKEYS (sizeof(ckeys) / sizeof(ckeys[0]))
 

@@ -16,12 +16,14 @@ html_put(struct buf *b, const char *s)
 	for (run = p = s; *p != '\0'; p++) {
 		const char *rep;
 		switch (*p) {
+		/* clang-format off */
 		case '&':  rep = "&amp;"; break;
 		case '<':  rep = "&lt;"; break;
 		case '>':  rep = "&gt;"; break;
 		case '"':  rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
 		default:   continue;
+		/* clang-format on */
 		}
 		buf_add(b, run, (size_t)(p - run));
 		buf_puts(b, rep);

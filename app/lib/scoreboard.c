@@ -14,10 +14,13 @@ static const int statuses[MET_STATUSES] = {
 };
 
 /* Upper bounds of the latency buckets, in microseconds. */
+/* Packed by hand; clang-format would put one item per line. */
+/* clang-format off */
 static const unsigned long bounds_us[MET_BUCKETS] = {
 	250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
 	1000000, 5000000,
 };
+/* clang-format on */
 
 static size_t
 board_size(int n)

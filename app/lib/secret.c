@@ -8,9 +8,12 @@
 
 #include "roster/secret.h"
 
+/* Packed by hand; clang-format would put one item per line. */
+/* clang-format off */
 static const char *const prefixes[] = {
 	[SECRET_TOKEN] = "dft_", [SECRET_KEY] = "df_", [SECRET_INVITE] = "",
 };
+/* clang-format on */
 
 void
 secret_hash(const char *s, size_t len, unsigned char *hash)

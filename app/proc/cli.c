@@ -50,6 +50,7 @@ static int	cmd_version(struct cli *);
 #define ADMIN	(CLI_NEEDS_CONFIG | CLI_NEEDS_DB)
 
 /* Every command, in the order of `roster help`. */
+/* clang-format off */
 static const struct cli_cmd cmds[] = {
 	{ "serve", cmd_serve, CLI_NEEDS_CONFIG, "",
 	  "Runs the FastCGI worker pool in the foreground, with the outbox\n"
@@ -92,6 +93,7 @@ static const struct cli_cmd cmds[] = {
 	{ "version", cmd_version, 0, "",
 	  "Prints roster's version; --version too." },
 };
+/* clang-format on */
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 

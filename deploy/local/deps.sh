@@ -19,6 +19,7 @@ PACKAGES=(
 	python3-aiosmtpd # the SMTP receiver of the delivery tests
 	chromium         # the join page's browser test (driven by playwright-core)
 	clang libclang-rt-14-dev # clang's sanitizer runtimes: make asan
+	clang-format     # make check-format (run by make test), make format
 	wrk gnuplot-nox  # make bench: the load generator and the chart
 	apache2 libapache2-mod-fcgid spawn-fcgi systemd # tests/e2e/test_deploy.py: Apache (mod_proxy_fcgi, mod_fcgid), spawn-fcgi, systemd-socket-activate
 	galera-4 mariadb-backup rsync socat iproute2 # make test-cluster: a Galera cluster (deploy/galera)

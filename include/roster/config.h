@@ -31,6 +31,7 @@
  *		config_defaults() parses it like any value
  *   doc	one line of Markdown, for the documentation
  */
+/* clang-format off */
 #define CONFIG_KEYS(X)							\
 	X(listen, STR, 256, 0, 0, "/run/roster/roster.sock",		\
 	    "unix socket path, or `host:port` over TCP (an empty host, "	\
@@ -139,6 +140,7 @@
 	X(smtp_claim_timeout, INT, 0, 1, 3600, "60",			\
 	    "seconds a sender's claim on an email lasts; a sender that "	\
 	    "died leaves its emails to another after that")
+/* clang-format on */
 
 /* The C type of each kind of key. */
 #define CONFIG_FIELD_STR(n, size)	char n[size];

@@ -24,6 +24,7 @@ struct config;
 struct db;
 
 /* Return codes of every db_* call: 0, or one of these. */
+/* clang-format off */
 enum db_rc {
 	DB_OK = 0,
 	DB_EDUP = -1,		/* unique key violated (1062) */
@@ -32,6 +33,7 @@ enum db_rc {
 	DB_EUNAVAIL = -4,	/* server refuses writes (read-only) */
 	DB_EFAIL = -5,		/* anything else: a bug or a schema mismatch */
 };
+/* clang-format on */
 
 enum dbp_type { DBP_NULL, DBP_STR, DBP_BIN, DBP_I64 };
 

@@ -78,6 +78,8 @@ struct db_map {
  * The member's type picks the conversion; a member of another type does
  * not compile.
  */
+/* clang-format would lay out these braced bodies as blocks. */
+/* clang-format off */
 #define DB_FIELD_TYPE(T, m)						\
 	_Generic(((T *)0)->m,						\
 	    const char *: DBF_STR,					\
@@ -93,6 +95,7 @@ struct db_map {
 #define DB_SKIP		{ 0, 0, DBF_SKIP }
 #define DB_MAP(T, fields)						\
 	{ sizeof(T), sizeof(fields) / sizeof((fields)[0]), (fields) }
+/* clang-format on */
 
 /*
  * Copies row r into the struct at dst, column by column, as the map says;

@@ -16,6 +16,7 @@
 #ifndef ROSTER_ERR_H
 #define ROSTER_ERR_H
 
+/* clang-format off */
 #define RERR_LIST(X) \
 	X(OK,             200, "OK") \
 	X(CREATED,        200, "Created") \

@@ -12,10 +12,13 @@
 #include "roster/arena.h"
 #include "roster/err.h"
 
+/* Packed by hand; clang-format would put one item per line. */
+/* clang-format off */
 enum method {
 	M_GET, M_HEAD, M_POST, M_PUT, M_PATCH, M_DELETE, M_OPTIONS, M_OTHER,
 	M__MAX
 };
+/* clang-format on */
 
 #define RQ_ID_MAX	64
 

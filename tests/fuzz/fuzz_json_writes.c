@@ -327,6 +327,7 @@ static void	check_team(const struct target *, const struct resp *,
 static void	check_cma(const struct target *, const struct resp *,
 		    enum rerr);
 
+/* clang-format off */
 static const struct target targets[] = {
 	{ "team.invite", team_api_invite, K_JSON, oracle_invite,
 	  team_api_render, check_team },
@@ -347,6 +348,7 @@ static const struct target targets[] = {
 	{ "cma.invitations.update", cma_api_invite_update, K_JSON,
 	  oracle_cma_update, cma_api_render, check_cma },
 };
+/* clang-format on */
 
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 

@@ -123,10 +123,13 @@ assert_api_error(const struct call *c, int status, const char *code)
 static void
 test_unknown_paths_404(void **state)
 {
+	/* Packed by hand; clang-format would put one item per line. */
+	/* clang-format off */
 	static const char *const paths[] = {
 		"/cma", "/cma/", "/cma/items", "/cma/site-invitations/a/b",
 		"/cma/roles/member/x", "/cma/users/me/x",
 	};
+	/* clang-format on */
 	struct call	*c = *state;
 	size_t		 i;
 

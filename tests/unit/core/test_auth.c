@@ -287,6 +287,8 @@ static const struct route_need
 #define W_R		PERM_WEBSITES_READ
 
 /* caller: kind, perms, scoped, exists, listed, role */
+/* clang-format would lay out these braced bodies as blocks. */
+/* clang-format off */
 #define TOKEN(perms, role)	{ CRED_TOKEN, perms, 0, 1, 0, role }
 #define LISTED(perms, role)	{ CRED_TOKEN, perms, 1, 1, 1, role }
 #define UNLISTED(perms, role)	{ CRED_TOKEN, perms, 1, 1, 0, role }
@@ -296,6 +298,7 @@ static const struct route_need
 #define OWN_KEY			{ CRED_KEY, T_R, 0, 1, 0, ROLE_MEMBER }
 #define OTHER_KEY		{ CRED_KEY, T_R, 0, 1, 0, ROLE_NONE }
 #define NO_SITE_KEY		{ CRED_KEY, T_R, 0, 0, 0, ROLE_NONE }
+/* clang-format on */
 
 #define MSG_PERM	"The credential lacks the permission for this endpoint"
 #define MSG_NO_SITE	"Website not found"
@@ -307,6 +310,7 @@ static const struct route_need
 #define MSG_KEY		"Website API keys cannot use this endpoint"
 #define MSG_TOKEN	"Account tokens cannot use this endpoint"
 
+/* clang-format off */
 static const struct {
 	const char		*what;
 	const struct route_need	*need;
@@ -419,6 +423,7 @@ static const struct {
 	{ "api-keys:read only, create an API key", &keys_write,
 	  TOKEN(K_R, ROLE_OWNER), 403, MSG_PERM },
 };
+/* clang-format on */
 
 static void
 test_auth_check_table(void **state)

@@ -43,6 +43,7 @@ struct thing {
 	int64_t		 gen;
 };
 
+/* clang-format off */
 static const struct db_field thing_fields[FAKE_C__MAX] = {
 	[FAKE_C_ID]	= DB_FIELD(struct thing, id),
 	[FAKE_C_NAME]	= DB_FIELD(struct thing, name),
@@ -52,13 +53,16 @@ static const struct db_field thing_fields[FAKE_C__MAX] = {
 	[FAKE_C_PERMS]	= DB_FIELD(struct thing, perms),
 	[FAKE_C_GEN]	= DB_SKIP,
 };
+/* clang-format on */
 static const struct db_map thing_map = DB_MAP(struct thing, thing_fields);
 
 /* Only the two leading columns. */
+/* clang-format off */
 static const struct db_field head_fields[FAKE_C_RANK] = {
 	[FAKE_C_ID]	= DB_FIELD(struct thing, id),
 	[FAKE_C_NAME]	= DB_FIELD(struct thing, name),
 };
+/* clang-format on */
 static const struct db_map head_map = DB_MAP(struct thing, head_fields);
 
 static struct arena	a;

@@ -268,11 +268,14 @@ test_body_read_exactly(void **state)
 static void
 test_content_length_not_digits_invalid(void **state)
 {
+	/* Packed by hand; clang-format would put one item per line. */
+	/* clang-format off */
 	static const char *const bad[] = {
 		"CONTENT_LENGTH=12a", "CONTENT_LENGTH=-1", "CONTENT_LENGTH= 5",
 		"CONTENT_LENGTH=+5", "CONTENT_LENGTH=5 ", "CONTENT_LENGTH=0x10",
 		"CONTENT_LENGTH=99999999999999999999",
 	};
+	/* clang-format on */
 	struct reader	r = { "hello", 5, 0, 0, 0, 0 };
 	struct rq	rq;
 	size_t		i;
@@ -398,12 +401,15 @@ test_request_id_taken_when_plain(void **state)
 static void
 test_request_id_replaced_otherwise(void **state)
 {
+	/* Packed by hand; clang-format would put one item per line. */
+	/* clang-format off */
 	static const char *const bad[] = {
 		"HTTP_X_REQUEST_ID=", "HTTP_X_REQUEST_ID=has space",
 		"HTTP_X_REQUEST_ID=a/b", "HTTP_X_REQUEST_ID=line\nbreak",
 		"HTTP_X_REQUEST_ID=\xc3\xa9", "HTTP_X_REQUEST_ID=a\"b",
 		NULL,
 	};
+	/* clang-format on */
 	struct reader	r = { "", 0, 0, 0, 0, 0 };
 	struct rq	rq;
 	char		env[128];

@@ -140,6 +140,8 @@ test_unknown_path_404(void **state)
 static void
 test_unknown_paths_404(void **state)
 {
+	/* Packed by hand; clang-format would put one item per line. */
+	/* clang-format off */
 	static const char *const paths[] = {
 		"/", "/api", "/api/v1", "/api/v1/admin",
 		"/api/v1/admin/websites/" SITE,
@@ -148,6 +150,7 @@ test_unknown_paths_404(void **state)
 		"/api/v1/health/",
 		"/API/V1/HEALTH",
 	};
+	/* clang-format on */
 	struct call	*c = *state;
 	size_t		 i;
 
@@ -335,11 +338,14 @@ test_body_not_json_type_415(void **state)
 static void
 test_malformed_json_400(void **state)
 {
+	/* Packed by hand; clang-format would put one item per line. */
+	/* clang-format off */
 	static const char *const bad[] = {
 		"{", "{\"token\":}", "not json", "{\"a\":1}}",
 		"{\"a\":1,\"a\":2}",	/* duplicate keys */
 		"{\"a\":\"\\u0000\"}",	/* NUL in a string */
 	};
+	/* clang-format on */
 	struct call	*c = *state;
 	size_t		 i;
 

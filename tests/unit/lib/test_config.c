@@ -465,8 +465,11 @@ test_env_overrides_file(void **state)
 }
 
 /* The number of keys, counted off CONFIG_KEYS itself. */
+/* clang-format 14 reads "+ 1" as a unary plus. */
+/* clang-format off */
 #define ONE(n, type, size, lo, hi, def, doc)	+ 1
 #define NKEYS	(0 CONFIG_KEYS(ONE))
+/* clang-format on */
 
 /* What a writer prints, as one string (the caller frees it). */
 static char *

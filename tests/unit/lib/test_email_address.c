@@ -72,12 +72,15 @@ test_plain_addresses_valid(void **state)
 static void
 test_invalid_shapes_refused(void **state)
 {
+	/* Packed by hand; clang-format would put one item per line. */
+	/* clang-format off */
 	static const char *const bad[] = {
 		"", "   ", "nope", "a@", "@b.c", "a b@c.d", "a@b", "a@@b.c",
 		"a@b@c.d", "a..b@c.d", ".a@b.c", "a.@b.c", "a@-b.c", "a@b-.c",
 		"a@b.c-", "a@b..c", "a@.b.c", "a@b.c.", "a@b_c.d",
 		"\"a\"@b.c", "a<b>@c.d", "a(b)@c.d", "a,b@c.d", "a@b.c d",
 	};
+	/* clang-format on */
 	size_t	i;
 
 	(void)state;

@@ -86,7 +86,10 @@ test_bad_continuation_refused(void **state)
 {
 	(void)state;
 	assert_false(ok("\x80", 10));			/* lone continuation */
+	/* clang-format would split "a\xbf" "b" over two lines. */
+	/* clang-format off */
 	assert_false(ok("a\xbf" "b", 10));
+	/* clang-format on */
 	assert_false(ok("\xc3\x28", 10));		/* not a continuation */
 	assert_false(ok("\xe6\x97\x28", 10));
 	assert_false(ok("\xf0\x9f\x98\x28", 10));
@@ -126,7 +129,10 @@ test_controls_refused(void **state)
 		s[0] = (char)c;
 		assert_false(utf8_valid(s, 1, 10));
 	}
+	/* clang-format would split "a\x7f" "b" over two lines. */
+	/* clang-format off */
 	assert_false(ok("a\x7f" "b", 10));
+	/* clang-format on */
 	assert_false(ok("line\nbreak", 100));
 	assert_false(ok("tab\there", 100));
 	assert_false(utf8_valid("a\0b", 3, 10));	/* NUL within len */
