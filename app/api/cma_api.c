@@ -33,8 +33,8 @@
  * roster role allows (API.md "Roles"): a member manages settings and API
  * keys, a viewer reads; neither manages users (only the owner does).
  */
-#define P_EDIT_SITE	(1u << 0)
-#define P_KEYS		(1u << 1)
+#define P_EDIT_SITE (1u << 0)
+#define P_KEYS      (1u << 1)
 
 /* clang-format off */
 static const struct {
@@ -77,15 +77,15 @@ static const char *const role_lists[] = {
 /* clang-format on */
 
 static const struct {
-	const char	*id;
-	const char	*name;
-	unsigned	 grants;
+	const char *id;
+	const char *name;
+	unsigned    grants;
 } roles[] = {
 	{ "member", "Member", P_EDIT_SITE | P_KEYS },
 	{ "viewer", "Viewer", 0 },
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What a refused field broke, in DatoCMS's details.code words. */
 static const char *const why_codes[] = {
@@ -109,6 +109,7 @@ static const char *const why_codes[] = {
  * nginx's own /cma errors (deploy/nginx) use the same codes for 413 and
  * 5xx.  CREATED is the one success DatoCMS answers 201.
  */
+/* clang-format off */
 #define CMA_WIRE(X) \
 	X(OK,             200, "OK") \
 	X(CREATED,        201, "CREATED") \
@@ -130,10 +131,11 @@ static const char *const why_codes[] = {
 	X(RATE_LIMITED,   429, "TOO_MANY_REQUESTS") \
 	X(INTERNAL,       500, "INTERNAL_SERVER_ERROR") \
 	X(UNAVAILABLE,    503, "SERVICE_UNAVAILABLE")
+/* clang-format on */
 
 static const struct {
-	int		 status;
-	const char	*code;
+	int         status;
+	const char *code;
 } cma_wire[RERR__MAX] = {
 #define CMA_ROW(name, st, code) [RERR_##name] = { st, code },
 	CMA_WIRE(CMA_ROW)
@@ -148,7 +150,7 @@ enum {
 #define CMA_HAS(name, st, code) cma_has_##name,
 	CMA_WIRE(CMA_HAS)
 #undef CMA_HAS
-	CMA_WIRE_ROWS
+	    CMA_WIRE_ROWS
 };
 #define CMA_COVERS(name, ts, msg) \
 	_Static_assert(cma_has_##name >= 0, "no DatoCMS row for " #name);
@@ -172,9 +174,9 @@ cma_api_code(enum rerr e)
 void
 cma_api_render(struct ctx *c, enum rerr e, struct resp *out)
 {
-	json_t		*env, *err, *attrs, *details, *m;
-	const char	*msg;
-	unsigned	 why = (unsigned)c->op.why;
+	json_t     *env, *err, *attrs, *details, *m;
+	const char *msg;
+	unsigned    why = (unsigned)c->op.why;
 
 	env = json_object();
 	if (rerr_success(e)) {
@@ -192,9 +194,10 @@ cma_api_render(struct ctx *c, enum rerr e, struct resp *out)
 		if (c->op.field != NULL) {
 			json_object_set_new(details, "field",
 			    json_string(c->op.field));
-			json_object_set_new(details, "code", json_string(
-			    why < NELEM(why_codes) ? why_codes[why] :
-			    why_codes[WHY_NONE]));
+			json_object_set_new(details, "code",
+			    json_string(why < NELEM(why_codes) ?
+				    why_codes[why] :
+				    why_codes[WHY_NONE]));
 		}
 		/* DatoCMS lists a schema failure's reasons in messages. */
 		if (e == RERR_FORMAT)
@@ -222,18 +225,16 @@ cma_api_render(struct ctx *c, enum rerr e, struct resp *out)
 static json_t *
 role_ref(const char *role)
 {
-	return json_pack("{s:{s:s, s:s}}", "data", "type", "role", "id",
-	    role);
+	return json_pack("{s:{s:s, s:s}}", "data", "type", "role", "id", role);
 }
 
 static json_t *
 invitation_json(const struct invitation *v)
 {
-	return json_pack("{s:s, s:s, s:{s:s, s:b, s:o}, s:{s:o}}",
-	    "type", "site_invitation", "id", v->id,
-	    "attributes", "email", v->email, "expired", v->expired,
-	    "invitation_link", v->link != NULL ? json_string(v->link) :
-	    json_null(),
+	return json_pack("{s:s, s:s, s:{s:s, s:b, s:o}, s:{s:o}}", "type",
+	    "site_invitation", "id", v->id, "attributes", "email", v->email,
+	    "expired", v->expired, "invitation_link",
+	    v->link != NULL ? json_string(v->link) : json_null(),
 	    "relationships", "role", role_ref(v->role));
 }
 
@@ -246,33 +247,31 @@ static json_t *
 user_json(const struct member *m)
 {
 	return json_pack("{s:s, s:s, s:{s:s, s:b, s:s, s:b}, s:{s:o},"
-	    " s:{s:n}}",
-	    "type", "user", "id", m->user_id,
-	    "attributes", "email", m->email, "is_2fa_active", 0,
-	    "full_name", m->name != NULL && *m->name ? m->name : m->email,
-	    "is_active", 1,
-	    "relationships", "role", role_ref(m->role),
-	    "meta", "last_access");
+			 " s:{s:n}}",
+	    "type", "user", "id", m->user_id, "attributes", "email", m->email,
+	    "is_2fa_active", 0, "full_name",
+	    m->name != NULL && *m->name ? m->name : m->email, "is_active", 1,
+	    "relationships", "role", role_ref(m->role), "meta", "last_access");
 }
 
 static json_t *
 role_json(size_t k)
 {
-	json_t	*perms = json_object(), *attrs;
-	size_t	 i;
+	json_t *perms = json_object(), *attrs;
+	size_t  i;
 
 	for (i = 0; i < NELEM(role_flags); i++)
-		json_object_set_new(perms, role_flags[i].name, json_boolean(
-		    (roles[k].grants & role_flags[i].bit) != 0));
+		json_object_set_new(perms, role_flags[i].name,
+		    json_boolean((roles[k].grants & role_flags[i].bit) != 0));
 	json_object_set_new(perms, "environments_access", json_string("all"));
 	for (i = 0; i < NELEM(role_lists); i++)
 		json_object_set_new(perms, role_lists[i], json_array());
 	attrs = json_pack("{s:s}", "name", roles[k].name);
 	json_object_update(attrs, perms);
-	return json_pack("{s:s, s:s, s:o, s:{s:{s:[]}}, s:{s:o}}",
-	    "type", "role", "id", roles[k].id, "attributes", attrs,
-	    "relationships", "inherits_permissions_from", "data",
-	    "meta", "final_permissions", perms);
+	return json_pack("{s:s, s:s, s:o, s:{s:{s:[]}}, s:{s:o}}", "type",
+	    "role", "id", roles[k].id, "attributes", attrs, "relationships",
+	    "inherits_permissions_from", "data", "meta", "final_permissions",
+	    perms);
 }
 
 /*
@@ -289,7 +288,7 @@ bad_format(struct ctx *c, const char *msg)
 static enum rerr
 resource(struct ctx *c, const char *type, json_t **out)
 {
-	json_t	*d, *t;
+	json_t *d, *t;
 
 	*out = NULL;
 	if ((d = json_object_get(c->body, "data")) == NULL)
@@ -299,8 +298,9 @@ resource(struct ctx *c, const char *type, json_t **out)
 	if ((t = json_object_get(d, "type")) == NULL)
 		return bad_format(c, "#/data: \"type\" wasn't supplied");
 	if (!json_is_string(t) || strcmp(json_string_value(t), type) != 0)
-		return bad_format(c, arena_printf(c->rq->a,
-		    "#/data/type: must be \"%s\"", type));
+		return bad_format(c,
+		    arena_printf(c->rq->a, "#/data/type: must be \"%s\"",
+			type));
 	*out = d;
 	return RERR_OK;
 }
@@ -313,29 +313,34 @@ resource(struct ctx *c, const char *type, json_t **out)
 static enum rerr
 role_relationship(struct ctx *c, json_t *d, int required, const char **role)
 {
-	json_t	*rels, *rel, *rd, *t, *id;
+	json_t *rels, *rel, *rd, *t, *id;
 
 	*role = NULL;
 	if ((rels = json_object_get(d, "relationships")) == NULL)
-		return required ? bad_format(c,
-		    "#/data: \"relationships\" wasn't supplied") : RERR_OK;
+		return required ?
+		    bad_format(c, "#/data: \"relationships\" wasn't supplied") :
+		    RERR_OK;
 	if (!json_is_object(rels))
 		return bad_format(c, "#/data/relationships: must be an object");
 	if ((rel = json_object_get(rels, "role")) == NULL)
-		return required ? bad_format(c,
-		    "#/data/relationships: \"role\" wasn't supplied") :
+		return required ?
+		    bad_format(c,
+			"#/data/relationships: \"role\" wasn't supplied") :
 		    RERR_OK;
-	if (!json_is_object(rel) || (rd = json_object_get(rel, "data")) ==
-	    NULL || !json_is_object(rd))
-		return bad_format(c, "#/data/relationships/role: must be "
+	if (!json_is_object(rel) ||
+	    (rd = json_object_get(rel, "data")) == NULL || !json_is_object(rd))
+		return bad_format(c,
+		    "#/data/relationships/role: must be "
 		    "{\"data\": {\"type\": \"role\", \"id\": \"...\"}}");
 	t = json_object_get(rd, "type");
 	id = json_object_get(rd, "id");
 	if (!json_is_string(t) || strcmp(json_string_value(t), "role") != 0)
-		return bad_format(c, "#/data/relationships/role/data/type: "
+		return bad_format(c,
+		    "#/data/relationships/role/data/type: "
 		    "must be \"role\"");
 	if (!json_is_string(id))
-		return bad_format(c, "#/data/relationships/role/data/id: "
+		return bad_format(c,
+		    "#/data/relationships/role/data/id: "
 		    "must be a string");
 	*role = json_string_value(id);
 	return RERR_OK;
@@ -348,9 +353,9 @@ role_relationship(struct ctx *c, json_t *d, int required, const char **role)
 enum rerr
 cma_api_invites_list(struct ctx *c)
 {
-	struct invitation	*v;
-	size_t			 n, i;
-	enum rerr		 e;
+	struct invitation *v;
+	size_t             n, i;
+	enum rerr          e;
 
 	if ((e = invite_list(&c->op, c->site, &v, &n)) != RERR_OK)
 		return e;
@@ -372,10 +377,10 @@ cma_api_invites_list(struct ctx *c)
 enum rerr
 cma_api_invite_create(struct ctx *c)
 {
-	struct invitation	 v;
-	json_t			*d, *attrs, *email = NULL;
-	const char		*role;
-	enum rerr		 e;
+	struct invitation v;
+	json_t           *d, *attrs, *email = NULL;
+	const char       *role;
+	enum rerr         e;
 
 	if ((e = resource(c, "site_invitation", &d)) != RERR_OK ||
 	    (e = role_relationship(c, d, 1, &role)) != RERR_OK)
@@ -391,9 +396,9 @@ cma_api_invite_create(struct ctx *c)
 			    "#/data/attributes/email: must be a string");
 	}
 	if ((e = invite_create(&c->op, c->site, c->actor.seat_limit,
-	    json_is_string(email) ? json_string_value(email) : NULL,
-	    json_is_string(email) ? json_string_length(email) : 0, role,
-	    &v)) != RERR_OK)
+		 json_is_string(email) ? json_string_value(email) : NULL,
+		 json_is_string(email) ? json_string_length(email) : 0, role,
+		 &v)) != RERR_OK)
 		return e;
 	c->data = invitation_json(&v);
 	return RERR_CREATED;
@@ -403,8 +408,8 @@ cma_api_invite_create(struct ctx *c)
 enum rerr
 cma_api_invite_find(struct ctx *c)
 {
-	struct invitation	v;
-	enum rerr		e;
+	struct invitation v;
+	enum rerr         e;
 
 	if ((e = invite_get(&c->op, c->site, c->id, &v)) != RERR_OK)
 		return e;
@@ -422,20 +427,19 @@ cma_api_invite_find(struct ctx *c)
 enum rerr
 cma_api_invite_update(struct ctx *c)
 {
-	struct invitation	 v;
-	json_t			*d, *id;
-	const char		*role;
-	enum rerr		 e;
+	struct invitation v;
+	json_t           *d, *id;
+	const char       *role;
+	enum rerr         e;
 
 	if ((e = resource(c, "site_invitation", &d)) != RERR_OK ||
 	    (e = role_relationship(c, d, 0, &role)) != RERR_OK)
 		return e;
-	if ((id = json_object_get(d, "id")) != NULL && (!json_is_string(id) ||
-	    strcmp(json_string_value(id), c->id) != 0))
+	if ((id = json_object_get(d, "id")) != NULL &&
+	    (!json_is_string(id) || strcmp(json_string_value(id), c->id) != 0))
 		return bad_format(c, "#/data/id: must be the id in the path");
-	e = role != NULL ?
-	    invite_set_role(&c->op, c->site, c->id, role, &v) :
-	    invite_get(&c->op, c->site, c->id, &v);
+	e = role != NULL ? invite_set_role(&c->op, c->site, c->id, role, &v) :
+			   invite_get(&c->op, c->site, c->id, &v);
 	if (e != RERR_OK)
 		return e;
 	c->data = invitation_json(&v);
@@ -449,8 +453,8 @@ cma_api_invite_update(struct ctx *c)
 enum rerr
 cma_api_invite_destroy(struct ctx *c)
 {
-	struct invitation	v;
-	enum rerr		e;
+	struct invitation v;
+	enum rerr         e;
 
 	if ((e = invite_revoke(&c->op, c->site, c->id, &v)) != RERR_OK)
 		return e;
@@ -468,11 +472,11 @@ cma_api_invite_destroy(struct ctx *c)
 enum rerr
 cma_api_invite_resend(struct ctx *c)
 {
-	struct invitation	v;
-	enum rerr		e;
+	struct invitation v;
+	enum rerr         e;
 
 	if ((e = invite_resend(&c->op, c->site, c->actor.seat_limit, c->id,
-	    &v)) != RERR_OK)
+		 &v)) != RERR_OK)
 		return e;
 	c->data = invitation_json(&v);
 	return RERR_OK;
@@ -482,7 +486,7 @@ cma_api_invite_resend(struct ctx *c)
 enum rerr
 cma_api_roles_list(struct ctx *c)
 {
-	size_t	i;
+	size_t i;
 
 	c->data = json_array();
 	for (i = 0; i < NELEM(roles); i++)
@@ -494,7 +498,7 @@ cma_api_roles_list(struct ctx *c)
 enum rerr
 cma_api_role_find(struct ctx *c)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NELEM(roles); i++)
 		if (strcmp(c->key, roles[i].id) == 0) {
@@ -511,15 +515,15 @@ cma_api_role_find(struct ctx *c)
 enum rerr
 cma_api_users_list(struct ctx *c)
 {
-	struct team_page	 pg;
-	const char		*cursor = NULL;
-	size_t			 i;
-	enum rerr		 e;
+	struct team_page pg;
+	const char      *cursor = NULL;
+	size_t           i;
+	enum rerr        e;
 
 	c->data = json_array();
 	do {
 		if ((e = team_list(&c->op, c->site, TEAM_LIMIT_MAX, cursor,
-		    &pg)) != RERR_OK)
+			 &pg)) != RERR_OK)
 			return e;
 		for (i = 0; i < pg.n; i++)
 			if (strcmp(pg.v[i].role, "owner") != 0)
@@ -533,12 +537,13 @@ cma_api_users_list(struct ctx *c)
 static enum rerr
 collaborator(struct ctx *c, struct member *m)
 {
-	enum rerr	e;
+	enum rerr e;
 
 	if ((e = team_get(&c->op, c->site, c->id, m)) != RERR_OK)
 		return e;
 	if (strcmp(m->role, "owner") == 0)
-		return op_fail(&c->op, RERR_NOT_FOUND, "The website owner is "
+		return op_fail(&c->op, RERR_NOT_FOUND,
+		    "The website owner is "
 		    "not a collaborator");
 	return RERR_OK;
 }
@@ -547,8 +552,8 @@ collaborator(struct ctx *c, struct member *m)
 enum rerr
 cma_api_user_find(struct ctx *c)
 {
-	struct member	m;
-	enum rerr	e;
+	struct member m;
+	enum rerr     e;
 
 	if ((e = collaborator(c, &m)) != RERR_OK)
 		return e;
@@ -565,8 +570,8 @@ cma_api_user_find(struct ctx *c)
 enum rerr
 cma_api_user_destroy(struct ctx *c)
 {
-	struct member	m;
-	enum rerr	e;
+	struct member m;
+	enum rerr     e;
 
 	if ((e = collaborator(c, &m)) != RERR_OK ||
 	    (e = team_remove(&c->op, c->site, c->id)) != RERR_OK)

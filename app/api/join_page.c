@@ -41,7 +41,8 @@ static const char css[] =
 static void
 page_head(struct buf *b, const char *title)
 {
-	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	buf_puts(b,
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width,"
 	    "initial-scale=1\">"
@@ -63,7 +64,8 @@ static void
 html_headers(struct resp *r)
 {
 	r->content_type = "text/html; charset=utf-8";
-	resp_header(r, "Content-Security-Policy", "default-src 'none'; "
+	resp_header(r, "Content-Security-Policy",
+	    "default-src 'none'; "
 	    "style-src 'self'; form-action 'self'; base-uri 'none'; "
 	    "frame-ancestors 'none'");
 	resp_header(r, "X-Frame-Options", "DENY");
@@ -84,18 +86,18 @@ row(struct buf *b, const char *k, const char *v)
 enum rerr
 join_page_show(struct ctx *c)
 {
-	struct invite_view	 v;
-	struct buf		 b;
-	const char		*token;
-	char			 exp[32];
-	int			 bad = 0;
-	enum rerr		 e;
+	struct invite_view v;
+	struct buf         b;
+	const char        *token;
+	char               exp[32];
+	int                bad = 0;
+	enum rerr          e;
 
 	token = http_query(c->rq, "token", &bad);
 	if ((e = invite_lookup(&c->op, bad ? NULL : token, &v)) != RERR_OK)
 		return e;
 	clock_iso_buf(exp, v.expires_at);
-	exp[16] = '\0';		/* "2026-05-21T00:00" */
+	exp[16] = '\0'; /* "2026-05-21T00:00" */
 	exp[10] = ' ';
 	buf_init(&b, c->rq->a, 2048);
 	page_head(&b, arena_printf(c->rq->a, "Join %s", v.website_name));
@@ -107,10 +109,12 @@ join_page_show(struct ctx *c)
 	row(&b, "Invited by", v.inviter != NULL ? v.inviter : "the owner");
 	row(&b, "For", v.email);
 	row(&b, "Expires", arena_printf(c->rq->a, "%s UTC", exp));
-	buf_puts(&b, "</dl><form method=\"post\" action=\"/join\">"
+	buf_puts(&b,
+	    "</dl><form method=\"post\" action=\"/join\">"
 	    "<input type=\"hidden\" name=\"token\" value=\"");
 	html_put(&b, token);
-	buf_puts(&b, "\"><label for=\"name\">Your name (optional)</label>"
+	buf_puts(&b,
+	    "\"><label for=\"name\">Your name (optional)</label>"
 	    "<input type=\"text\" id=\"name\" name=\"name\" maxlength=\"200\" "
 	    "autocomplete=\"name\"><button type=\"submit\">Accept invitation"
 	    "</button></form><p class=\"muted\">Accepting adds ");
@@ -126,14 +130,14 @@ join_page_show(struct ctx *c)
 enum rerr
 join_page_accept(struct ctx *c)
 {
-	struct accepted	 a;
-	struct buf	 b;
-	const char	*ct = c->rq->content_type, *token, *name;
-	int		 bad = 0;
-	enum rerr	 e;
+	struct accepted a;
+	struct buf      b;
+	const char     *ct = c->rq->content_type, *token, *name;
+	int             bad = 0;
+	enum rerr       e;
 
-	if (ct == NULL || strncasecmp(ct,
-	    "application/x-www-form-urlencoded", 33) != 0)
+	if (ct == NULL ||
+	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
 		return op_fail(&c->op, RERR_MEDIA_TYPE,
 		    "The form was not sent as a web form.");
 	token = http_param(c->rq->a, c->rq->body, "token", &bad);
@@ -151,7 +155,8 @@ join_page_accept(struct ctx *c)
 	html_put(&b, a.role);
 	buf_puts(&b, "</strong> of the team of <strong>");
 	html_put(&b, a.website_name);
-	buf_puts(&b, "</strong>.</p><p>What happens next: "
+	buf_puts(&b,
+	    "</strong>.</p><p>What happens next: "
 	    "the website's owner sees you in the team list right away, and "
 	    "you can use the website with the access of your role. You can "
 	    "close this page; this invitation link will not work again.</p>");
@@ -174,8 +179,8 @@ join_page_css(struct ctx *c)
 void
 join_page_render(struct ctx *c, enum rerr e, struct resp *out)
 {
-	struct buf	*b = &out->body;
-	const char	*title, *advice;
+	struct buf *b = &out->body;
+	const char *title, *advice;
 
 	html_headers(out);
 	b->len = 0;
@@ -190,11 +195,12 @@ join_page_render(struct ctx *c, enum rerr e, struct resp *out)
 	case RERR_NOT_FOUND:
 		title = "Invitation not found";
 		advice = "This link does not match any invitation. Check that "
-		    "you copied the whole link from the email, or ask the "
-		    "website's owner to send you a new invitation.";
+			 "you copied the whole link from the email, or ask the "
+			 "website's owner to send you a new invitation.";
 		break;
 	case RERR_GONE:
-		title = c->op.msg != NULL ? c->op.msg :
+		title = c->op.msg != NULL ?
+		    c->op.msg :
 		    "This invitation is no longer valid";
 		advice = strstr(title, "used") != NULL ?
 		    "Each invitation link works once, and this one has been "
@@ -206,17 +212,17 @@ join_page_render(struct ctx *c, enum rerr e, struct resp *out)
 	case RERR_ALREADY_MEMBER:
 		title = "You are already on this team";
 		advice = "This email already belongs to a member of the "
-		    "website's team, so there is nothing to accept.";
+			 "website's team, so there is nothing to accept.";
 		break;
 	case RERR_SEAT_LIMIT:
 		title = "The team is full";
 		advice = "The website has no free seat. Ask its owner to free "
-		    "one, then open the link again.";
+			 "one, then open the link again.";
 		break;
 	case RERR_UNAVAILABLE:
 		title = "Please try again in a moment";
 		advice = "The service is briefly unavailable; nothing was "
-		    "changed. Reload the page to try again.";
+			 "changed. Reload the page to try again.";
 		break;
 	default:
 		title = "Something is wrong with this request";

@@ -18,14 +18,15 @@
 static int
 loopback(const char *addr)
 {
-	return addr != NULL && (strncmp(addr, "127.", 4) == 0 ||
-	    strcmp(addr, "::1") == 0 || strncmp(addr, "::ffff:127.", 11) == 0);
+	return addr != NULL &&
+	    (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+		strncmp(addr, "::ffff:127.", 11) == 0);
 }
 
 static int
 token_ok(const struct config *cfg, const char *authz)
 {
-	size_t	n = strlen(cfg->metrics_token);
+	size_t n = strlen(cfg->metrics_token);
 
 	if (n == 0 || authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0)
 		return 0;
@@ -41,17 +42,18 @@ token_ok(const struct config *cfg, const char *authz)
 enum rerr
 metrics_show(struct ctx *c)
 {
-	const struct scoreboard	*sb = c->svc->sb;
-	const struct route	*routes;
-	struct met		 sum;
-	struct buf		 text, *b = &text;
-	size_t			 nroutes, r;
-	unsigned long		 cum;
-	int			 i, s, alive = 0;
+	const struct scoreboard *sb = c->svc->sb;
+	const struct route      *routes;
+	struct met               sum;
+	struct buf               text, *b = &text;
+	size_t                   nroutes, r;
+	unsigned long            cum;
+	int                      i, s, alive = 0;
 
 	if (!loopback(c->rq->remote_addr) &&
 	    !token_ok(c->svc->cfg, c->rq->authorization))
-		return op_fail(&c->op, RERR_FORBIDDEN, "Metrics are served "
+		return op_fail(&c->op, RERR_FORBIDDEN,
+		    "Metrics are served "
 		    "to loopback or with the metrics token only");
 	if (sb == NULL)
 		return op_fail(&c->op, RERR_UNAVAILABLE, "No scoreboard");
@@ -63,37 +65,46 @@ metrics_show(struct ctx *c)
 	routes = c->set->routes;
 	nroutes = c->set->n;
 	buf_init(b, c->rq->a, 8192);
-	buf_puts(b, "# HELP roster_http_requests_total Requests answered, by "
+	buf_puts(b,
+	    "# HELP roster_http_requests_total Requests answered, by "
 	    "route and status.\n# TYPE roster_http_requests_total counter\n");
 	for (r = 0; r < MET_ROUTES; r++) {
 		const char *name = r < nroutes ? routes[r].name :
-		    r == MET_ROUTES - 1 ? "unmatched" : NULL;
+		    r == MET_ROUTES - 1        ? "unmatched" :
+						 NULL;
 		if (name == NULL)
 			continue;
 		for (s = 0; s < MET_STATUSES; s++) {
 			if (sum.req[r][s] == 0)
 				continue;
 			if (met_status_code(s) != 0)
-				buf_printf(b, "roster_http_requests_total{route="
-				    "\"%s\",status=\"%d\"} %lu\n", name,
-				    met_status_code(s), sum.req[r][s]);
+				buf_printf(b,
+				    "roster_http_requests_total{route="
+				    "\"%s\",status=\"%d\"} %lu\n",
+				    name, met_status_code(s), sum.req[r][s]);
 			else
-				buf_printf(b, "roster_http_requests_total{route="
-				    "\"%s\",status=\"other\"} %lu\n", name,
-				    sum.req[r][s]);
+				buf_printf(b,
+				    "roster_http_requests_total{route="
+				    "\"%s\",status=\"other\"} %lu\n",
+				    name, sum.req[r][s]);
 		}
 	}
-	buf_puts(b, "# HELP roster_http_request_duration_seconds Time from "
+	buf_puts(b,
+	    "# HELP roster_http_request_duration_seconds Time from "
 	    "the request's arrival to its response.\n"
 	    "# TYPE roster_http_request_duration_seconds histogram\n");
 	for (cum = 0, i = 0; i < MET_BUCKETS; i++) {
 		cum += sum.lat[i];
-		buf_printf(b, "roster_http_request_duration_seconds_bucket"
-		    "{le=\"%g\"} %lu\n", (double)met_bound_us(i) / 1e6, cum);
+		buf_printf(b,
+		    "roster_http_request_duration_seconds_bucket"
+		    "{le=\"%g\"} %lu\n",
+		    (double)met_bound_us(i) / 1e6, cum);
 	}
 	cum += sum.lat[MET_BUCKETS];
-	buf_printf(b, "roster_http_request_duration_seconds_bucket"
-	    "{le=\"+Inf\"} %lu\n", cum);
+	buf_printf(b,
+	    "roster_http_request_duration_seconds_bucket"
+	    "{le=\"+Inf\"} %lu\n",
+	    cum);
 	buf_printf(b, "roster_http_request_duration_seconds_sum %.6f\n",
 	    (double)sum.lat_sum_us / 1e6);
 	buf_printf(b, "roster_http_request_duration_seconds_count %lu\n", cum);

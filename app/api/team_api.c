@@ -47,15 +47,15 @@ data_one(struct ctx *c, json_t *o)
 static enum rerr
 opt_string(struct ctx *c, const char *key, const char **out, size_t *len)
 {
-	json_t	*v;
+	json_t *v;
 
 	*out = NULL;
 	if (c->body == NULL || (v = json_object_get(c->body, key)) == NULL ||
 	    json_is_null(v))
 		return RERR_OK;
 	if (!json_is_string(v))
-		return op_invalid(&c->op, key, arena_printf(c->rq->a,
-		    "%s must be a string", key));
+		return op_invalid(&c->op, key,
+		    arena_printf(c->rq->a, "%s must be a string", key));
 	*out = json_string_value(v);
 	if (len != NULL)
 		*len = json_string_length(v);
@@ -67,11 +67,11 @@ opt_string(struct ctx *c, const char *key, const char **out, size_t *len)
 static void
 envelope_ok(struct ctx *c, struct buf *b)
 {
-	json_t	*env = json_object();
+	json_t *env = json_object();
 
 	json_object_set_new(env, "status", json_string("success"));
-	json_object_set_new(env, "data", c->data != NULL ? c->data :
-	    json_array());
+	json_object_set_new(env, "data",
+	    c->data != NULL ? c->data : json_array());
 	if (c->extra != NULL)
 		json_object_update(env, c->extra);
 	jsonmem_dump(env, b);
@@ -80,9 +80,9 @@ envelope_ok(struct ctx *c, struct buf *b)
 void
 team_api_render(struct ctx *c, enum rerr e, struct resp *out)
 {
-	json_t		*env, *err, *m;
-	const char	*msg;
-	int		 status = rerr_team_status(e);
+	json_t     *env, *err, *m;
+	const char *msg;
+	int         status = rerr_team_status(e);
 
 	out->status = status;
 	out->content_type = "application/json; charset=utf-8";
@@ -113,32 +113,33 @@ team_api_render(struct ctx *c, enum rerr e, struct resp *out)
 enum rerr
 team_api_health(struct ctx *c)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = db_exec(c->svc->db, c->rq->a, STMT_PING, NULL, 0, NULL)))
 		return op_fail(&c->op, op_db(&c->op, rc),
 		    "The database is unreachable");
-	return data_one(c, json_pack("{s:s, s:s}", "status", "ok",
-	    "database", "ok"));
+	return data_one(c,
+	    json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
 }
 
 /* GET /websites (websites:read, dft_): 200, 401, 403. */
 enum rerr
 team_api_websites_list(struct ctx *c)
 {
-	struct website_info	*v;
-	size_t			 n, i;
-	enum rerr		 e;
+	struct website_info *v;
+	size_t               n, i;
+	enum rerr            e;
 
 	if ((e = website_list(&c->op, &v, &n)) != RERR_OK)
 		return e;
 	c->data = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(c->data, json_pack(
-		    "{s:s, s:s, s:s, s:s, s:o}", "_id", v[i].id,
-		    "domain", v[i].domain, "name", v[i].name,
-		    "role", v[i].role, "seatLimit", v[i].seat_limit < 0 ?
-		    json_null() : json_integer(v[i].seat_limit)));
+		json_array_append_new(c->data,
+		    json_pack("{s:s, s:s, s:s, s:s, s:o}", "_id", v[i].id,
+			"domain", v[i].domain, "name", v[i].name, "role",
+			v[i].role, "seatLimit",
+			v[i].seat_limit < 0 ? json_null() :
+					      json_integer(v[i].seat_limit)));
 	return RERR_OK;
 }
 
@@ -149,16 +150,16 @@ team_api_websites_list(struct ctx *c)
 enum rerr
 team_api_list(struct ctx *c)
 {
-	struct team_page	 pg;
-	const char		*ls, *cursor;
-	const void		*v;
-	struct buf		 b;
-	char			*end, key[CACHE_KEY_MAX];
-	long			 limit = TEAM_LIMIT_DEFAULT;
-	size_t			 i, n, len;
-	int64_t			 gen;
-	int			 bad = 0;
-	enum rerr		 e;
+	struct team_page pg;
+	const char      *ls, *cursor;
+	const void      *v;
+	struct buf       b;
+	char            *end, key[CACHE_KEY_MAX];
+	long             limit = TEAM_LIMIT_DEFAULT;
+	size_t           i, n, len;
+	int64_t          gen;
+	int              bad = 0;
+	enum rerr        e;
 
 	ls = http_query(c->rq, "limit", &bad);
 	cursor = http_query(c->rq, "cursor", &bad);
@@ -168,7 +169,8 @@ team_api_list(struct ctx *c)
 		errno = 0;
 		limit = strtol(ls, &end, 10);
 		if (*ls < '0' || *ls > '9' || *end != '\0' || errno != 0)
-			return op_invalid(&c->op, "limit", "limit must be a "
+			return op_invalid(&c->op, "limit",
+			    "limit must be a "
 			    "whole number from 1 to 1000");
 	}
 	if (cursor != NULL && *cursor == '\0')
@@ -197,11 +199,12 @@ team_api_list(struct ctx *c)
 		return e;
 	c->data = json_array();
 	for (i = 0; i < pg.n; i++)
-		json_array_append_new(c->data, json_pack(
-		    "{s:s, s:o, s:s, s:o, s:s, s:o}",
-		    "userId", pg.v[i].user_id, "name", jstr_or_null(pg.v[i].name),
-		    "email", pg.v[i].email, "image", jstr_or_null(pg.v[i].image),
-		    "role", pg.v[i].role, "joinedAt", jtime(c, pg.v[i].joined_at)));
+		json_array_append_new(c->data,
+		    json_pack("{s:s, s:o, s:s, s:o, s:s, s:o}", "userId",
+			pg.v[i].user_id, "name", jstr_or_null(pg.v[i].name),
+			"email", pg.v[i].email, "image",
+			jstr_or_null(pg.v[i].image), "role", pg.v[i].role,
+			"joinedAt", jtime(c, pg.v[i].joined_at)));
 	if (pg.next != NULL)
 		c->extra = json_pack("{s:s}", "nextCursor", pg.next);
 	/* Rendered here, once, so the cache keeps the very bytes sent. */
@@ -218,7 +221,7 @@ team_api_list(struct ctx *c)
 static json_t *
 invitation_json(struct ctx *c, const struct invitation *v, const char *msg)
 {
-	json_t	*o = json_object();
+	json_t *o = json_object();
 
 	if (msg != NULL)
 		json_object_set_new(o, "message", json_string(msg));
@@ -230,7 +233,8 @@ invitation_json(struct ctx *c, const struct invitation *v, const char *msg)
 	if (msg == NULL) {
 		json_object_set_new(o, "status",
 		    json_string(v->expired ? "expired" : "pending"));
-		json_object_set_new(o, "invitedBy", jstr_or_null(v->invited_by));
+		json_object_set_new(o, "invitedBy",
+		    jstr_or_null(v->invited_by));
 		json_object_set_new(o, "createdAt", jtime(c, v->created_at));
 	}
 	json_object_set_new(o, "expiresAt", jtime(c, v->expires_at));
@@ -245,19 +249,20 @@ invitation_json(struct ctx *c, const struct invitation *v, const char *msg)
 enum rerr
 team_api_invite(struct ctx *c)
 {
-	struct invitation	 v;
-	const char		*email, *role;
-	size_t			 elen = 0;
-	enum rerr		 e;
+	struct invitation v;
+	const char       *email, *role;
+	size_t            elen = 0;
+	enum rerr         e;
 
 	if ((e = opt_string(c, "email", &email, &elen)) != RERR_OK ||
 	    (e = opt_string(c, "role", &role, NULL)) != RERR_OK)
 		return e;
 	if ((e = invite_create(&c->op, c->site, c->actor.seat_limit, email,
-	    elen, role, &v)) != RERR_OK)
+		 elen, role, &v)) != RERR_OK)
 		return e;
-	return data_one(c, invitation_json(c, &v,
-	    "Invitation created. Send the invite link to the user."));
+	return data_one(c,
+	    invitation_json(c, &v,
+		"Invitation created. Send the invite link to the user."));
 }
 
 /*
@@ -267,15 +272,15 @@ team_api_invite(struct ctx *c)
 enum rerr
 team_api_remove(struct ctx *c)
 {
-	const char	*user;
-	enum rerr	 e;
+	const char *user;
+	enum rerr   e;
 
 	if ((e = opt_string(c, "userId", &user, NULL)) != RERR_OK)
 		return e;
 	if ((e = team_remove(&c->op, c->site, user)) != RERR_OK)
 		return e;
-	return data_one(c, json_pack("{s:s}", "message",
-	    "Team member removed."));
+	return data_one(c,
+	    json_pack("{s:s}", "message", "Team member removed."));
 }
 
 /*
@@ -285,8 +290,8 @@ team_api_remove(struct ctx *c)
 enum rerr
 team_api_set_role(struct ctx *c)
 {
-	const char	*role;
-	enum rerr	 e;
+	const char *role;
+	enum rerr   e;
 
 	if ((e = opt_string(c, "role", &role, NULL)) != RERR_OK)
 		return e;
@@ -294,17 +299,18 @@ team_api_set_role(struct ctx *c)
 		return op_invalid(&c->op, "role", "role is required");
 	if ((e = team_set_role(&c->op, c->site, c->id, role)) != RERR_OK)
 		return e;
-	return data_one(c, json_pack("{s:s, s:s, s:s}", "message",
-	    "Team member role updated.", "userId", c->id, "role", role));
+	return data_one(c,
+	    json_pack("{s:s, s:s, s:s}", "message", "Team member role updated.",
+		"userId", c->id, "role", role));
 }
 
 /* GET /websites/{websiteId}/team/invitations (team:read): 200, 401, 403, 404. */
 enum rerr
 team_api_invites_list(struct ctx *c)
 {
-	struct invitation	*v;
-	size_t			 n, i;
-	enum rerr		 e;
+	struct invitation *v;
+	size_t             n, i;
+	enum rerr          e;
 
 	if ((e = invite_list(&c->op, c->site, &v, &n)) != RERR_OK)
 		return e;
@@ -321,13 +327,14 @@ team_api_invites_list(struct ctx *c)
 enum rerr
 team_api_invite_revoke(struct ctx *c)
 {
-	struct invitation	v;
-	enum rerr		e;
+	struct invitation v;
+	enum rerr         e;
 
 	if ((e = invite_revoke(&c->op, c->site, c->id, &v)) != RERR_OK)
 		return e;
-	return data_one(c, json_pack("{s:s, s:s}", "message",
-	    "Invitation revoked.", "invitationId", c->id));
+	return data_one(c,
+	    json_pack("{s:s, s:s}", "message", "Invitation revoked.",
+		"invitationId", c->id));
 }
 
 /*
@@ -338,14 +345,15 @@ team_api_invite_revoke(struct ctx *c)
 enum rerr
 team_api_invite_resend(struct ctx *c)
 {
-	struct invitation	v;
-	enum rerr		e;
+	struct invitation v;
+	enum rerr         e;
 
 	if ((e = invite_resend(&c->op, c->site, c->actor.seat_limit, c->id,
-	    &v)) != RERR_OK)
+		 &v)) != RERR_OK)
 		return e;
-	return data_one(c, invitation_json(c, &v,
-	    "Invitation resent. Send the new invite link to the user."));
+	return data_one(c,
+	    invitation_json(c, &v,
+		"Invitation resent. Send the new invite link to the user."));
 }
 
 /*
@@ -356,27 +364,28 @@ team_api_invite_resend(struct ctx *c)
 enum rerr
 team_api_invite_accept(struct ctx *c)
 {
-	struct accepted	 a;
-	const char	*token, *name;
-	enum rerr	 e;
+	struct accepted a;
+	const char     *token, *name;
+	enum rerr       e;
 
 	if ((e = opt_string(c, "token", &token, NULL)) != RERR_OK ||
 	    (e = opt_string(c, "name", &name, NULL)) != RERR_OK)
 		return e;
 	if ((e = invite_accept(&c->op, token, name, &a)) != RERR_OK)
 		return e;
-	return data_one(c, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "message", "Invitation accepted.", "invitationId", a.invitation_id,
-	    "websiteId", a.website_id, "userId", a.user_id, "email", a.email,
-	    "role", a.role));
+	return data_one(c,
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "message",
+		"Invitation accepted.", "invitationId", a.invitation_id,
+		"websiteId", a.website_id, "userId", a.user_id, "email",
+		a.email, "role", a.role));
 }
 
 static json_t *
 perms_json(unsigned perms)
 {
-	const char	*names[8];
-	json_t		*a = json_array();
-	int		 n, i;
+	const char *names[8];
+	json_t     *a = json_array();
+	int         n, i;
 
 	if ((perms & PERM_ALL) == PERM_ALL)
 		json_array_append_new(a, json_string("*"));
@@ -389,8 +398,8 @@ perms_json(unsigned perms)
 static json_t *
 token_json(struct ctx *c, const struct cred_info *t)
 {
-	json_t	*o = json_object(), *sites = json_array();
-	size_t	 i;
+	json_t *o = json_object(), *sites = json_array();
+	size_t  i;
 
 	for (i = 0; i < t->nsites; i++)
 		json_array_append_new(sites, json_string(t->sites[i]));
@@ -408,7 +417,7 @@ token_json(struct ctx *c, const struct cred_info *t)
 static json_t *
 key_json(struct ctx *c, const struct cred_info *k)
 {
-	json_t	*o = json_object();
+	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_string(k->id));
 	json_object_set_new(o, "name", jstr_or_null(k->name));
@@ -424,9 +433,9 @@ key_json(struct ctx *c, const struct cred_info *k)
 enum rerr
 team_api_tokens_list(struct ctx *c)
 {
-	struct cred_info	*v;
-	size_t			 n, i;
-	enum rerr		 e;
+	struct cred_info *v;
+	size_t            n, i;
+	enum rerr         e;
 
 	if ((e = cred_token_list(&c->op, &v, &n)) != RERR_OK)
 		return e;
@@ -443,12 +452,12 @@ team_api_tokens_list(struct ctx *c)
 enum rerr
 team_api_token_create(struct ctx *c)
 {
-	struct cred_info	 t;
-	const char		*name, **sites = NULL;
-	json_t			*pv, *sv, *x;
-	unsigned		 perms = 0, bit;
-	size_t			 i, nsites = 0;
-	enum rerr		 e;
+	struct cred_info t;
+	const char      *name, **sites = NULL;
+	json_t          *pv, *sv, *x;
+	unsigned         perms = 0, bit;
+	size_t           i, nsites = 0;
+	enum rerr        e;
 
 	if ((e = opt_string(c, "name", &name, NULL)) != RERR_OK)
 		return e;
@@ -456,7 +465,8 @@ team_api_token_create(struct ctx *c)
 	sv = c->body != NULL ? json_object_get(c->body, "websiteIds") : NULL;
 	if (pv != NULL && !json_is_null(pv)) {
 		if (!json_is_array(pv) || json_array_size(pv) == 0)
-			return op_invalid(&c->op, "permissions", "permissions "
+			return op_invalid(&c->op, "permissions",
+			    "permissions "
 			    "must be a non-empty array of permission names");
 		json_array_foreach(pv, i, x) {
 			if (!json_is_string(x) ||
@@ -483,7 +493,7 @@ team_api_token_create(struct ctx *c)
 		}
 	}
 	if ((e = cred_token_create(&c->op, NULL, name, perms, sites, nsites,
-	    &t)) != RERR_OK)
+		 &t)) != RERR_OK)
 		return e;
 	return data_one(c, token_json(c, &t));
 }
@@ -492,21 +502,22 @@ team_api_token_create(struct ctx *c)
 enum rerr
 team_api_token_revoke(struct ctx *c)
 {
-	enum rerr	e;
+	enum rerr e;
 
 	if ((e = cred_token_revoke(&c->op, c->id)) != RERR_OK)
 		return e;
-	return data_one(c, json_pack("{s:s, s:s}", "message",
-	    "Access token revoked.", "id", c->id));
+	return data_one(c,
+	    json_pack("{s:s, s:s}", "message", "Access token revoked.", "id",
+		c->id));
 }
 
 /* GET /websites/{websiteId}/api-keys (api-keys:read, member+): 200, 401, 403, 404. */
 enum rerr
 team_api_keys_list(struct ctx *c)
 {
-	struct cred_info	*v;
-	size_t			 n, i;
-	enum rerr		 e;
+	struct cred_info *v;
+	size_t            n, i;
+	enum rerr         e;
 
 	if ((e = cred_key_list(&c->op, c->site, &v, &n)) != RERR_OK)
 		return e;
@@ -520,9 +531,9 @@ team_api_keys_list(struct ctx *c)
 enum rerr
 team_api_key_create(struct ctx *c)
 {
-	struct cred_info	 k;
-	const char		*name;
-	enum rerr		 e;
+	struct cred_info k;
+	const char      *name;
+	enum rerr        e;
 
 	if ((e = opt_string(c, "name", &name, NULL)) != RERR_OK)
 		return e;
@@ -535,10 +546,11 @@ team_api_key_create(struct ctx *c)
 enum rerr
 team_api_key_revoke(struct ctx *c)
 {
-	enum rerr	e;
+	enum rerr e;
 
 	if ((e = cred_key_revoke(&c->op, c->site, c->id)) != RERR_OK)
 		return e;
-	return data_one(c, json_pack("{s:s, s:s}", "message",
-	    "API key revoked.", "id", c->id));
+	return data_one(c,
+	    json_pack("{s:s, s:s}", "message", "API key revoked.", "id",
+		c->id));
 }

@@ -22,17 +22,18 @@ static const struct db_field audit_fields[AUDIT_C__MAX] = {
 static const struct db_map audit_map = DB_MAP(struct audit_entry, audit_fields);
 
 enum rerr
-audit_list(struct op *op, const char *website, const char *user,
-    int64_t since, struct audit_entry **out, size_t *n)
+audit_list(struct op *op, const char *website, const char *user, int64_t since,
+    struct audit_entry **out, size_t *n)
 {
-	struct dbres	r;
-	struct dbp	p[2];
-	int		rc;
+	struct dbres r;
+	struct dbp   p[2];
+	int          rc;
 
 	p[0] = DB_STR(website != NULL ? website : user);
 	p[1] = DB_I64(since);
-	if ((rc = db_rows(op->db, op->a, website != NULL ? STMT_AUDIT_LIST :
-	    STMT_AUDIT_LIST_USER, p, 2, &audit_map, &r)))
+	if ((rc = db_rows(op->db, op->a,
+		 website != NULL ? STMT_AUDIT_LIST : STMT_AUDIT_LIST_USER, p, 2,
+		 &audit_map, &r)))
 		return op_db(op, rc);
 	*out = r.rows;
 	*n = r.nrows;

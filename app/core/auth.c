@@ -38,7 +38,7 @@ static const char *const role_names[ROLE__MAX] = {
 unsigned
 perm_parse(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	if (s == NULL)
 		return 0;
@@ -64,8 +64,8 @@ perm_close(unsigned p)
 int
 perm_names(unsigned p, const char **out)
 {
-	size_t	i;
-	int	n = 0;
+	size_t i;
+	int    n = 0;
 
 	for (i = 0; i < sizeof(perm_table) / sizeof(perm_table[0]); i++)
 		if (p & perm_table[i].bit)
@@ -76,7 +76,7 @@ perm_names(unsigned p, const char **out)
 enum role
 role_parse(const char *s)
 {
-	int	i;
+	int i;
 
 	if (s == NULL)
 		return ROLE_NONE;
@@ -97,9 +97,9 @@ role_name(enum role r)
  * and the website the path names ('' for none or the credential's own).
  */
 struct auth_key {
-	unsigned char	 hash[SECRET_HASH_LEN];
-	char		 own;
-	char		 site[ID_LEN + 1];
+	unsigned char hash[SECRET_HASH_LEN];
+	char          own;
+	char          site[ID_LEN + 1];
 };
 
 /*
@@ -114,12 +114,12 @@ static int
 resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
     enum rerr *e)
 {
-	const struct actor	*v;
-	struct dbres		 r;
-	struct dbp		 p[1];
-	size_t			 len;
-	int64_t			 gen;
-	int			 rc;
+	const struct actor *v;
+	struct dbres        r;
+	struct dbp          p[1];
+	size_t              len;
+	int64_t             gen;
+	int                 rc;
 
 	if ((v = cache_get(CACHE_ACTOR, k, sizeof(*k), &gen, &len)) == NULL ||
 	    len != sizeof(*ac))
@@ -145,7 +145,7 @@ resolve_cached(struct op *op, const struct auth_key *k, struct actor *ac,
 static void
 copy_cell(char *dst, size_t cap, const struct dbres *r, enum auth_col c)
 {
-	const char	*s = db_cell(r, 0, c);
+	const char *s = db_cell(r, 0, c);
 
 	if (s != NULL)
 		snprintf(dst, cap, "%s", s);
@@ -159,12 +159,12 @@ static enum rerr
 resolve(struct op *op, const char *authz, int own, const char *site,
     struct actor *ac)
 {
-	struct auth_key	 k;
-	const char	*tok;
-	enum rerr	 e;
-	struct dbres	 r;
-	struct dbp	 p[2];
-	int		 kind, rc, n = 0;
+	struct auth_key k;
+	const char     *tok;
+	enum rerr       e;
+	struct dbres    r;
+	struct dbp      p[2];
+	int             kind, rc, n = 0;
 
 	memset(ac, 0, sizeof(*ac));
 	ac->seat_limit = -1;
@@ -196,7 +196,7 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 		p[n++] = DB_STR(k.site);
 	p[n++] = DB_BIN(k.hash, sizeof(k.hash));
 	if ((rc = db_exec(op->db, op->a, own ? STMT_AUTH_OWN : STMT_AUTH, p,
-	    (size_t)n, &r)) != 0)
+		 (size_t)n, &r)) != 0)
 		return op_db(op, rc);
 	/*
 	 * The index lookup found the row by hash; compare in constant time
@@ -205,12 +205,13 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 	if (r.nrows != 1 ||
 	    db_cell_len(&r, 0, AUTH_C_TOKEN_HASH) != SECRET_HASH_LEN ||
 	    !secret_equal((const unsigned char *)db_cell(&r, 0,
-	    AUTH_C_TOKEN_HASH), k.hash))
+			      AUTH_C_TOKEN_HASH),
+		k.hash))
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
 	/* The prefix must match the stored kind: a df_ key is never a token. */
 	if (strcmp(db_cell(&r, 0, AUTH_C_KIND),
-	    kind == SECRET_TOKEN ? "token" : "key"))
+		kind == SECRET_TOKEN ? "token" : "key"))
 		return op_fail(op, RERR_UNAUTHENTICATED,
 		    "Invalid or revoked credential");
 	ac->kind = kind == SECRET_TOKEN ? CRED_TOKEN : CRED_KEY;
@@ -220,7 +221,8 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 	copy_cell(ac->email, sizeof(ac->email), &r, AUTH_C_EMAIL);
 	copy_cell(ac->name, sizeof(ac->name), &r, AUTH_C_NAME);
 	/* Keys have a fixed, read-only grant: API.md caps them at member. */
-	ac->perms = ac->kind == CRED_KEY ? PERM_TEAM_READ :
+	ac->perms = ac->kind == CRED_KEY ?
+	    PERM_TEAM_READ :
 	    perm_close((unsigned)db_cell_i64(&r, 0, AUTH_C_PERMS));
 	ac->scoped = db_cell_i64(&r, 0, AUTH_C_SCOPED) != 0;
 	if (db_cell(&r, 0, AUTH_C_SITE) != NULL) {
@@ -236,7 +238,8 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 			ac->role = role_parse(db_cell(&r, 0, AUTH_C_ROLE));
 		else
 			ac->role = strcmp(ac->key_site, ac->site) == 0 ?
-			    ROLE_MEMBER : ROLE_NONE;
+			    ROLE_MEMBER :
+			    ROLE_NONE;
 	}
 	/* team_gen NULL: no such website; the check reads NULL as -1 too. */
 	ac->team_gen = db_cell_i64_or(&r, 0, AUTH_C_TEAM_GEN, -1);
@@ -265,14 +268,16 @@ auth_resolve_own(struct op *op, const char *authz, struct actor *ac)
 }
 
 enum rerr
-auth_check(struct op *op, const struct actor *ac, unsigned need,
-    unsigned perms, const char *key_msg)
+auth_check(struct op *op, const struct actor *ac, unsigned need, unsigned perms,
+    const char *key_msg)
 {
 	if (!(need & (ac->kind == CRED_KEY ? NEED_KEY : NEED_TOKEN)))
-		return op_fail(op, RERR_FORBIDDEN, ac->kind == CRED_KEY ?
-		    (key_msg ? key_msg :
-		    "Website API keys cannot use this endpoint") :
-		    "Account tokens cannot use this endpoint");
+		return op_fail(op, RERR_FORBIDDEN,
+		    ac->kind == CRED_KEY ?
+			(key_msg ?
+				key_msg :
+				"Website API keys cannot use this endpoint") :
+			"Account tokens cannot use this endpoint");
 	if ((ac->perms & perms) != perms)
 		return op_fail(op, RERR_FORBIDDEN,
 		    "The credential lacks the permission for this endpoint");
@@ -290,9 +295,10 @@ auth_check(struct op *op, const struct actor *ac, unsigned need,
 		return op_fail(op, RERR_FORBIDDEN,
 		    "You are not a member of this website");
 	if ((need & NEED_OWNER) && ac->role != ROLE_OWNER)
-		return op_fail(op, RERR_FORBIDDEN, ac->kind == CRED_KEY &&
-		    key_msg ? key_msg :
-		    "Only the website owner can do this");
+		return op_fail(op, RERR_FORBIDDEN,
+		    ac->kind == CRED_KEY && key_msg ?
+			key_msg :
+			"Only the website owner can do this");
 	if ((need & NEED_MEMBER) && ac->role != ROLE_OWNER &&
 	    ac->role != ROLE_MEMBER)
 		return op_fail(op, RERR_FORBIDDEN,

@@ -15,7 +15,7 @@
 #include "roster/team.h"
 #include "roster/utf8.h"
 
-#define CRED_MAX_SITES	100
+#define CRED_MAX_SITES 100
 
 /*
  * A row of STMT_TOKEN_LIST; the permissions as stored, before their
@@ -43,26 +43,25 @@ static const struct db_map key_map = DB_MAP(struct cred_info, key_fields);
 enum rerr
 cred_token_list(struct op *op, struct cred_info **out, size_t *n)
 {
-	struct cred_info	*v;
-	struct dbres		 r, s;
-	struct dbp		 p[1];
-	size_t			 i, j, k;
-	int			 rc;
+	struct cred_info *v;
+	struct dbres      r, s;
+	struct dbp        p[1];
+	size_t            i, j, k;
+	int               rc;
 
 	p[0] = DB_STR(op->actor->user_id);
 	if ((rc = db_rows(op->db, op->a, STMT_TOKEN_LIST, p, 1, &token_map,
-	    &r)))
+		 &r)))
 		return op_db(op, rc);
 	if ((rc = db_exec(op->db, op->a, STMT_TOKEN_LIST_SITES, p, 1, &s)))
 		return op_db(op, rc);
 	v = r.rows;
 	for (i = 0; i < r.nrows; i++) {
 		v[i].perms = perm_close(v[i].perms);
-		v[i].sites = arena_alloc(op->a,
-		    (s.nrows + 1) * sizeof(char *));
+		v[i].sites = arena_alloc(op->a, (s.nrows + 1) * sizeof(char *));
 		for (j = 0, k = 0; j < s.nrows; j++)
 			if (strcmp(db_cell(&s, j, TOKEN_LIST_SITES_C_CRED_ID),
-			    v[i].id) == 0)
+				v[i].id) == 0)
 				v[i].sites[k++] = db_cell(&s, j,
 				    TOKEN_LIST_SITES_C_WEBSITE_ID);
 		v[i].nsites = k;
@@ -73,24 +72,23 @@ cred_token_list(struct op *op, struct cred_info **out, size_t *n)
 }
 
 struct tok_args {
-	const char	 *user, *name;
-	unsigned	  perms;
-	const char	**sites;
-	size_t		  nsites;
+	const char       *user, *name;
+	unsigned          perms;
+	const char      **sites;
+	size_t            nsites;
 	struct cred_info *out;
 };
 
 /* Inserts the credential row; kind "token" or "key". */
 static enum rerr
-insert_cred(struct op *op, const char *kind, const char *user,
-    const char *site, const char *name, unsigned perms, int scoped,
-    struct cred_info *out)
+insert_cred(struct op *op, const char *kind, const char *user, const char *site,
+    const char *name, unsigned perms, int scoped, struct cred_info *out)
 {
-	unsigned char	hash[SECRET_HASH_LEN];
-	char		secret[SECRET_MAX], display[DISPLAY_MAX];
-	char		id[ID_LEN + 1];
-	struct dbp	p[10];
-	int		rc;
+	unsigned char hash[SECRET_HASH_LEN];
+	char          secret[SECRET_MAX], display[DISPLAY_MAX];
+	char          id[ID_LEN + 1];
+	struct dbp    p[10];
+	int           rc;
 
 	id_new(id);
 	secret_new(strcmp(kind, "token") == 0 ? SECRET_TOKEN : SECRET_KEY,
@@ -120,20 +118,20 @@ insert_cred(struct op *op, const char *kind, const char *user,
 static enum rerr
 token_tx(struct op *op, void *arg)
 {
-	struct tok_args	*a = arg;
-	struct dbp	 p[2];
-	enum rerr	 e;
-	size_t		 i;
-	int		 rc;
+	struct tok_args *a = arg;
+	struct dbp       p[2];
+	enum rerr        e;
+	size_t           i;
+	int              rc;
 
 	if ((e = insert_cred(op, "token", a->user, NULL, a->name, a->perms,
-	    a->nsites > 0, a->out)) != RERR_OK)
+		 a->nsites > 0, a->out)) != RERR_OK)
 		return e;
 	for (i = 0; i < a->nsites; i++) {
 		p[0] = DB_STR(a->out->id);
 		p[1] = DB_STR(a->sites[i]);
 		rc = db_exec(op->db, op->a, STMT_CRED_SITE_INSERT, p, 2, NULL);
-		if (rc != 0 && rc != DB_EDUP)	/* a repeated id is harmless */
+		if (rc != 0 && rc != DB_EDUP) /* a repeated id is harmless */
 			return op_db(op, rc);
 	}
 	a->out->sites = a->sites;
@@ -145,8 +143,8 @@ token_tx(struct op *op, void *arg)
 static int
 is_member(struct op *op, const char *user, const char *site, int *rc)
 {
-	struct dbres	r;
-	struct dbp	p[2];
+	struct dbres r;
+	struct dbp   p[2];
 
 	p[0] = DB_STR(site);
 	p[1] = DB_STR(user);
@@ -157,19 +155,19 @@ is_member(struct op *op, const char *user, const char *site, int *rc)
 
 enum rerr
 cred_token_create(struct op *op, const char *user, const char *name,
-    unsigned perms, const char **sites, size_t nsites,
-    struct cred_info *out)
+    unsigned perms, const char **sites, size_t nsites, struct cred_info *out)
 {
-	const struct actor	*ac = op->actor;
-	struct tok_args		 a;
-	struct dbres		 r;
-	struct dbp		 p[1];
-	size_t			 i, j;
-	int			 rc;
+	const struct actor *ac = op->actor;
+	struct tok_args     a;
+	struct dbres        r;
+	struct dbp          p[1];
+	size_t              i, j;
+	int                 rc;
 
 	memset(out, 0, sizeof(*out));
 	if (name != NULL && !utf8_valid(name, strlen(name), 200))
-		return op_invalid(op, "name", "name must be valid UTF-8 text "
+		return op_invalid(op, "name",
+		    "name must be valid UTF-8 text "
 		    "of at most 200 characters");
 	if (nsites > CRED_MAX_SITES)
 		return op_invalid(op, "websiteIds",
@@ -184,13 +182,14 @@ cred_token_create(struct op *op, const char *user, const char *name,
 			perms = ac->perms;
 		perms = perm_close(perms);
 		if ((perms & ~ac->perms) != 0)
-			return op_fail(op, RERR_FORBIDDEN, "A new token cannot "
+			return op_fail(op, RERR_FORBIDDEN,
+			    "A new token cannot "
 			    "have permissions its creator lacks");
 		if (ac->scoped) {
 			/* The creator's allowlist bounds the new one. */
 			p[0] = DB_STR(ac->cred_id);
-			if ((rc = db_exec(op->db, op->a, STMT_CRED_WEBSITES,
-			    p, 1, &r)))
+			if ((rc = db_exec(op->db, op->a, STMT_CRED_WEBSITES, p,
+				 1, &r)))
 				return op_db(op, rc);
 			if (nsites == 0) {
 				sites = arena_alloc(op->a,
@@ -202,8 +201,9 @@ cred_token_create(struct op *op, const char *user, const char *name,
 			}
 			for (i = 0; i < nsites; i++) {
 				for (j = 0; j < r.nrows; j++)
-					if (!strcmp(sites[i], db_cell(&r, j,
-					    CRED_WEBSITES_C_WEBSITE_ID)))
+					if (!strcmp(sites[i],
+						db_cell(&r, j,
+						    CRED_WEBSITES_C_WEBSITE_ID)))
 						break;
 				if (j == r.nrows)
 					return op_fail(op, RERR_FORBIDDEN,
@@ -215,9 +215,11 @@ cred_token_create(struct op *op, const char *user, const char *name,
 		perms = perm_close(perms == 0 ? PERM_ALL : perms);
 	for (i = 0; i < nsites; i++) {
 		if (!is_member(op, user, sites[i], &rc))
-			return rc ? op_db(op, rc) : op_fail(op, RERR_FORBIDDEN,
-			    "A new token can only reach websites its user "
-			    "belongs to");
+			return rc ?
+			    op_db(op, rc) :
+			    op_fail(op, RERR_FORBIDDEN,
+				"A new token can only reach websites its user "
+				"belongs to");
 	}
 	a.user = user;
 	a.name = name;
@@ -229,18 +231,18 @@ cred_token_create(struct op *op, const char *user, const char *name,
 }
 
 struct revoke_args {
-	enum stmt	 st;
-	const char	*id, *owner, *site, *action;
+	enum stmt   st;
+	const char *id, *owner, *site, *action;
 };
 
 static enum rerr
 revoke_tx(struct op *op, void *arg)
 {
-	struct revoke_args	*a = arg;
-	struct dbres		 r;
-	struct dbp		 p[3];
-	enum rerr		 e;
-	int			 rc;
+	struct revoke_args *a = arg;
+	struct dbres        r;
+	struct dbp          p[3];
+	enum rerr           e;
+	int                 rc;
 
 	/*
 	 * Workers' cached resolutions of this credential (app/core/auth.c) are
@@ -248,8 +250,9 @@ revoke_tx(struct op *op, void *arg)
 	 * it for every website they can name, a key's own or its user's.
 	 * Rolled back with the rest when no credential is revoked.
 	 */
-	if ((e = a->st == STMT_KEY_REVOKE ? team_changed(op, a->site) :
-	    team_user_changed(op, a->owner)) != RERR_OK)
+	if ((e = a->st == STMT_KEY_REVOKE ?
+		    team_changed(op, a->site) :
+		    team_user_changed(op, a->owner)) != RERR_OK)
 		return e;
 	p[0] = DB_I64(op->now);
 	p[1] = DB_STR(a->id);
@@ -265,7 +268,7 @@ enum rerr
 cred_token_revoke(struct op *op, const char *id)
 {
 	struct revoke_args a = { STMT_TOKEN_REVOKE, id, op->actor->user_id,
-	    NULL, "token.revoke" };
+		NULL, "token.revoke" };
 
 	if (!id_valid(id))
 		return op_fail(op, RERR_NOT_FOUND, "Credential not found");
@@ -276,11 +279,11 @@ enum rerr
 cred_key_list(struct op *op, const char *site, struct cred_info **out,
     size_t *n)
 {
-	struct cred_info	*v;
-	struct dbres		 r;
-	struct dbp		 p[1];
-	size_t			 i;
-	int			 rc;
+	struct cred_info *v;
+	struct dbres      r;
+	struct dbp        p[1];
+	size_t            i;
+	int               rc;
 
 	p[0] = DB_STR(site);
 	if ((rc = db_rows(op->db, op->a, STMT_KEY_LIST, p, 1, &key_map, &r)))
@@ -294,18 +297,18 @@ cred_key_list(struct op *op, const char *site, struct cred_info **out,
 }
 
 struct key_args {
-	const char		*site, *name;
-	struct cred_info	*out;
+	const char       *site, *name;
+	struct cred_info *out;
 };
 
 static enum rerr
 key_tx(struct op *op, void *arg)
 {
-	struct key_args	*a = arg;
-	enum rerr	 e;
+	struct key_args *a = arg;
+	enum rerr        e;
 
 	if ((e = insert_cred(op, "key", NULL, a->site, a->name, 0, 0,
-	    a->out)) != RERR_OK)
+		 a->out)) != RERR_OK)
 		return e;
 	return op_audit(op, a->site, "apikey.create", a->out->id);
 }
@@ -314,11 +317,12 @@ enum rerr
 cred_key_create(struct op *op, const char *site, const char *name,
     struct cred_info *out)
 {
-	struct key_args	a = { site, name, out };
+	struct key_args a = { site, name, out };
 
 	memset(out, 0, sizeof(*out));
 	if (name != NULL && !utf8_valid(name, strlen(name), 200))
-		return op_invalid(op, "name", "name must be valid UTF-8 text "
+		return op_invalid(op, "name",
+		    "name must be valid UTF-8 text "
 		    "of at most 200 characters");
 	return op_tx(op, key_tx, &a);
 }
@@ -327,7 +331,7 @@ enum rerr
 cred_key_revoke(struct op *op, const char *site, const char *id)
 {
 	struct revoke_args a = { STMT_KEY_REVOKE, id, site, site,
-	    "apikey.revoke" };
+		"apikey.revoke" };
 
 	if (!id_valid(id))
 		return op_fail(op, RERR_NOT_FOUND, "API key not found");

@@ -4,8 +4,8 @@
 #include "roster/err.h"
 
 struct rerr_row {
-	int		 team_status;
-	const char	*message;
+	int         team_status;
+	const char *message;
 };
 
 static const struct rerr_row rerr_rows[RERR__MAX] = {

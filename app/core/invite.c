@@ -35,13 +35,13 @@ link_for(struct op *op, const char *token)
 static enum rerr
 queue_email(struct op *op, const char *site, const struct invitation *v)
 {
-	const struct actor	*ac = op->actor;
-	struct invite_email	 in;
-	struct mail		 m;
-	struct dbres		 r;
-	struct dbp		 p[10];
-	char			 id[ID_LEN + 1];
-	int			 rc;
+	const struct actor *ac = op->actor;
+	struct invite_email in;
+	struct mail         m;
+	struct dbres        r;
+	struct dbp          p[10];
+	char                id[ID_LEN + 1];
+	int                 rc;
 
 	memset(&in, 0, sizeof(in));
 	/* The router's authentication read the website already. */
@@ -59,8 +59,10 @@ queue_email(struct op *op, const char *site, const struct invitation *v)
 	}
 	id_new(id);
 	in.role = v->role;
-	in.inviter = ac == NULL ? NULL : ac->name[0] ? ac->name :
-	    ac->email[0] ? ac->email : NULL;
+	in.inviter = ac == NULL ? NULL :
+	    ac->name[0]         ? ac->name :
+	    ac->email[0]        ? ac->email :
+				  NULL;
 	in.link = v->link;
 	in.expires_at = v->expires_at;
 	in.outbox_id = id;
@@ -85,8 +87,8 @@ queue_email(struct op *op, const char *site, const struct invitation *v)
 static enum rerr
 supersede_email(struct op *op, const char *invitation, const char *why)
 {
-	struct dbp	p[2];
-	int		rc;
+	struct dbp p[2];
+	int        rc;
 
 	p[0] = DB_STR(why);
 	p[1] = DB_STR(invitation);
@@ -106,17 +108,18 @@ supersede_email(struct op *op, const char *invitation, const char *why)
 static enum rerr
 requeue_email(struct op *op, const char *site, const struct invitation *v)
 {
-	struct invitation	 w = *v;
-	struct dbres		 r;
-	struct dbp		 p[1];
-	enum rerr		 e;
-	int			 rc;
+	struct invitation w = *v;
+	struct dbres      r;
+	struct dbp        p[1];
+	enum rerr         e;
+	int               rc;
 
 	p[0] = DB_STR(v->id);
 	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_QUEUED, p, 1, &r)))
 		return op_db(op, rc);
-	if (r.nrows == 0 || (w.link = invite_email_link(op->a,
-	    db_cell(&r, 0, OUTBOX_QUEUED_C_BODY_TEXT))) == NULL)
+	if (r.nrows == 0 ||
+	    (w.link = invite_email_link(op->a,
+		 db_cell(&r, 0, OUTBOX_QUEUED_C_BODY_TEXT))) == NULL)
 		return RERR_OK;
 	if ((e = supersede_email(op, v->id, "superseded by a role change")))
 		return e;
@@ -124,23 +127,23 @@ requeue_email(struct op *op, const char *site, const struct invitation *v)
 }
 
 struct create_args {
-	const char		*site;
-	int64_t			 limit;
-	const char		*email;
-	const char		*role;
-	struct invitation	*out;
+	const char        *site;
+	int64_t            limit;
+	const char        *email;
+	const char        *role;
+	struct invitation *out;
 };
 
 static enum rerr
 create_tx(struct op *op, void *arg)
 {
-	struct create_args	*a = arg;
-	unsigned char		 hash[SECRET_HASH_LEN];
-	char			 token[SECRET_MAX], id[ID_LEN + 1];
-	struct dbres		 r;
-	struct dbp		 p[8];
-	enum rerr		 e;
-	int			 rc;
+	struct create_args *a = arg;
+	unsigned char       hash[SECRET_HASH_LEN];
+	char                token[SECRET_MAX], id[ID_LEN + 1];
+	struct dbres        r;
+	struct dbp          p[8];
+	enum rerr           e;
+	int                 rc;
 
 	/* First, so the seat count reads after the lock (see team.c). */
 	if ((e = team_seat_take(op, a->site, a->limit, NULL)) != RERR_OK)
@@ -160,7 +163,8 @@ create_tx(struct op *op, void *arg)
 	p[3] = DB_STR(a->role);
 	p[4] = DB_BIN(hash, sizeof(hash));
 	p[5] = DB_STR(op->actor != NULL && op->actor->user_id[0] ?
-	    op->actor->user_id : NULL);
+		op->actor->user_id :
+		NULL);
 	p[6] = DB_I64(op->now);
 	p[7] = DB_I64(op->now + op->cfg->invite_ttl * 1000);
 	rc = db_exec(op->db, op->a, STMT_INVITE_INSERT, p, 8, NULL);
@@ -171,14 +175,14 @@ create_tx(struct op *op, void *arg)
 		 * invitation never blocks a new one.  (Only the statement
 		 * failed; the transaction goes on.)
 		 */
-		struct dbp	q[3];
-		struct dbres	x;
+		struct dbp   q[3];
+		struct dbres x;
 
 		q[0] = DB_STR(a->site);
 		q[1] = DB_STR(a->email);
 		q[2] = DB_I64(op->now);
 		if ((rc = db_exec(op->db, op->a, STMT_INVITE_EXPIRE_STALE, q, 3,
-		    &x)))
+			 &x)))
 			return op_db(op, rc);
 		if (x.affected == 0)
 			return op_refuse(op, RERR_PENDING, "email", WHY_TAKEN,
@@ -210,9 +214,9 @@ invite_create(struct op *op, const char *site, int64_t limit,
     const char *email_raw, size_t email_len, const char *role,
     struct invitation *out)
 {
-	struct create_args	a;
-	char			email[EMAIL_MAX + 1];
-	enum role		r;
+	struct create_args a;
+	char               email[EMAIL_MAX + 1];
+	enum role          r;
 
 	memset(out, 0, sizeof(*out));
 	if (email_raw == NULL)
@@ -254,18 +258,17 @@ static const struct db_map invite_map =
     DB_MAP(struct invitation, invite_fields);
 
 enum rerr
-invite_list(struct op *op, const char *site, struct invitation **out,
-    size_t *n)
+invite_list(struct op *op, const char *site, struct invitation **out, size_t *n)
 {
-	struct invitation	*v;
-	struct dbres		 r;
-	struct dbp		 p[1];
-	size_t			 i;
-	int			 rc;
+	struct invitation *v;
+	struct dbres       r;
+	struct dbp         p[1];
+	size_t             i;
+	int                rc;
 
 	p[0] = DB_STR(site);
 	if ((rc = db_rows(op->db, op->a, STMT_INVITE_LIST, p, 1, &invite_map,
-	    &r)))
+		 &r)))
 		return op_db(op, rc);
 	v = r.rows;
 	for (i = 0; i < r.nrows; i++)
@@ -277,13 +280,12 @@ invite_list(struct op *op, const char *site, struct invitation **out,
 
 /* Reads one invitation that is still pending or expired. */
 static enum rerr
-get_open(struct op *op, const char *site, const char *id,
-    struct invitation *v)
+get_open(struct op *op, const char *site, const char *id, struct invitation *v)
 {
-	struct dbres	r;
-	struct dbp	p[2];
-	const char	*st;
-	int		rc;
+	struct dbres r;
+	struct dbp   p[2];
+	const char  *st;
+	int          rc;
 
 	memset(v, 0, sizeof(*v));
 	if (!id_valid(id))
@@ -311,19 +313,19 @@ invite_get(struct op *op, const char *site, const char *id,
 }
 
 struct one_args {
-	const char		*site, *id;
-	int64_t			 limit;
-	struct invitation	*out;
+	const char        *site, *id;
+	int64_t            limit;
+	struct invitation *out;
 };
 
 static enum rerr
 revoke_tx(struct op *op, void *arg)
 {
-	struct one_args	*a = arg;
-	struct dbres	 r;
-	struct dbp	 p[2];
-	enum rerr	 e;
-	int		 rc;
+	struct one_args *a = arg;
+	struct dbres     r;
+	struct dbp       p[2];
+	enum rerr        e;
+	int              rc;
 
 	if ((e = get_open(op, a->site, a->id, a->out)) != RERR_OK)
 		return e;
@@ -343,7 +345,7 @@ enum rerr
 invite_revoke(struct op *op, const char *site, const char *id,
     struct invitation *out)
 {
-	struct one_args	a = { site, id, -1, out };
+	struct one_args a = { site, id, -1, out };
 
 	if (!id_valid(id))
 		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
@@ -353,13 +355,13 @@ invite_revoke(struct op *op, const char *site, const char *id,
 static enum rerr
 resend_tx(struct op *op, void *arg)
 {
-	struct one_args	*a = arg;
-	unsigned char	 hash[SECRET_HASH_LEN];
-	char		 token[SECRET_MAX];
-	struct dbres	 r;
-	struct dbp	 p[4];
-	enum rerr	 e;
-	int		 rc;
+	struct one_args *a = arg;
+	unsigned char    hash[SECRET_HASH_LEN];
+	char             token[SECRET_MAX];
+	struct dbres     r;
+	struct dbp       p[4];
+	enum rerr        e;
+	int              rc;
 
 	/* An expired invitation made pending again takes a seat again. */
 	if ((e = team_seat_take(op, a->site, a->limit, a->id)) != RERR_OK)
@@ -383,7 +385,8 @@ resend_tx(struct op *op, void *arg)
 	a->out->expired = 0;
 	a->out->link = link_for(op, token);
 	if ((e = supersede_email(op, a->id, "superseded by a resend")) !=
-	    RERR_OK || (e = queue_email(op, a->site, a->out)) != RERR_OK)
+		RERR_OK ||
+	    (e = queue_email(op, a->site, a->out)) != RERR_OK)
 		return e;
 	return op_audit(op, a->site, "invite.resend", a->id);
 }
@@ -392,7 +395,7 @@ enum rerr
 invite_resend(struct op *op, const char *site, int64_t limit, const char *id,
     struct invitation *out)
 {
-	struct one_args	a = { site, id, limit, out };
+	struct one_args a = { site, id, limit, out };
 
 	if (!id_valid(id))
 		return op_fail(op, RERR_NOT_FOUND, "Invitation not found");
@@ -400,18 +403,18 @@ invite_resend(struct op *op, const char *site, int64_t limit, const char *id,
 }
 
 struct role_args {
-	const char		*site, *id, *role;
-	struct invitation	*out;
+	const char        *site, *id, *role;
+	struct invitation *out;
 };
 
 static enum rerr
 set_role_tx(struct op *op, void *arg)
 {
-	struct role_args	*a = arg;
-	struct dbres		 r;
-	struct dbp		 p[3];
-	enum rerr		 e;
-	int			 rc, changed;
+	struct role_args *a = arg;
+	struct dbres      r;
+	struct dbp        p[3];
+	enum rerr         e;
+	int               rc, changed;
 
 	if ((e = get_open(op, a->site, a->id, a->out)) != RERR_OK)
 		return e;
@@ -435,8 +438,8 @@ enum rerr
 invite_set_role(struct op *op, const char *site, const char *id,
     const char *role, struct invitation *out)
 {
-	struct role_args	a;
-	enum role		r = role_parse(role);
+	struct role_args a;
+	enum role        r = role_parse(role);
 
 	memset(out, 0, sizeof(*out));
 	if (r != ROLE_VIEWER && r != ROLE_MEMBER)
@@ -456,7 +459,8 @@ static enum rerr
 closed(struct op *op, const char *status, int64_t expires)
 {
 	if (strcmp(status, "accepted") == 0)
-		return op_fail(op, RERR_GONE, "This invitation has already "
+		return op_fail(op, RERR_GONE,
+		    "This invitation has already "
 		    "been used");
 	if (strcmp(status, "revoked") == 0)
 		return op_fail(op, RERR_GONE, "This invitation was revoked");
@@ -468,21 +472,23 @@ closed(struct op *op, const char *status, int64_t expires)
 enum rerr
 invite_lookup(struct op *op, const char *token, struct invite_view *v)
 {
-	unsigned char	hash[SECRET_HASH_LEN];
-	struct dbres	r;
-	struct dbp	p[1];
-	int		rc;
+	unsigned char hash[SECRET_HASH_LEN];
+	struct dbres  r;
+	struct dbp    p[1];
+	int           rc;
 
 	memset(v, 0, sizeof(*v));
 	if (token == NULL || !secret_invite_valid(token))
-		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		return op_fail(op, RERR_NOT_FOUND,
+		    "This invitation link is "
 		    "not valid");
 	secret_hash(token, strlen(token), hash);
 	p[0] = DB_BIN(hash, sizeof(hash));
 	if ((rc = db_exec(op->db, op->a, STMT_INVITE_BY_TOKEN, p, 1, &r)))
 		return op_db(op, rc);
 	if (r.nrows != 1)
-		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		return op_fail(op, RERR_NOT_FOUND,
+		    "This invitation link is "
 		    "not valid");
 	v->id = db_cell(&r, 0, INVITE_BY_TOKEN_C_ID);
 	v->website_id = db_cell(&r, 0, INVITE_BY_TOKEN_C_WEBSITE_ID);
@@ -497,30 +503,30 @@ invite_lookup(struct op *op, const char *token, struct invite_view *v)
 }
 
 struct accept_args {
-	unsigned char		 hash[SECRET_HASH_LEN];
-	const char		*name;
-	struct accepted		*out;
+	unsigned char    hash[SECRET_HASH_LEN];
+	const char      *name;
+	struct accepted *out;
 };
 
 static enum rerr
 accept_tx(struct op *op, void *arg)
 {
-	struct accept_args	*a = arg;
-	struct accepted		*o = a->out;
-	char			 user[ID_LEN + 1];
-	struct dbres		 r;
-	struct dbp		 p[4];
-	int64_t			 limit;
-	enum rerr		 e;
-	int			 rc;
+	struct accept_args *a = arg;
+	struct accepted    *o = a->out;
+	char                user[ID_LEN + 1];
+	struct dbres        r;
+	struct dbp          p[4];
+	int64_t             limit;
+	enum rerr           e;
+	int                 rc;
 
 	/* Locks the invitation: a concurrent accept waits, then sees it used. */
 	p[0] = DB_BIN(a->hash, sizeof(a->hash));
-	if ((rc = db_exec(op->db, op->a, STMT_INVITE_BY_TOKEN_LOCK, p, 1,
-	    &r)))
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_BY_TOKEN_LOCK, p, 1, &r)))
 		return op_db(op, rc);
 	if (r.nrows != 1)
-		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		return op_fail(op, RERR_NOT_FOUND,
+		    "This invitation link is "
 		    "not valid");
 	o->invitation_id = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_ID);
 	o->website_id = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_WEBSITE_ID);
@@ -528,7 +534,7 @@ accept_tx(struct op *op, void *arg)
 	o->role = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_ROLE);
 	o->website_name = db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_SITE_NAME);
 	if ((e = closed(op, db_cell(&r, 0, INVITE_BY_TOKEN_LOCK_C_STATUS),
-	    db_cell_i64(&r, 0, INVITE_BY_TOKEN_LOCK_C_EXPIRES_AT))))
+		 db_cell_i64(&r, 0, INVITE_BY_TOKEN_LOCK_C_EXPIRES_AT))))
 		return e;
 	limit = db_cell_i64_or(&r, 0, INVITE_BY_TOKEN_LOCK_C_SEAT_LIMIT, -1);
 	/* The pending invitation holds a seat already: count the others. */
@@ -540,8 +546,7 @@ accept_tx(struct op *op, void *arg)
 	if (a->name != NULL && !o->created) {
 		p[0] = DB_STR(a->name);
 		p[1] = DB_STR(user);
-		if ((rc = db_exec(op->db, op->a, STMT_USER_SET_NAME, p, 2,
-		    &r)))
+		if ((rc = db_exec(op->db, op->a, STMT_USER_SET_NAME, p, 2, &r)))
 			return op_db(op, rc);
 		/* The new name shows in the lists of the user's other teams. */
 		if (r.affected > 0 && (e = team_user_changed(op, user)))
@@ -555,7 +560,8 @@ accept_tx(struct op *op, void *arg)
 	p[3] = DB_I64(op->now);
 	rc = db_exec(op->db, op->a, STMT_MEMBER_INSERT, p, 4, NULL);
 	if (rc == DB_EDUP)
-		return op_fail(op, RERR_ALREADY_MEMBER, "You are already a "
+		return op_fail(op, RERR_ALREADY_MEMBER,
+		    "You are already a "
 		    "member of this website's team");
 	if (rc != 0)
 		return op_db(op, rc);
@@ -563,27 +569,27 @@ accept_tx(struct op *op, void *arg)
 	p[1] = DB_I64(op->now);
 	p[2] = DB_STR(o->invitation_id);
 	p[3] = DB_I64(op->now);
-	if ((rc = db_exec(op->db, op->a, STMT_INVITE_MARK_ACCEPTED, p, 4,
-	    &r)))
+	if ((rc = db_exec(op->db, op->a, STMT_INVITE_MARK_ACCEPTED, p, 4, &r)))
 		return op_db(op, rc);
 	if (r.affected != 1)
-		return op_fail(op, RERR_GONE, "This invitation is no longer "
+		return op_fail(op, RERR_GONE,
+		    "This invitation is no longer "
 		    "valid");
-	return op_audit(op, o->website_id, "invite.accept",
-	    o->invitation_id);
+	return op_audit(op, o->website_id, "invite.accept", o->invitation_id);
 }
 
 enum rerr
 invite_accept(struct op *op, const char *token, const char *name,
     struct accepted *out)
 {
-	struct accept_args	a;
+	struct accept_args a;
 
 	memset(out, 0, sizeof(*out));
 	if (token == NULL || *token == '\0')
 		return op_invalid(op, "token", "token is required");
 	if (!secret_invite_valid(token))
-		return op_fail(op, RERR_NOT_FOUND, "This invitation link is "
+		return op_fail(op, RERR_NOT_FOUND,
+		    "This invitation link is "
 		    "not valid");
 	if (name != NULL) {
 		while (*name == ' ')
@@ -591,7 +597,8 @@ invite_accept(struct op *op, const char *token, const char *name,
 		if (*name == '\0')
 			name = NULL;
 		else if (!utf8_valid(name, strlen(name), 200))
-			return op_invalid(op, "name", "name must be valid "
+			return op_invalid(op, "name",
+			    "name must be valid "
 			    "UTF-8 text of at most 200 characters");
 	}
 	secret_hash(token, strlen(token), a.hash);

@@ -14,12 +14,11 @@
 #include "roster/log.h"
 #include "roster/operation.h"
 
-#define TX_TRIES	3
+#define TX_TRIES 3
 
 void
-op_init(struct op *op, struct db *db, struct arena *a,
-    const struct config *cfg, const struct actor *actor,
-    const char *request_id)
+op_init(struct op *op, struct db *db, struct arena *a, const struct config *cfg,
+    const struct actor *actor, const char *request_id)
 {
 	memset(op, 0, sizeof(*op));
 	op->db = db;
@@ -77,8 +76,8 @@ op_db(struct op *op, int rc)
 static void
 jitter_sleep(unsigned attempt)
 {
-	struct timespec	ts;
-	uint32_t	ms = (5u << attempt) + randombytes_uniform(10u << attempt);
+	struct timespec ts;
+	uint32_t ms = (5u << attempt) + randombytes_uniform(10u << attempt);
 
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)ms * 1000000L;
@@ -92,14 +91,14 @@ jitter_sleep(unsigned attempt)
  * the arena's reset, before the connection serves another request.
  */
 struct tx_guard {
-	struct db	*db;
-	int		 open;
+	struct db *db;
+	int        open;
 };
 
 static void
 tx_guard_run(void *arg)
 {
-	struct tx_guard	*g = arg;
+	struct tx_guard *g = arg;
 
 	if (g->open) {
 		log_err("a transaction outlived its operation; rolled back");
@@ -111,14 +110,14 @@ tx_guard_run(void *arg)
 enum rerr
 op_tx(struct op *op, enum rerr (*fn)(struct op *, void *), void *arg)
 {
-	struct tx_guard	*g = NULL;
-	enum rerr	 e;
-	unsigned	 attempt;
-	int		 rc;
+	struct tx_guard *g = NULL;
+	enum rerr        e;
+	unsigned         attempt;
+	int              rc;
 
 	if (op->in_tx)
 		return fn(op, arg);
-	for (attempt = 0; ; attempt++) {
+	for (attempt = 0;; attempt++) {
 		op->retry = 0;
 		op->msg = NULL;
 		op->field = NULL;
@@ -160,10 +159,10 @@ enum rerr
 op_audit(struct op *op, const char *website_id, const char *action,
     const char *target)
 {
-	const struct actor	*ac = op->actor;
-	char			 id[ID_LEN + 1];
-	struct dbp		 p[8];
-	int			 rc;
+	const struct actor *ac = op->actor;
+	char                id[ID_LEN + 1];
+	struct dbp          p[8];
+	int                 rc;
 
 	id_new(id);
 	p[0] = DB_STR(id);

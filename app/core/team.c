@@ -22,16 +22,18 @@
 char *
 team_cursor_encode(struct arena *a, const struct team_cursor *c)
 {
-	char	 plain[96];
-	char	*out;
-	int	 n;
+	char  plain[96];
+	char *out;
+	int   n;
 
 	n = snprintf(plain, sizeof(plain), "v1:%d:%" PRId64 ":%s", c->rank,
 	    c->joined, c->user_id);
-	out = arena_alloc(a, sodium_base64_ENCODED_LEN((size_t)n,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING));
-	sodium_bin2base64(out, sodium_base64_ENCODED_LEN((size_t)n,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+	out = arena_alloc(a,
+	    sodium_base64_ENCODED_LEN((size_t)n,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+	sodium_bin2base64(out,
+	    sodium_base64_ENCODED_LEN((size_t)n,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING),
 	    (const unsigned char *)plain, (size_t)n,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return out;
@@ -40,15 +42,15 @@ team_cursor_encode(struct arena *a, const struct team_cursor *c)
 int
 team_cursor_decode(const char *s, struct team_cursor *c)
 {
-	unsigned char	 plain[96];
-	size_t		 n;
-	char		 text[97], *p, *end;
-	long long	 joined;
+	unsigned char plain[96];
+	size_t        n;
+	char          text[97], *p, *end;
+	long long     joined;
 
 	if (s == NULL || strlen(s) > 128)
 		return -1;
-	if (sodium_base642bin(plain, sizeof(plain) - 1, s, strlen(s), NULL,
-	    &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+	if (sodium_base642bin(plain, sizeof(plain) - 1, s, strlen(s), NULL, &n,
+		NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
 		return -1;
 	memcpy(text, plain, n);
 	text[n] = '\0';
@@ -77,16 +79,16 @@ team_cursor_decode(const char *s, struct team_cursor *c)
  * in a row, "\\xff" for NULL (never valid UTF-8), joined_at as text.
  */
 struct packer {
-	char	*p;
-	size_t	 n, cap;
-	int	 full;
+	char  *p;
+	size_t n, cap;
+	int    full;
 };
 
 static void
 pack_str(struct packer *pk, const char *s)
 {
-	static const char	null[2] = { (char)0xff, '\0' };
-	size_t			len;
+	static const char null[2] = { (char)0xff, '\0' };
+	size_t            len;
 
 	if (s == NULL)
 		s = null;
@@ -102,10 +104,10 @@ pack_str(struct packer *pk, const char *s)
 static const char *
 unpack_str(struct arena *a, const char **p, const char *end, int *bad)
 {
-	const char	*s = *p, *z;
+	const char *s = *p, *z;
 
-	if (*bad || s >= end || (z = memchr(s, '\0', (size_t)(end - s))) ==
-	    NULL) {
+	if (*bad || s >= end ||
+	    (z = memchr(s, '\0', (size_t)(end - s))) == NULL) {
 		*bad = 1;
 		return NULL;
 	}
@@ -119,7 +121,7 @@ size_t
 team_page_key(char *k, size_t cap, const char *site, long limit,
     const char *cursor)
 {
-	int	n = snprintf(k, cap, "%s/%ld/%s", site, limit,
+	int n = snprintf(k, cap, "%s/%ld/%s", site, limit,
 	    cursor != NULL ? cursor : "");
 
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
@@ -129,9 +131,9 @@ static void
 page_put(struct op *op, const char *key, size_t klen, int64_t gen,
     const struct team_page *pg)
 {
-	struct packer	pk;
-	char		num[32];
-	size_t		i;
+	struct packer pk;
+	char          num[32];
+	size_t        i;
 
 	pk.cap = CACHE_DATA_MAX;
 	pk.p = arena_alloc(op->a, pk.cap);
@@ -149,7 +151,7 @@ page_put(struct op *op, const char *key, size_t klen, int64_t gen,
 		snprintf(num, sizeof(num), "%" PRId64, pg->v[i].joined_at);
 		pack_str(&pk, num);
 	}
-	if (!pk.full)	/* a page too large to keep is read every time */
+	if (!pk.full) /* a page too large to keep is read every time */
 		cache_put(CACHE_TEAM, key, klen, gen, pk.p, pk.n);
 }
 
@@ -158,10 +160,10 @@ static int
 page_get(struct op *op, const char *key, size_t klen, int64_t gen,
     struct team_page *pg)
 {
-	const char	*p, *end, *s;
-	int64_t		 g;
-	size_t		 len, i, n;
-	int		 bad = 0;
+	const char *p, *end, *s;
+	int64_t     g;
+	size_t      len, i, n;
+	int         bad = 0;
 
 	if ((p = cache_get(CACHE_TEAM, key, klen, &g, &len)) == NULL ||
 	    g != gen)
@@ -215,12 +217,12 @@ enum rerr
 team_list(struct op *op, const char *site, long limit, const char *cursor,
     struct team_page *pg)
 {
-	struct team_cursor	 c;
-	struct dbres		 r;
-	struct dbp		 p[7];
-	char			 key[CACHE_KEY_MAX];
-	size_t			 n, klen;
-	int			 rc;
+	struct team_cursor c;
+	struct dbres       r;
+	struct dbp         p[7];
+	char               key[CACHE_KEY_MAX];
+	size_t             n, klen;
+	int                rc;
 
 	memset(pg, 0, sizeof(*pg));
 	pg->gen = -1;
@@ -288,8 +290,8 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 static enum rerr
 touch(struct op *op, enum stmt st, const char *id)
 {
-	struct dbp	p[1];
-	int		rc;
+	struct dbp p[1];
+	int        rc;
 
 	p[0] = DB_STR(id);
 	if ((rc = db_exec(op->db, op->a, st, p, 1, NULL)))
@@ -312,9 +314,9 @@ team_user_changed(struct op *op, const char *user)
 enum rerr
 team_get(struct op *op, const char *site, const char *user, struct member *m)
 {
-	struct dbres	r;
-	struct dbp	p[2];
-	int		rc;
+	struct dbres r;
+	struct dbp   p[2];
+	int          rc;
 
 	memset(m, 0, sizeof(*m));
 	if (user == NULL || !id_valid(user))
@@ -340,9 +342,9 @@ enum rerr
 team_seat_take(struct op *op, const char *site, int64_t limit,
     const char *except)
 {
-	struct dbres	r;
-	struct dbp	p[4];
-	int		rc;
+	struct dbres r;
+	struct dbp   p[4];
+	int          rc;
 
 	if (limit < 0)
 		return RERR_OK;
@@ -356,24 +358,25 @@ team_seat_take(struct op *op, const char *site, int64_t limit,
 	if ((rc = db_exec(op->db, op->a, STMT_SEATS_USED, p, 4, &r)))
 		return op_db(op, rc);
 	if (r.nrows != 1 || db_cell_i64(&r, 0, SEATS_USED_C_USED) >= limit)
-		return op_fail(op, RERR_SEAT_LIMIT, "Billing seat limit "
+		return op_fail(op, RERR_SEAT_LIMIT,
+		    "Billing seat limit "
 		    "reached: members and pending invitations fill every "
 		    "seat of this website");
 	return RERR_OK;
 }
 
 struct remove_args {
-	const char	*site, *user;
+	const char *site, *user;
 };
 
 static enum rerr
 remove_tx(struct op *op, void *arg)
 {
-	struct remove_args	*a = arg;
-	struct dbres		 r;
-	struct dbp		 p[2];
-	enum rerr		 e;
-	int			 rc;
+	struct remove_args *a = arg;
+	struct dbres        r;
+	struct dbp          p[2];
+	enum rerr           e;
+	int                 rc;
 
 	/* Rolled back with the rest if nobody is removed. */
 	if ((e = team_changed(op, a->site)) != RERR_OK)
@@ -398,7 +401,7 @@ remove_tx(struct op *op, void *arg)
 enum rerr
 team_remove(struct op *op, const char *site, const char *user)
 {
-	struct remove_args	a = { site, user };
+	struct remove_args a = { site, user };
 
 	if (user == NULL || *user == '\0')
 		return op_invalid(op, "userId", "userId is required");
@@ -411,17 +414,17 @@ team_remove(struct op *op, const char *site, const char *user)
 }
 
 struct role_args {
-	const char	*site, *user, *role;
+	const char *site, *user, *role;
 };
 
 static enum rerr
 role_tx(struct op *op, void *arg)
 {
-	struct role_args	*a = arg;
-	struct dbres		 r;
-	struct dbp		 p[3];
-	enum rerr		 e;
-	int			 rc;
+	struct role_args *a = arg;
+	struct dbres      r;
+	struct dbp        p[3];
+	enum rerr         e;
+	int               rc;
 
 	if ((e = team_changed(op, a->site)) != RERR_OK)
 		return e;
@@ -431,8 +434,7 @@ role_tx(struct op *op, void *arg)
 	if ((rc = db_exec(op->db, op->a, STMT_MEMBER_SET_ROLE, p, 3, &r)))
 		return op_db(op, rc);
 	if (r.affected == 0) {
-		if ((rc = db_exec(op->db, op->a, STMT_MEMBER_OF, p + 1, 2,
-		    &r)))
+		if ((rc = db_exec(op->db, op->a, STMT_MEMBER_OF, p + 1, 2, &r)))
 			return op_db(op, rc);
 		if (r.nrows == 1)
 			return op_invalid(op, "userId",
@@ -448,8 +450,8 @@ enum rerr
 team_set_role(struct op *op, const char *site, const char *user,
     const char *role)
 {
-	struct role_args	a = { site, user, role };
-	enum role		r = role_parse(role);
+	struct role_args a = { site, user, role };
+	enum role        r = role_parse(role);
 
 	if (r != ROLE_MEMBER && r != ROLE_VIEWER)
 		return op_invalid(op, "role",
@@ -461,18 +463,18 @@ team_set_role(struct op *op, const char *site, const char *user,
 }
 
 struct add_args {
-	const char	*site, *email, *role;
-	char		*user;
-	int64_t		 limit;
+	const char *site, *email, *role;
+	char       *user;
+	int64_t     limit;
 };
 
 static enum rerr
 add_tx(struct op *op, void *arg)
 {
-	struct add_args	*a = arg;
-	struct dbp	 p[4];
-	enum rerr	 e;
-	int		 rc;
+	struct add_args *a = arg;
+	struct dbp       p[4];
+	enum rerr        e;
+	int              rc;
 
 	if ((e = team_seat_take(op, a->site, a->limit, NULL)) != RERR_OK)
 		return e;
@@ -497,12 +499,12 @@ enum rerr
 team_add(struct op *op, const char *site, const char *email_raw,
     const char *role, char *user)
 {
-	struct add_args	 a;
-	struct dbres	 r;
-	struct dbp	 p[1];
-	char		 email[EMAIL_MAX + 1];
-	enum role	 ro = role_parse(role);
-	int		 rc;
+	struct add_args a;
+	struct dbres    r;
+	struct dbp      p[1];
+	char            email[EMAIL_MAX + 1];
+	enum role       ro = role_parse(role);
+	int             rc;
 
 	if (ro != ROLE_MEMBER && ro != ROLE_VIEWER)
 		return op_invalid(op, "role",

@@ -14,14 +14,15 @@ enum rerr
 user_ensure(struct op *op, const char *email, const char *name, char *id,
     int *created)
 {
-	struct dbres	r;
-	struct dbp	p[4];
-	int		rc, tries;
+	struct dbres r;
+	struct dbp   p[4];
+	int          rc, tries;
 
 	if (created != NULL)
 		*created = 0;
 	if (name != NULL && !utf8_valid(name, strlen(name), NAME_MAX_CHARS))
-		return op_invalid(op, "name", "name must be valid UTF-8 text "
+		return op_invalid(op, "name",
+		    "name must be valid UTF-8 text "
 		    "of at most 200 characters");
 	/*
 	 * Insert first and treat a duplicate as "exists": a read first would
@@ -30,7 +31,7 @@ user_ensure(struct op *op, const char *email, const char *name, char *id,
 	for (tries = 0; tries < 2; tries++) {
 		p[0] = DB_STR(email);
 		if ((rc = db_exec(op->db, op->a, STMT_USER_BY_EMAIL, p, 1,
-		    &r)) != 0)
+			 &r)) != 0)
 			return op_db(op, rc);
 		if (r.nrows == 1) {
 			snprintf(id, ID_LEN + 1, "%s",

@@ -28,16 +28,16 @@ static const struct db_map website_map =
 enum rerr
 website_list(struct op *op, struct website_info **out, size_t *n)
 {
-	const struct actor	*ac = op->actor;
-	struct dbres		 r;
-	struct dbp		 p[3];
-	int			 rc;
+	const struct actor *ac = op->actor;
+	struct dbres        r;
+	struct dbp          p[3];
+	int                 rc;
 
 	p[0] = DB_STR(ac->user_id);
 	p[1] = DB_I64(ac->scoped);
 	p[2] = DB_STR(ac->cred_id);
 	if ((rc = db_rows(op->db, op->a, STMT_WEBSITES_OF_USER, p, 3,
-	    &website_map, &r)))
+		 &website_map, &r)))
 		return op_db(op, rc);
 	*out = r.rows;
 	*n = r.nrows;
@@ -45,19 +45,19 @@ website_list(struct op *op, struct website_info **out, size_t *n)
 }
 
 struct create_args {
-	const char	*domain, *name, *email;
-	long		 seats;
-	char		*id;
+	const char *domain, *name, *email;
+	long        seats;
+	char       *id;
 };
 
 static enum rerr
 create_tx(struct op *op, void *arg)
 {
-	struct create_args	*c = arg;
-	char			 owner[ID_LEN + 1];
-	struct dbp		 p[5];
-	enum rerr		 e;
-	int			 rc;
+	struct create_args *c = arg;
+	char                owner[ID_LEN + 1];
+	struct dbp          p[5];
+	enum rerr           e;
+	int                 rc;
 
 	if ((e = user_ensure(op, c->email, NULL, owner, NULL)) != RERR_OK)
 		return e;
@@ -82,14 +82,15 @@ enum rerr
 website_create(struct op *op, const char *domain, const char *name,
     const char *owner_email, long seats, char *id)
 {
-	struct create_args	c;
-	char			email[EMAIL_MAX + 1];
+	struct create_args c;
+	char               email[EMAIL_MAX + 1];
 
 	if (domain == NULL || *domain == '\0' ||
 	    !utf8_valid(domain, strlen(domain), 253) || strchr(domain, ' '))
 		return op_invalid(op, "domain", "domain must be a host name");
 	if (name != NULL && !utf8_valid(name, strlen(name), 200))
-		return op_invalid(op, "name", "name must be valid UTF-8 text "
+		return op_invalid(op, "name",
+		    "name must be valid UTF-8 text "
 		    "of at most 200 characters");
 	if (owner_email == NULL ||
 	    email_normalize(owner_email, strlen(owner_email), email) != 0)

@@ -19,34 +19,34 @@
 #include "roster/db.h"
 #include "roster/log.h"
 
-#define CELL_INLINE	256	/* first-try buffer per column */
-#define MAX_PARAMS	16
-#define MAX_COLS	16
-#define BACKOFF_MIN_MS	50
-#define BACKOFF_MAX_MS	500
-#define MAX_HOSTS	8
-#define BAD_HOST_MS	2000	/* a host that failed is skipped this long */
+#define CELL_INLINE    256 /* first-try buffer per column */
+#define MAX_PARAMS     16
+#define MAX_COLS       16
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 500
+#define MAX_HOSTS      8
+#define BAD_HOST_MS    2000 /* a host that failed is skipped this long */
 
 struct endpoint {
-	char		 host[256];
-	unsigned	 port;
-	int64_t		 bad_until;	/* mono ms */
+	char     host[256];
+	unsigned port;
+	int64_t  bad_until; /* mono ms */
 };
 
 struct db {
-	const struct config	*cfg;
-	MYSQL			*my;
-	struct endpoint		 ep[MAX_HOSTS];
-	int			 nep;
-	int			 cur;		/* endpoint connected to */
-	int64_t			 connected_at;	/* mono ms */
-	MYSQL_STMT		*st[STMT__MAX];
-	int64_t			 next_try;	/* mono ms: no connect before */
-	int			 backoff;	/* ms */
-	unsigned long		 reconnects;
-	unsigned long		 errors;
-	int			 idle;		/* no statement yet this request */
-	int			 connected_once;
+	const struct config *cfg;
+	MYSQL               *my;
+	struct endpoint      ep[MAX_HOSTS];
+	int                  nep;
+	int                  cur;          /* endpoint connected to */
+	int64_t              connected_at; /* mono ms */
+	MYSQL_STMT          *st[STMT__MAX];
+	int64_t              next_try; /* mono ms: no connect before */
+	int                  backoff;  /* ms */
+	unsigned long        reconnects;
+	unsigned long        errors;
+	int                  idle; /* no statement yet this request */
+	int                  connected_once;
 };
 
 /*
@@ -56,12 +56,13 @@ struct db {
 static void
 parse_hosts(struct db *db, const struct config *cfg)
 {
-	char	 list[sizeof(cfg->db_hosts)], *tok, *save, *colon;
+	char list[sizeof(cfg->db_hosts)], *tok, *save, *colon;
 
 	db->nep = 0;
 	snprintf(list, sizeof(list), "%s", cfg->db_hosts);
-	for (tok = strtok_r(list, ", ", &save); tok != NULL &&
-	    db->nep < MAX_HOSTS; tok = strtok_r(NULL, ", ", &save)) {
+	for (tok = strtok_r(list, ", ", &save);
+	     tok != NULL && db->nep < MAX_HOSTS;
+	     tok = strtok_r(NULL, ", ", &save)) {
 		struct endpoint *e = &db->ep[db->nep++];
 		e->port = (unsigned)cfg->db_port;
 		if ((colon = strrchr(tok, ':')) != NULL && colon[1] != '\0' &&
@@ -82,8 +83,8 @@ parse_hosts(struct db *db, const struct config *cfg)
 struct db *
 db_new(const struct config *cfg)
 {
-	struct db	*db = calloc(1, sizeof(*db));
-	int		 i;
+	struct db *db = calloc(1, sizeof(*db));
+	int        i;
 
 	if (db == NULL)
 		abort();
@@ -100,7 +101,7 @@ db_new(const struct config *cfg)
 void
 db_disconnect(struct db *db)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < STMT__MAX; i++)
 		if (db->st[i] != NULL) {
@@ -145,25 +146,25 @@ static int
 classify(unsigned e)
 {
 	switch (e) {
-	case 1062:	/* ER_DUP_ENTRY */
-	case 1586:	/* ER_DUP_ENTRY_WITH_KEY_NAME */
+	case 1062: /* ER_DUP_ENTRY */
+	case 1586: /* ER_DUP_ENTRY_WITH_KEY_NAME */
 		return DB_EDUP;
-	case 1213:	/* ER_LOCK_DEADLOCK, and Galera certification */
-	case 1205:	/* ER_LOCK_WAIT_TIMEOUT */
+	case 1213: /* ER_LOCK_DEADLOCK, and Galera certification */
+	case 1205: /* ER_LOCK_WAIT_TIMEOUT */
 		return DB_ERETRY;
 	case CR_CONNECTION_ERROR:
 	case CR_CONN_HOST_ERROR:
 	case CR_SERVER_GONE_ERROR:
 	case CR_SERVER_LOST:
-	case 2055:	/* CR_SERVER_LOST_EXTENDED */
+	case 2055:                    /* CR_SERVER_LOST_EXTENDED */
 	case CR_COMMANDS_OUT_OF_SYNC: /* handles reset under us: start over */
-	case 1927:	/* ER_CONNECTION_KILLED */
-	case 1053:	/* ER_SERVER_SHUTDOWN */
-	case 1047:	/* ER_UNKNOWN_COM_ERROR: wsrep not ready */
-	case 1180:	/* ER_ERROR_DURING_COMMIT: not in primary component */
+	case 1927:                    /* ER_CONNECTION_KILLED */
+	case 1053:                    /* ER_SERVER_SHUTDOWN */
+	case 1047: /* ER_UNKNOWN_COM_ERROR: wsrep not ready */
+	case 1180: /* ER_ERROR_DURING_COMMIT: not in primary component */
 		return DB_ELOST;
-	case 1290:	/* ER_OPTION_PREVENTS_STATEMENT: read_only */
-	case 1836:	/* ER_READ_ONLY_MODE */
+	case 1290: /* ER_OPTION_PREVENTS_STATEMENT: read_only */
+	case 1836: /* ER_READ_ONLY_MODE */
 		return DB_EUNAVAIL;
 	default:
 		return DB_EFAIL;
@@ -174,7 +175,7 @@ classify(unsigned e)
 static int
 fail(struct db *db, unsigned e, const char *err, const char *what)
 {
-	int	rc = classify(e);
+	int rc = classify(e);
 
 	if (rc != DB_EDUP)
 		db->errors++;
@@ -191,13 +192,13 @@ fail(struct db *db, unsigned e, const char *err, const char *what)
 static int
 connect_one(struct db *db, int i)
 {
-	const struct config	*c = db->cfg;
-	const struct endpoint	*e = &db->ep[i];
-	unsigned		 t = (unsigned)c->db_timeout;
-	unsigned		 ct = (unsigned)c->db_connect_timeout;
-	my_bool			 off = 0;
-	char			 init[512], wait[48] = "";
-	const char		*sock;
+	const struct config   *c = db->cfg;
+	const struct endpoint *e = &db->ep[i];
+	unsigned               t = (unsigned)c->db_timeout;
+	unsigned               ct = (unsigned)c->db_connect_timeout;
+	my_bool                off = 0;
+	char                   init[512], wait[48] = "";
+	const char            *sock;
 
 	/*
 	 * Session state for every connection, set again by the connector on
@@ -227,14 +228,15 @@ connect_one(struct db *db, int i)
 	mysql_options(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(db->my, MYSQL_INIT_COMMAND, init);
 	sock = strcmp(e->host, "localhost") == 0 && c->db_socket[0] ?
-	    c->db_socket : NULL;
+	    c->db_socket :
+	    NULL;
 	/* Never read option files: the config file is the only source. */
-	if (mysql_real_connect(db->my, e->host[0] ? e->host : NULL,
-	    c->db_user, c->db_password, c->db_name, e->port, sock,
-	    CLIENT_FOUND_ROWS) == NULL) {
+	if (mysql_real_connect(db->my, e->host[0] ? e->host : NULL, c->db_user,
+		c->db_password, c->db_name, e->port, sock,
+		CLIENT_FOUND_ROWS) == NULL) {
 		log_err("database connect to %s:%u failed: %u %s",
-		    sock != NULL ? sock : e->host, e->port,
-		    mysql_errno(db->my), mysql_error(db->my));
+		    sock != NULL ? sock : e->host, e->port, mysql_errno(db->my),
+		    mysql_error(db->my));
 		mysql_close(db->my);
 		db->my = NULL;
 		return DB_ELOST;
@@ -246,8 +248,7 @@ connect_one(struct db *db, int i)
 	 */
 	if (db->nep > 1 && mysql_query(db->my, "SELECT 1") != 0) {
 		log_warn("database %s:%u answers but is not ready: %u %s",
-		    e->host, e->port, mysql_errno(db->my),
-		    mysql_error(db->my));
+		    e->host, e->port, mysql_errno(db->my), mysql_error(db->my));
 		mysql_close(db->my);
 		db->my = NULL;
 		return DB_ELOST;
@@ -268,8 +269,8 @@ connect_one(struct db *db, int i)
 static int
 connect_now(struct db *db)
 {
-	int64_t	now = clock_mono_ms();
-	int	i, pass;
+	int64_t now = clock_mono_ms();
+	int     i, pass;
 
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < db->nep; i++) {
@@ -287,7 +288,7 @@ connect_now(struct db *db)
 int
 db_ensure(struct db *db)
 {
-	int64_t	now;
+	int64_t now;
 
 	now = clock_mono_ms();
 	/* Back to the preferred host after a while on another one. */
@@ -323,8 +324,8 @@ db_ensure(struct db *db)
 static MYSQL_STMT *
 prepared(struct db *db, enum stmt s, int *rc)
 {
-	MYSQL_STMT	*st;
-	const char	*q = stmt_sql(s);
+	MYSQL_STMT *st;
+	const char *q = stmt_sql(s);
 
 	if ((st = db->st[s]) != NULL)
 		return st;
@@ -343,8 +344,8 @@ prepared(struct db *db, enum stmt s, int *rc)
 	 */
 	if (mysql_stmt_field_count(st) != stmt_columns(s)) {
 		log_err("statement %d returns %u columns, its column enum "
-		    "names %u", (int)s, mysql_stmt_field_count(st),
-		    stmt_columns(s));
+			"names %u",
+		    (int)s, mysql_stmt_field_count(st), stmt_columns(s));
 		abort();
 	}
 	/* fail() may have closed the connection: only cache when alive. */
@@ -356,12 +357,12 @@ prepared(struct db *db, enum stmt s, int *rc)
 static int
 fetch_all(struct db *db, struct arena *a, MYSQL_STMT *st, struct dbres *res)
 {
-	MYSQL_BIND	 b[MAX_COLS];
-	unsigned long	 len[MAX_COLS];
-	my_bool		 isnull[MAX_COLS], err[MAX_COLS];
-	char		 inl[MAX_COLS][CELL_INLINE];
-	size_t		 cap = 0, i, nc;
-	int		 f, rc = DB_OK;
+	MYSQL_BIND    b[MAX_COLS];
+	unsigned long len[MAX_COLS];
+	my_bool       isnull[MAX_COLS], err[MAX_COLS];
+	char          inl[MAX_COLS][CELL_INLINE];
+	size_t        cap = 0, i, nc;
+	int           f, rc = DB_OK;
 
 	nc = mysql_stmt_field_count(st);
 	res->ncols = nc;
@@ -403,11 +404,12 @@ fetch_all(struct db *db, struct arena *a, MYSQL_STMT *st, struct dbres *res)
 			break;
 		}
 		if (res->nrows == cap) {
-			size_t	 ncap = cap ? cap * 2 : 8;
-			char	**nv = arena_alloc(a, ncap * nc * sizeof(char *));
-			size_t	*nl = arena_alloc(a, ncap * nc * sizeof(size_t));
+			size_t  ncap = cap ? cap * 2 : 8;
+			char  **nv = arena_alloc(a, ncap * nc * sizeof(char *));
+			size_t *nl = arena_alloc(a, ncap * nc * sizeof(size_t));
 			if (cap) {
-				memcpy(nv, res->cell, cap * nc * sizeof(char *));
+				memcpy(nv, res->cell,
+				    cap * nc * sizeof(char *));
 				memcpy(nl, res->len, cap * nc * sizeof(size_t));
 			}
 			res->cell = nv;
@@ -425,16 +427,16 @@ fetch_all(struct db *db, struct arena *a, MYSQL_STMT *st, struct dbres *res)
 				res->cell[k] = arena_strndup(a, inl[i], len[i]);
 			} else {
 				/* Truncated: fetch the whole column. */
-				MYSQL_BIND	 big;
-				char		*p = arena_alloc(a, len[i] + 1);
-				unsigned long	 l2 = 0;
+				MYSQL_BIND    big;
+				char         *p = arena_alloc(a, len[i] + 1);
+				unsigned long l2 = 0;
 				memset(&big, 0, sizeof(big));
 				big.buffer_type = MYSQL_TYPE_STRING;
 				big.buffer = p;
 				big.buffer_length = len[i];
 				big.length = &l2;
 				if (mysql_stmt_fetch_column(st, &big,
-				    (unsigned)i, 0) != 0) {
+					(unsigned)i, 0) != 0) {
 					rc = fail(db, mysql_stmt_errno(st),
 					    mysql_stmt_error(st),
 					    "fetch column");
@@ -457,12 +459,12 @@ static int
 exec_once(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
     size_t np, struct dbres *res)
 {
-	MYSQL_STMT	*st;
-	MYSQL_BIND	 b[MAX_PARAMS];
-	long long	 ival[MAX_PARAMS];
-	struct dbres	 scratch;
-	size_t		 i;
-	int		 rc = DB_OK;
+	MYSQL_STMT  *st;
+	MYSQL_BIND   b[MAX_PARAMS];
+	long long    ival[MAX_PARAMS];
+	struct dbres scratch;
+	size_t       i;
+	int          rc = DB_OK;
 
 	if (res == NULL)
 		res = &scratch;
@@ -537,7 +539,7 @@ int
 db_exec(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
     size_t np, struct dbres *res)
 {
-	int	first = db->idle, rc;
+	int first = db->idle, rc;
 
 	db->idle = 0;
 	rc = exec_once(db, a, s, p, np, res);
@@ -559,7 +561,7 @@ simple_once(struct db *db, const char *q, const char *what)
 static int
 simple(struct db *db, const char *q, const char *what)
 {
-	int	first = db->idle, rc;
+	int first = db->idle, rc;
 
 	db->idle = 0;
 	rc = simple_once(db, q, what);
@@ -591,7 +593,7 @@ db_rollback(struct db *db)
 int
 db_run_ddl(struct db *db, const char *q, size_t len)
 {
-	MYSQL_RES	*r;
+	MYSQL_RES *r;
 
 	if (db->my == NULL)
 		return DB_ELOST;
@@ -607,7 +609,7 @@ int
 db_rows(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
     size_t np, const struct db_map *m, struct dbres *res)
 {
-	int	rc;
+	int rc;
 
 	if ((rc = db_exec(db, a, s, p, np, res)) != DB_OK)
 		return rc;

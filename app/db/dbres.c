@@ -55,9 +55,9 @@ check_width(const struct dbres *r, const struct db_map *m)
 static void
 put_number(char *dst, const struct db_field *f, const char *s)
 {
-	int64_t		v = s == NULL ? f->if_null : strtoll(s, NULL, 10);
-	int		i;
-	unsigned	u;
+	int64_t  v = s == NULL ? f->if_null : strtoll(s, NULL, 10);
+	int      i;
+	unsigned u;
 
 	switch (f->type) {
 	case DBF_I64:
@@ -85,14 +85,15 @@ static void
 map_column(const char *const *cell, size_t stride, const struct db_field *f,
     char *dst, size_t size, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	switch (f->type) {
 	case DBF_SKIP:
 		break;
 	case DBF_STR:
 		for (i = 0; i < n; i++)
-			memcpy(dst + i * size, &cell[i * stride], sizeof(*cell));
+			memcpy(dst + i * size, &cell[i * stride],
+			    sizeof(*cell));
 		break;
 	default:
 		for (i = 0; i < n; i++)
@@ -102,11 +103,10 @@ map_column(const char *const *cell, size_t stride, const struct db_field *f,
 }
 
 void
-db_map_row(const struct dbres *r, size_t row, const struct db_map *m,
-    void *dst)
+db_map_row(const struct dbres *r, size_t row, const struct db_map *m, void *dst)
 {
-	const char *const	*cell = (const char *const *)r->cell;
-	size_t			 c;
+	const char *const *cell = (const char *const *)r->cell;
+	size_t             c;
 
 	check_width(r, m);
 	for (c = 0; c < m->ncols; c++)
@@ -115,12 +115,11 @@ db_map_row(const struct dbres *r, size_t row, const struct db_map *m,
 }
 
 void *
-db_map(struct arena *a, const struct dbres *r, const struct db_map *m,
-    size_t n)
+db_map(struct arena *a, const struct dbres *r, const struct db_map *m, size_t n)
 {
-	const char *const	*cell = (const char *const *)r->cell;
-	size_t			 c;
-	char			*v;
+	const char *const *cell = (const char *const *)r->cell;
+	size_t             c;
+	char              *v;
 
 	check_width(r, m);
 	if (n > r->nrows) {

@@ -22,8 +22,8 @@ static const char version_table[] =
 static int
 run_script(struct db *db, const char *sql)
 {
-	const char	*p = sql, *start = sql;
-	int		 in_quote = 0, in_comment = 0;
+	const char *p = sql, *start = sql;
+	int         in_quote = 0, in_comment = 0;
 
 	for (; *p != '\0'; p++) {
 		if (in_comment) {
@@ -44,8 +44,8 @@ run_script(struct db *db, const char *sql)
 			const char *s = start;
 			while (s < p && isspace((unsigned char)*s))
 				s++;
-			if (s < p && db_run_ddl(db, start,
-			    (size_t)(p - start)) != 0)
+			if (s < p &&
+			    db_run_ddl(db, start, (size_t)(p - start)) != 0)
 				return -1;
 			start = p + 1;
 		}
@@ -56,10 +56,10 @@ run_script(struct db *db, const char *sql)
 int
 migrate_run(struct db *db, struct arena *a)
 {
-	struct dbres	r;
-	struct dbp	p[3];
-	size_t		i, j;
-	int		applied = 0, done;
+	struct dbres r;
+	struct dbp   p[3];
+	size_t       i, j;
+	int          applied = 0, done;
 
 	if (db_ensure(db) != 0)
 		return -1;

@@ -15,8 +15,8 @@
 #include "roster/stmt.h"
 
 struct stmt_def {
-	unsigned	 ncols;
-	const char	*sql;
+	unsigned    ncols;
+	const char *sql;
 };
 
 /* The select list of STMT_AUTH and STMT_AUTH_OWN (enum auth_col). */

@@ -22,7 +22,7 @@ static const char *const method_names[M__MAX] = {
 enum method
 http_method(const char *s)
 {
-	int	i;
+	int i;
 
 	if (s == NULL)
 		return M_OTHER;
@@ -56,9 +56,9 @@ hexval(int c)
 static char *
 pct_decode(struct arena *a, const char *s, size_t n, int plus_space)
 {
-	char	*out = arena_alloc(a, n + 1), *o = out;
-	size_t	 i;
-	int	 h, l;
+	char  *out = arena_alloc(a, n + 1), *o = out;
+	size_t i;
+	int    h, l;
 
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
@@ -83,9 +83,9 @@ pct_decode(struct arena *a, const char *s, size_t n, int plus_space)
 const char *
 http_param(struct arena *a, const char *text, const char *name, int *bad)
 {
-	const char	*p = text, *amp, *eq;
-	size_t		 nl = strlen(name), klen;
-	char		*v;
+	const char *p = text, *amp, *eq;
+	size_t      nl = strlen(name), klen;
+	char       *v;
 
 	while (p != NULL && *p != '\0') {
 		amp = strchr(p, '&');
@@ -115,7 +115,7 @@ http_query(struct rq *rq, const char *name, int *bad)
 static const char *
 env_get(char **envp, const char *name)
 {
-	size_t	n = strlen(name);
+	size_t n = strlen(name);
 
 	for (; envp != NULL && *envp != NULL; envp++)
 		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
@@ -127,11 +127,12 @@ env_get(char **envp, const char *name)
 static int
 request_id_ok(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++)
-		if (i >= RQ_ID_MAX || !(isalnum((unsigned char)s[i]) ||
-		    s[i] == '-' || s[i] == '_' || s[i] == '.'))
+		if (i >= RQ_ID_MAX ||
+		    !(isalnum((unsigned char)s[i]) || s[i] == '-' ||
+			s[i] == '_' || s[i] == '.'))
 			return 0;
 	return i > 0;
 }
@@ -149,8 +150,8 @@ set_early(struct rq *rq, enum rerr e, const char *msg)
 static void
 drain(http_reader rd, void *ctx)
 {
-	char	junk[4096];
-	long	total = 0;
+	char junk[4096];
+	long total = 0;
 
 	/* Bounded: nginx caps bodies itself; this only tidies up. */
 	while (total < 4L * 1024 * 1024) {
@@ -165,11 +166,11 @@ void
 http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
     void *rdctx, long max_body)
 {
-	const char	*uri, *q, *cl, *rid;
-	char		*body, extra;
-	long		 len = 0;
-	size_t		 i, got;
-	int		 n = 0;
+	const char *uri, *q, *cl, *rid;
+	char       *body, extra;
+	long        len = 0;
+	size_t      i, got;
+	int         n = 0;
 
 	memset(rq, 0, sizeof(*rq));
 	rq->a = a;
@@ -183,11 +184,11 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 	rq->method = http_method(rq->method_name);
 	if (rq->method_name == NULL)
 		rq->method_name = "-";
-	rq->authorization = arena_strdup(a, env_get(envp,
-	    "HTTP_AUTHORIZATION"));
+	rq->authorization =
+	    arena_strdup(a, env_get(envp, "HTTP_AUTHORIZATION"));
 	rq->content_type = arena_strdup(a, env_get(envp, "CONTENT_TYPE"));
-	rq->idempotency_key = arena_strdup(a, env_get(envp,
-	    "HTTP_IDEMPOTENCY_KEY"));
+	rq->idempotency_key =
+	    arena_strdup(a, env_get(envp, "HTTP_IDEMPOTENCY_KEY"));
 	rq->site_header = arena_strdup(a, env_get(envp, "HTTP_X_SITE_ID"));
 	rq->remote_addr = arena_strdup(a, env_get(envp, "REMOTE_ADDR"));
 	rid = env_get(envp, "HTTP_X_REQUEST_ID");
@@ -208,8 +209,8 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 		uri = "/";
 	q = strchr(uri, '?');
 	rq->query = q != NULL ? arena_strdup(a, q + 1) : "";
-	rq->path = pct_decode(a, uri, q != NULL ? (size_t)(q - uri) :
-	    strlen(uri), 0);
+	rq->path =
+	    pct_decode(a, uri, q != NULL ? (size_t)(q - uri) : strlen(uri), 0);
 	if (rq->path == NULL) {
 		rq->path = "/";
 		set_early(rq, RERR_NOT_FOUND, "Malformed path");
@@ -229,8 +230,9 @@ http_request(struct rq *rq, struct arena *a, char **envp, http_reader rd,
 	}
 	rq->content_length = len;
 	if (len > max_body) {
-		set_early(rq, RERR_TOO_LARGE, arena_printf(a,
-		    "Request body too large (limit %ld bytes)", max_body));
+		set_early(rq, RERR_TOO_LARGE,
+		    arena_printf(a, "Request body too large (limit %ld bytes)",
+			max_body));
 		rq->body = "";
 		drain(rd, rdctx);
 		return;
@@ -290,30 +292,46 @@ const char *
 http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	default:  return status >= 500 ? "Internal Server Error" : "Error";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status >= 500 ? "Internal Server Error" : "Error";
 	}
 }
 
 void
 http_serialize(const struct resp *r, const struct rq *rq, struct buf *out)
 {
-	size_t	i;
+	size_t i;
 
-	buf_printf(out, "Status: %d %s\r\nContent-Type: %s\r\n"
+	buf_printf(out,
+	    "Status: %d %s\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\nX-Request-Id: %s\r\n"
 	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
 	    r->status, http_reason(r->status), r->content_type, r->body.len,

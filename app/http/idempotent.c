@@ -13,28 +13,30 @@
 
 /* One idempotent write in progress: what every attempt of op_tx sees. */
 struct idem_unit {
-	struct ctx	*c;
-	render_fn	 render;
-	struct resp	*out;
-	int		 dirty;		/* out holds an attempt's rendering */
-	unsigned char	 key[SECRET_HASH_LEN];	/* of the Idempotency-Key */
-	unsigned char	 req[SECRET_HASH_LEN];	/* of the request */
-	struct idem_rec	 rec;		/* found: the answer to replay */
-	enum rerr	 e;		/* the handler's outcome */
+	struct ctx     *c;
+	render_fn       render;
+	struct resp    *out;
+	int             dirty; /* out holds an attempt's rendering */
+	unsigned char   key[SECRET_HASH_LEN]; /* of the Idempotency-Key */
+	unsigned char   req[SECRET_HASH_LEN]; /* of the request */
+	struct idem_rec rec;                  /* found: the answer to replay */
+	enum rerr       e;                    /* the handler's outcome */
 };
 
 static enum rerr
 key_check(struct ctx *c)
 {
-	const char	*k = c->rq->idempotency_key;
-	size_t		 n = strlen(k), i;
+	const char *k = c->rq->idempotency_key;
+	size_t      n = strlen(k), i;
 
 	if (n == 0 || n > IDEM_KEY_MAX)
-		return op_fail(&c->op, RERR_INVALID, "Idempotency-Key must be "
+		return op_fail(&c->op, RERR_INVALID,
+		    "Idempotency-Key must be "
 		    "1 to 255 characters");
 	for (i = 0; i < n; i++)
 		if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
-			return op_fail(&c->op, RERR_INVALID, "Idempotency-Key "
+			return op_fail(&c->op, RERR_INVALID,
+			    "Idempotency-Key "
 			    "must be printable ASCII without spaces");
 	return RERR_OK;
 }
@@ -56,11 +58,11 @@ out_clear(struct idem_unit *u)
 static enum rerr
 attempt(struct op *op, void *arg)
 {
-	struct idem_unit	*u = arg;
-	struct ctx		*c = u->c;
-	const char		*raw = c->rq->idempotency_key;
-	struct resp		*out = u->out;
-	int			 rc;
+	struct idem_unit *u = arg;
+	struct ctx       *c = u->c;
+	const char       *raw = c->rq->idempotency_key;
+	struct resp      *out = u->out;
+	int               rc;
 
 	/* A rerun starts from nothing the last attempt made. */
 	c->data = c->extra = NULL;
@@ -70,12 +72,14 @@ attempt(struct op *op, void *arg)
 	if ((rc = idem_lookup(op, c->actor.cred_id, raw, u->key, &u->rec)))
 		return op_db(op, rc);
 	if (u->rec.found)
-		return secret_equal(u->rec.request_hash, u->req) ? RERR_OK :
-		    op_fail(op, RERR_UNPROCESSABLE, "This Idempotency-Key was "
-		    "used with a different request");
+		return secret_equal(u->rec.request_hash, u->req) ?
+		    RERR_OK :
+		    op_fail(op, RERR_UNPROCESSABLE,
+			"This Idempotency-Key was "
+			"used with a different request");
 	/* The core operations the handler calls join this transaction. */
 	if (!rerr_success(u->e = c->route->fn(c)))
-		return u->e;	/* a failure changes nothing: not recorded */
+		return u->e; /* a failure changes nothing: not recorded */
 	u->render(c, u->e, out);
 	u->dirty = 1;
 	rc = idem_store(op, c->actor.cred_id, raw, u->key, u->req, out->status,
@@ -88,7 +92,7 @@ attempt(struct op *op, void *arg)
 static void
 replay(struct idem_unit *u)
 {
-	struct resp	*out = u->out;
+	struct resp *out = u->out;
 
 	out->status = u->rec.status;
 	out->content_type = arena_strdup(u->c->rq->a, u->rec.content_type);
@@ -100,10 +104,10 @@ replay(struct idem_unit *u)
 enum rerr
 idempotent_run(struct ctx *c, render_fn render, struct resp *out)
 {
-	struct idem_unit	 u;
-	struct rq		*rq = c->rq;
-	struct buf		 h;
-	enum rerr		 e;
+	struct idem_unit u;
+	struct rq       *rq = c->rq;
+	struct buf       h;
+	enum rerr        e;
 
 	memset(&u, 0, sizeof(u));
 	u.c = c;
@@ -126,10 +130,11 @@ idempotent_run(struct ctx *c, render_fn render, struct resp *out)
 		return RERR_OK;
 	}
 	if (e == RERR_OK)
-		return u.e;	/* out holds the answer the record holds */
+		return u.e; /* out holds the answer the record holds */
 	/* Every try ended in a deadlock, a certification failure or a twin. */
 	if (c->op.retry)
-		e = op_fail(&c->op, RERR_UNAVAILABLE, "The database is busy; "
+		e = op_fail(&c->op, RERR_UNAVAILABLE,
+		    "The database is busy; "
 		    "retry with the same Idempotency-Key");
 	out_clear(&u);
 	render(c, e, out);

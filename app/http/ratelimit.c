@@ -22,19 +22,19 @@
 #include "roster/ratelimit_shm.h"
 
 struct ratelimit {
-	const struct config	*cfg;
-	struct ratelimit_shm		*tab;	/* rate_store = local with a master */
-	memcached_st		*mc;	/* neither: the database */
-	int			 full_logged;
+	const struct config  *cfg;
+	struct ratelimit_shm *tab; /* rate_store = local with a master */
+	memcached_st         *mc;  /* neither: the database */
+	int                   full_logged;
 };
 
 struct ratelimit *
 ratelimit_new(const struct config *cfg, struct ratelimit_shm *tab)
 {
-	struct ratelimit	*rl;
-	char			 opts[1024], list[sizeof(cfg->memcached)];
-	char			*tok, *save;
-	size_t			 n;
+	struct ratelimit *rl;
+	char              opts[1024], list[sizeof(cfg->memcached)];
+	char             *tok, *save;
+	size_t            n;
 
 	if (cfg->rate_limit <= 0)
 		return NULL;
@@ -48,7 +48,8 @@ ratelimit_new(const struct config *cfg, struct ratelimit_shm *tab)
 		 * limit by the number of processes.  The database is shared.
 		 */
 		if (tab == NULL)
-			log_info("rate_store = local without roster's master: "
+			log_info(
+			    "rate_store = local without roster's master: "
 			    "no memory shared between processes, rate limits "
 			    "are counted in the database");
 		rl->tab = tab;
@@ -57,12 +58,14 @@ ratelimit_new(const struct config *cfg, struct ratelimit_shm *tab)
 		 * The binary protocol gives increment-with-initial; short
 		 * timeouts keep a dead cache from stalling requests.
 		 */
-		n = (size_t)snprintf(opts, sizeof(opts), "--BINARY-PROTOCOL "
+		n = (size_t)snprintf(opts, sizeof(opts),
+		    "--BINARY-PROTOCOL "
 		    "--CONNECT-TIMEOUT=200 --POLL-TIMEOUT=200 "
 		    "--RETRY-TIMEOUT=1");
 		snprintf(list, sizeof(list), "%s", cfg->memcached);
-		for (tok = strtok_r(list, ", ", &save); tok != NULL &&
-		    n < sizeof(opts); tok = strtok_r(NULL, ", ", &save))
+		for (tok = strtok_r(list, ", ", &save);
+		     tok != NULL && n < sizeof(opts);
+		     tok = strtok_r(NULL, ", ", &save))
 			n += (size_t)snprintf(opts + n, sizeof(opts) - n,
 			    " --SERVER=%s", tok);
 		if ((rl->mc = memcached(opts, strlen(opts))) == NULL)
@@ -84,17 +87,15 @@ ratelimit_free(struct ratelimit *rl)
 
 /* One hit in memcached; the count in *hits, or -1. */
 static int
-hit_memcached(struct ratelimit *rl, const char *key, int64_t start,
-    long *hits)
+hit_memcached(struct ratelimit *rl, const char *key, int64_t start, long *hits)
 {
-	char			 k[200];
-	uint64_t		 v = 0;
-	memcached_return_t	 rc;
-	int			 n;
+	char               k[200];
+	uint64_t           v = 0;
+	memcached_return_t rc;
+	int                n;
 
-	n = snprintf(k, sizeof(k), "roster:rl:%s:%lld", key,
-	    (long long)start);
-	for (int i = 0; i < n; i++)	/* memcached keys: no blanks */
+	n = snprintf(k, sizeof(k), "roster:rl:%s:%lld", key, (long long)start);
+	for (int i = 0; i < n; i++) /* memcached keys: no blanks */
 		if ((unsigned char)k[i] <= ' ' || k[i] == 0x7f)
 			k[i] = '_';
 	rc = memcached_increment_with_initial(rl->mc, k, (size_t)n, 1, 1,
@@ -112,13 +113,13 @@ hit_memcached(struct ratelimit *rl, const char *key, int64_t start,
 static int
 hit_database(struct op *op, const char *key, int64_t start, long *hits)
 {
-	struct dbres	r;
-	struct dbp	p[2];
+	struct dbres r;
+	struct dbp   p[2];
 
 	p[0] = DB_BIN(key, strlen(key) > 64 ? 64 : strlen(key));
 	p[1] = DB_I64(start);
 	if (db_exec(op->db, op->a, STMT_RATE_HIT, p, 2, &r) != 0)
-		return -1;	/* logged by the db layer */
+		return -1; /* logged by the db layer */
 	*hits = r.insert_id == 0 ? 1 : (long)r.insert_id;
 	return 0;
 }
@@ -130,14 +131,14 @@ hit_database(struct op *op, const char *key, int64_t start, long *hits)
  * its count is not split between the two.
  */
 static int
-hit_local(struct ratelimit *rl, struct op *op, const char *key,
-    int64_t window, int64_t start, long *hits)
+hit_local(struct ratelimit *rl, struct op *op, const char *key, int64_t window,
+    int64_t start, long *hits)
 {
 	if (ratelimit_shm_hit(rl->tab, key, strlen(key), window, hits) == 0)
 		return 0;
 	if (!rl->full_logged) {
 		log_warn("rate table full around a key: counting it in the "
-		    "database this window");
+			 "database this window");
 		rl->full_logged = 1;
 	}
 	return hit_database(op, key, start, hits);
@@ -147,10 +148,10 @@ enum rerr
 ratelimit_hit(struct ratelimit *rl, struct op *op, const char *key,
     struct rl_state *st)
 {
-	const struct config	*cfg = op->cfg;
-	int64_t			 w = (int64_t)cfg->rate_window * 1000, start;
-	long			 hits;
-	int			 rc;
+	const struct config *cfg = op->cfg;
+	int64_t              w = (int64_t)cfg->rate_window * 1000, start;
+	long                 hits;
+	int                  rc;
 
 	memset(st, 0, sizeof(*st));
 	if (rl == NULL || cfg->rate_limit <= 0)
@@ -171,7 +172,8 @@ ratelimit_hit(struct ratelimit *rl, struct op *op, const char *key,
 	if (st->reset < 1)
 		st->reset = 1;
 	if (hits > cfg->rate_limit)
-		return op_fail(op, RERR_RATE_LIMITED, "Rate limit exceeded; "
+		return op_fail(op, RERR_RATE_LIMITED,
+		    "Rate limit exceeded; "
 		    "retry after the time in Retry-After");
 	return RERR_OK;
 }
@@ -179,8 +181,8 @@ ratelimit_hit(struct ratelimit *rl, struct op *op, const char *key,
 void
 ratelimit_gc(struct op *op)
 {
-	struct dbp	p[1];
-	int64_t		w = (int64_t)op->cfg->rate_window * 1000;
+	struct dbp p[1];
+	int64_t    w = (int64_t)op->cfg->rate_window * 1000;
 
 	p[0] = DB_I64(op->now - 2 * w);
 	(void)db_exec(op->db, op->a, STMT_RATE_GC, p, 1, NULL);

@@ -60,26 +60,26 @@ _Static_assert(ATOMIC_LONG_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
     "the shared table needs lock-free 64-bit atomics");
 
 /* Looks again after losing a slot at most this often, then gives up. */
-#define AGAIN_MAX	8
+#define AGAIN_MAX 8
 
 struct rt_slot {
-	_Atomic uint64_t	 key;
-	_Atomic uint64_t	 state;
+	_Atomic uint64_t key;
+	_Atomic uint64_t state;
 };
 
 /*
  * The table's layout, named in its header: a binary upgraded by SIGUSR2
  * adopts the old master's table only if it lays slots out the same way.
  */
-#define RATETAB_MAGIC	"roster-ratetab-1"
+#define RATETAB_MAGIC "roster-ratetab-1"
 
 struct ratelimit_shm {
-	char		 magic[16];
-	unsigned char	 hashkey[crypto_shorthash_KEYBYTES];
-	size_t		 nslots;
-	size_t		 mapped;
-	int		 fd;		/* the memfd; the master's own copy */
-	struct rt_slot	 slot[];
+	char           magic[16];
+	unsigned char  hashkey[crypto_shorthash_KEYBYTES];
+	size_t         nslots;
+	size_t         mapped;
+	int            fd; /* the memfd; the master's own copy */
+	struct rt_slot slot[];
 };
 
 static size_t
@@ -97,10 +97,10 @@ table_size(size_t nslots)
 struct ratelimit_shm *
 ratelimit_shm_new(size_t nslots)
 {
-	struct ratelimit_shm	*t;
-	size_t		 size = table_size(nslots);
-	void		*p;
-	int		 fd;
+	struct ratelimit_shm *t;
+	size_t                size = table_size(nslots);
+	void                 *p;
+	int                   fd;
 
 	if (nslots < RATETAB_PROBE || (nslots & (nslots - 1)) != 0) {
 		log_err("rate table: %zu slots is not a power of two >= %d",
@@ -113,13 +113,13 @@ ratelimit_shm_new(size_t nslots)
 		fd = -1;
 	}
 	/* Without a memfd, anonymous memory: only upgrades lose counts. */
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, fd >= 0 ? MAP_SHARED :
-	    MAP_SHARED | MAP_ANONYMOUS, fd, 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    fd >= 0 ? MAP_SHARED : MAP_SHARED | MAP_ANONYMOUS, fd, 0);
 	if (p == MAP_FAILED) {
 		log_err("rate table mmap failed");
 		abort();
 	}
-	t = p;	/* zero-filled: every slot free */
+	t = p; /* zero-filled: every slot free */
 	memcpy(t->magic, RATETAB_MAGIC, sizeof(t->magic));
 	/* Keyed, so that no client can pick keys that crowd one home slot. */
 	randombytes_buf(t->hashkey, sizeof(t->hashkey));
@@ -132,10 +132,10 @@ ratelimit_shm_new(size_t nslots)
 struct ratelimit_shm *
 ratelimit_shm_adopt(int fd, size_t nslots)
 {
-	struct ratelimit_shm	*t;
-	struct stat	 st;
-	size_t		 size = table_size(nslots);
-	void		*p;
+	struct ratelimit_shm *t;
+	struct stat           st;
+	size_t                size = table_size(nslots);
+	void                 *p;
 
 	if (fstat(fd, &st) != 0 || (size_t)st.st_size != size)
 		return NULL;
@@ -162,7 +162,7 @@ ratelimit_shm_fd(const struct ratelimit_shm *t)
 void
 ratelimit_shm_free(struct ratelimit_shm *t)
 {
-	int	fd;
+	int fd;
 
 	if (t == NULL)
 		return;
@@ -176,7 +176,7 @@ ratelimit_shm_free(struct ratelimit_shm *t)
 static int
 is_free(uint64_t kw, uint16_t w)
 {
-	int	d = (int16_t)(uint16_t)(w - (uint16_t)(kw >> 48));
+	int d = (int16_t)(uint16_t)(w - (uint16_t)(kw >> 48));
 
 	return kw == 0 || d >= 2 || d <= -2;
 }
@@ -185,7 +185,7 @@ is_free(uint64_t kw, uint16_t w)
 static int
 take(struct rt_slot *s, uint64_t k, uint16_t w)
 {
-	uint64_t	kw = atomic_load(&s->key);
+	uint64_t kw = atomic_load(&s->key);
 
 	while (kw != k) {
 		if (!is_free(kw, w))
@@ -201,7 +201,7 @@ take(struct rt_slot *s, uint64_t k, uint16_t w)
 static int
 count(struct rt_slot *s, uint64_t k, uint32_t w, long *hits)
 {
-	uint64_t	st = atomic_load(&s->state), next;
+	uint64_t st = atomic_load(&s->state), next;
 
 	for (;;) {
 		if (atomic_load(&s->key) != k)
@@ -209,7 +209,7 @@ count(struct rt_slot *s, uint64_t k, uint32_t w, long *hits)
 		if ((uint32_t)(st >> 32) != w)
 			next = (uint64_t)w << 32 | 1;
 		else if ((uint32_t)st == UINT32_MAX)
-			next = st;	/* saturated: far past any limit */
+			next = st; /* saturated: far past any limit */
 		else
 			next = st + 1;
 		if (atomic_compare_exchange_weak(&s->state, &st, next)) {
@@ -220,14 +220,14 @@ count(struct rt_slot *s, uint64_t k, uint32_t w, long *hits)
 }
 
 int
-ratelimit_shm_hit(struct ratelimit_shm *t, const char *key, size_t len, int64_t window,
-    long *hits)
+ratelimit_shm_hit(struct ratelimit_shm *t, const char *key, size_t len,
+    int64_t window, long *hits)
 {
-	unsigned char	 h8[crypto_shorthash_BYTES];
-	uint64_t	 h, k, fp;
-	uint32_t	 w = (uint32_t)window;
-	size_t		 home, i, mask = t->nslots - 1;
-	int		 again;
+	unsigned char h8[crypto_shorthash_BYTES];
+	uint64_t      h, k, fp;
+	uint32_t      w = (uint32_t)window;
+	size_t        home, i, mask = t->nslots - 1;
+	int           again;
 
 	crypto_shorthash(h8, (const unsigned char *)key, len, t->hashkey);
 	memcpy(&h, h8, sizeof(h));
@@ -243,7 +243,7 @@ ratelimit_shm_hit(struct ratelimit_shm *t, const char *key, size_t len, int64_t 
 				continue;
 			if (count(s, k, w, hits) == 0)
 				return 0;
-			break;	/* lost the slot: walk again */
+			break; /* lost the slot: walk again */
 		}
 		if (i == RATETAB_PROBE)
 			return -1;

@@ -15,8 +15,8 @@
 enum cap { CAP_SITE, CAP_ID, CAP_KEY, CAP__MAX };
 
 static const struct {
-	const char	*name;
-	size_t		 len;
+	const char *name;
+	size_t      len;
 } caps[CAP__MAX] = {
 	[CAP_SITE] = { "site", 4 },
 	[CAP_ID] = { "id", 2 },
@@ -25,14 +25,14 @@ static const struct {
 
 /* A segment of the request path a capture bound; p NULL: not bound. */
 struct span {
-	const char	*p;
-	size_t		 n;
+	const char *p;
+	size_t      n;
 };
 
 static int
 cap_of(const char *name, size_t n)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < CAP__MAX; i++)
 		if (caps[i].len == n && memcmp(caps[i].name, name, n) == 0)
@@ -51,8 +51,8 @@ cap_of(const char *name, size_t n)
 static int
 match(const char *pattern, const char *path, struct span *bound)
 {
-	const char	*p = pattern, *s = path, *pe, *se;
-	int		 lits = 0, k;
+	const char *p = pattern, *s = path, *pe, *se;
+	int         lits = 0, k;
 
 	memset(bound, 0, CAP__MAX * sizeof(*bound));
 	while (*p == '/' && *s == '/') {
@@ -65,8 +65,8 @@ match(const char *pattern, const char *path, struct span *bound)
 		if (se == NULL)
 			se = s + strlen(s);
 		if (*p == ':') {
-			if (se == s || (k = cap_of(p + 1,
-			    (size_t)(pe - p - 1))) < 0)
+			if (se == s ||
+			    (k = cap_of(p + 1, (size_t)(pe - p - 1))) < 0)
 				return -1;
 			bound[k].p = s;
 			bound[k].n = (size_t)(se - s);
@@ -92,9 +92,9 @@ static const char *
 allow_list(const struct route_set *set, struct arena *a, const char *path,
     int best)
 {
-	struct span	 bound[CAP__MAX];
-	struct buf	 b;
-	size_t		 i;
+	struct span bound[CAP__MAX];
+	struct buf  b;
+	size_t      i;
 
 	buf_init(&b, a, 64);
 	for (i = 0; i < set->n; i++) {
@@ -113,9 +113,9 @@ void
 route_match(const struct route_set *set, struct arena *a, enum method m,
     const char *path, struct route_match *out)
 {
-	struct span	 bound[CAP__MAX], best_bound[CAP__MAX] = { { NULL, 0 } };
-	size_t		 i;
-	int		 lits, best = -1;
+	struct span bound[CAP__MAX], best_bound[CAP__MAX] = { { NULL, 0 } };
+	size_t      i;
+	int         lits, best = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (m == M_HEAD)
@@ -149,9 +149,10 @@ static int
 is_json_type(const char *ct)
 {
 	static const char *const types[] = {
-		"application/json", "application/vnd.api+json",
+		"application/json",
+		"application/vnd.api+json",
 	};
-	size_t	i, n;
+	size_t i, n;
 
 	while (ct != NULL && *ct == ' ')
 		ct++;
@@ -167,7 +168,7 @@ is_json_type(const char *ct)
 static int
 blank(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (!isspace((unsigned char)s[i]))
@@ -179,9 +180,9 @@ blank(const char *s, size_t n)
 static enum rerr
 parse_body(struct ctx *c)
 {
-	struct rq	*rq = c->rq;
-	json_error_t	 jerr;
-	json_t		*v;
+	struct rq   *rq = c->rq;
+	json_error_t jerr;
+	json_t      *v;
 
 	if (c->route->body == BODY_NONE)
 		return RERR_OK;
@@ -196,9 +197,10 @@ parse_body(struct ctx *c)
 		    "Content-Type must be application/json");
 	v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (v == NULL)
-		return op_fail(&c->op, RERR_BAD_JSON, arena_printf(rq->a,
-		    "Malformed JSON body: %s (line %d, column %d)", jerr.text,
-		    jerr.line, jerr.column));
+		return op_fail(&c->op, RERR_BAD_JSON,
+		    arena_printf(rq->a,
+			"Malformed JSON body: %s (line %d, column %d)",
+			jerr.text, jerr.line, jerr.column));
 	if (!json_is_object(v))
 		return op_fail(&c->op, RERR_FORMAT,
 		    "The body must be a JSON object");
@@ -213,13 +215,14 @@ parse_body(struct ctx *c)
 static enum rerr
 rate(struct ctx *c, int authenticated)
 {
-	const char	*key;
+	const char *key;
 
 	if (c->route != NULL && (c->route->flags & ROUTE_NO_RATE))
 		return RERR_OK;
-	key = authenticated ? arena_printf(c->rq->a, "c:%s", c->actor.cred_id) :
-	    arena_printf(c->rq->a, "a:%s", c->rq->remote_addr != NULL ?
-	    c->rq->remote_addr : "-");
+	key = authenticated ?
+	    arena_printf(c->rq->a, "c:%s", c->actor.cred_id) :
+	    arena_printf(c->rq->a, "a:%s",
+		c->rq->remote_addr != NULL ? c->rq->remote_addr : "-");
 	return ratelimit_hit(c->svc->rl, &c->op, key, &c->rl);
 }
 
@@ -231,9 +234,9 @@ rate(struct ctx *c, int authenticated)
 static enum rerr
 authenticate(struct ctx *c)
 {
-	struct rq	*rq = c->rq;
-	int		 own, cred = (c->route->need & NEED_CRED) != 0;
-	enum rerr	 e;
+	struct rq *rq = c->rq;
+	int        own, cred = (c->route->need & NEED_CRED) != 0;
+	enum rerr  e;
 
 	/* An explicit X-Site-Id names the website as a path would. */
 	own = (c->route->flags & ROUTE_OWN_SITE) && cred;
@@ -241,9 +244,10 @@ authenticate(struct ctx *c)
 		c->site = rq->site_header;
 	if (cred) {
 		if ((e = own && c->site == NULL ?
-		    auth_resolve_own(&c->op, rq->authorization, &c->actor) :
-		    auth_resolve(&c->op, rq->authorization, c->site,
-		    &c->actor)) != RERR_OK) {
+			    auth_resolve_own(&c->op, rq->authorization,
+				&c->actor) :
+			    auth_resolve(&c->op, rq->authorization, c->site,
+				&c->actor)) != RERR_OK) {
 			/* Guessing credentials spends the address's budget. */
 			if (e == RERR_UNAUTHENTICATED && rate(c, 0) != RERR_OK)
 				return RERR_RATE_LIMITED;
@@ -257,7 +261,8 @@ authenticate(struct ctx *c)
 	/* Else the credential's own website, when it has exactly one. */
 	if (own && c->site == NULL) {
 		if (!c->actor.site_exists)
-			return op_fail(&c->op, RERR_FORBIDDEN, "This "
+			return op_fail(&c->op, RERR_FORBIDDEN,
+			    "This "
 			    "credential reaches more than one website: name "
 			    "one in the X-Site-Id header, or use a token whose "
 			    "website allowlist holds exactly one");
@@ -270,9 +275,9 @@ authenticate(struct ctx *c)
 static enum rerr
 admit(struct ctx *c, const char **allow)
 {
-	struct rq		*rq = c->rq;
-	struct route_match	 m;
-	enum rerr		 e;
+	struct rq         *rq = c->rq;
+	struct route_match m;
+	enum rerr          e;
 
 	if (rq->early != RERR_OK)
 		return op_fail(&c->op, rq->early, rq->early_msg);
@@ -281,9 +286,10 @@ admit(struct ctx *c, const char **allow)
 	*allow = m.allow;
 	if (c->route == NULL)
 		return m.allow != NULL ?
-		    op_fail(&c->op, RERR_METHOD, arena_printf(rq->a,
-		    "Method %s is not allowed here; allowed: %s",
-		    rq->method_name, m.allow)) :
+		    op_fail(&c->op, RERR_METHOD,
+			arena_printf(rq->a,
+			    "Method %s is not allowed here; allowed: %s",
+			    rq->method_name, m.allow)) :
 		    op_fail(&c->op, RERR_NOT_FOUND, "No such endpoint");
 	rq->route_name = c->route->name;
 	rq->route_index = (int)(c->route - c->set->routes);
@@ -297,9 +303,9 @@ admit(struct ctx *c, const char **allow)
 		return op_fail(&c->op, RERR_NOT_FOUND, "Website not found");
 	if (c->id != NULL && !id_valid(c->id))
 		return op_fail(&c->op, RERR_NOT_FOUND, "Not found");
-	if ((c->route->need & NEED_CRED) && (e = auth_check(&c->op,
-	    &c->actor, c->route->need, c->route->perms,
-	    c->route->key_msg)) != RERR_OK)
+	if ((c->route->need & NEED_CRED) &&
+	    (e = auth_check(&c->op, &c->actor, c->route->need, c->route->perms,
+		 c->route->key_msg)) != RERR_OK)
 		return e;
 	return parse_body(c);
 }
@@ -308,40 +314,39 @@ admit(struct ctx *c, const char **allow)
 static int
 idempotent_write(const struct ctx *c)
 {
-	enum method	m = c->route->method;
+	enum method m = c->route->method;
 
-	return c->rq->idempotency_key != NULL &&
-	    (c->route->need & NEED_CRED) && (m == M_POST || m == M_PUT ||
-	    m == M_PATCH || m == M_DELETE);
+	return c->rq->idempotency_key != NULL && (c->route->need & NEED_CRED) &&
+	    (m == M_POST || m == M_PUT || m == M_PATCH || m == M_DELETE);
 }
 
 static void
 rate_headers(struct ctx *c, enum rerr e, struct resp *resp)
 {
-	struct arena	*a = c->rq->a;
-	const char	*reset;
+	struct arena *a = c->rq->a;
+	const char   *reset;
 
 	if (!c->rl.counted)
 		return;
 	reset = arena_printf(a, "%ld", c->rl.reset);
-	resp_header(resp, "X-RateLimit-Limit", arena_printf(a, "%ld",
-	    c->rl.limit));
-	resp_header(resp, "X-RateLimit-Remaining", arena_printf(a, "%ld",
-	    c->rl.remaining));
+	resp_header(resp, "X-RateLimit-Limit",
+	    arena_printf(a, "%ld", c->rl.limit));
+	resp_header(resp, "X-RateLimit-Remaining",
+	    arena_printf(a, "%ld", c->rl.remaining));
 	resp_header(resp, "X-RateLimit-Reset", reset);
 	if (e == RERR_RATE_LIMITED)
 		resp_header(resp, "Retry-After", reset);
 }
 
 struct served
-route_dispatch(const struct route_set *set, struct service *svc,
-    struct rq *rq, struct resp *resp)
+route_dispatch(const struct route_set *set, struct service *svc, struct rq *rq,
+    struct resp *resp)
 {
-	struct ctx	 c;
-	struct served	 s;
-	const char	*allow = NULL;
-	render_fn	 render;
-	enum rerr	 e;
+	struct ctx    c;
+	struct served s;
+	const char   *allow = NULL;
+	render_fn     render;
+	enum rerr     e;
 
 	memset(&c, 0, sizeof(c));
 	c.set = set;
@@ -353,7 +358,7 @@ route_dispatch(const struct route_set *set, struct service *svc,
 	if (allow != NULL)
 		resp_header(resp, "Allow", allow);
 	render = set->render[c.route != NULL ? c.route->dialect :
-	    set->dialect_of_path(rq->path)];
+					       set->dialect_of_path(rq->path)];
 	/* Each path renders once; an idempotent write inside its transaction. */
 	if (e != RERR_OK)
 		render(&c, e, resp);

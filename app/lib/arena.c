@@ -9,26 +9,26 @@
 
 #include "roster/arena.h"
 
-#define ARENA_BLOCK	(16 * 1024)
-#define ARENA_ALIGN	16
+#define ARENA_BLOCK (16 * 1024)
+#define ARENA_ALIGN 16
 
 struct arena_block {
-	struct arena_block	*next;
-	size_t			 size;	/* usable bytes in data */
-	size_t			 used;
+	struct arena_block *next;
+	size_t              size; /* usable bytes in data */
+	size_t              used;
 	_Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
 struct arena_cleanup {
-	struct arena_cleanup	*next;
-	void			(*fn)(void *);
-	void			*arg;
+	struct arena_cleanup *next;
+	void (*fn)(void *);
+	void *arg;
 };
 
 static void *
 xmalloc(size_t n)
 {
-	void	*p = malloc(n);
+	void *p = malloc(n);
 
 	if (p == NULL) {
 		/* The master respawns us; a half-served request is a 502. */
@@ -49,9 +49,9 @@ arena_init(struct arena *a)
 void *
 arena_alloc(struct arena *a, size_t n)
 {
-	struct arena_block	*b = a->head;
-	size_t			 size;
-	void			*p;
+	struct arena_block *b = a->head;
+	size_t              size;
+	void               *p;
 
 	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	if (n == 0)
@@ -83,7 +83,7 @@ arena_alloc(struct arena *a, size_t n)
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char	*p = arena_alloc(a, n + 1);
+	char *p = arena_alloc(a, n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -99,9 +99,9 @@ arena_strdup(struct arena *a, const char *s)
 char *
 arena_printf(struct arena *a, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
-	char	*p;
+	va_list ap;
+	int     n;
+	char   *p;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
@@ -118,7 +118,7 @@ arena_printf(struct arena *a, const char *fmt, ...)
 void
 arena_defer(struct arena *a, void (*fn)(void *), void *arg)
 {
-	struct arena_cleanup	*c = arena_alloc(a, sizeof(*c));
+	struct arena_cleanup *c = arena_alloc(a, sizeof(*c));
 
 	c->fn = fn;
 	c->arg = arg;
@@ -129,7 +129,7 @@ arena_defer(struct arena *a, void (*fn)(void *), void *arg)
 static void
 run_cleanups(struct arena *a)
 {
-	struct arena_cleanup	*c;
+	struct arena_cleanup *c;
 
 	/* A cleanup may register more; keep going until none is left. */
 	while ((c = a->cleanups) != NULL) {
@@ -141,7 +141,7 @@ run_cleanups(struct arena *a)
 void
 arena_reset(struct arena *a)
 {
-	struct arena_block	*b, *next, *keep = NULL;
+	struct arena_block *b, *next, *keep = NULL;
 
 	run_cleanups(a);
 	/* Keep one standard block so a steady worker does not malloc. */
@@ -183,8 +183,8 @@ buf_init(struct buf *b, struct arena *a, size_t hint)
 static void
 buf_grow(struct buf *b, size_t more)
 {
-	size_t	 cap = b->cap;
-	char	*p;
+	size_t cap = b->cap;
+	char  *p;
 
 	if (b->len + more + 1 <= cap)
 		return;
@@ -214,8 +214,8 @@ buf_puts(struct buf *b, const char *s)
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
-	va_list	ap;
-	int	n;
+	va_list ap;
+	int     n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);

@@ -14,25 +14,25 @@
 #include "roster/cache.h"
 
 struct entry {
-	uint64_t	 h;
-	uint64_t	 used;		/* clock of the last use; 0: empty */
-	int64_t		 gen;
-	size_t		 klen, len, cap;
-	unsigned char	 key[CACHE_KEY_MAX];
-	unsigned char	*data;
+	uint64_t       h;
+	uint64_t       used; /* clock of the last use; 0: empty */
+	int64_t        gen;
+	size_t         klen, len, cap;
+	unsigned char  key[CACHE_KEY_MAX];
+	unsigned char *data;
 };
 
-static struct entry	*tab[CACHE__KINDS];
-static size_t		 nsets;		/* per kind; 0: disabled */
-static uint64_t		 clock_;
-static unsigned char	 hkey[crypto_shorthash_KEYBYTES];
+static struct entry *tab[CACHE__KINDS];
+static size_t        nsets; /* per kind; 0: disabled */
+static uint64_t      clock_;
+static unsigned char hkey[crypto_shorthash_KEYBYTES];
 
-unsigned long	cache_hits, cache_misses;
+unsigned long cache_hits, cache_misses;
 
 void
 cache_init(size_t slots)
 {
-	size_t	k, i;
+	size_t k, i;
 
 	for (k = 0; k < CACHE__KINDS; k++) {
 		if (tab[k] != NULL)
@@ -56,8 +56,8 @@ cache_init(size_t slots)
 static uint64_t
 hash(const void *key, size_t klen)
 {
-	unsigned char	out[crypto_shorthash_BYTES];
-	uint64_t	h;
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t      h;
 
 	crypto_shorthash(out, key, klen, hkey);
 	memcpy(&h, out, sizeof(h));
@@ -69,8 +69,8 @@ static struct entry *
 find(enum cache_kind k, const void *key, size_t klen, uint64_t h,
     struct entry **set)
 {
-	struct entry	*s = &tab[k][(h % nsets) * 2];
-	int		 i;
+	struct entry *s = &tab[k][(h % nsets) * 2];
+	int           i;
 
 	*set = s;
 	for (i = 0; i < 2; i++)
@@ -84,7 +84,7 @@ const void *
 cache_get(enum cache_kind k, const void *key, size_t klen, int64_t *gen,
     size_t *len)
 {
-	struct entry	*e, *set;
+	struct entry *e, *set;
 
 	if (nsets == 0 || (unsigned)k >= CACHE__KINDS || klen > CACHE_KEY_MAX)
 		return NULL;
@@ -103,9 +103,9 @@ void
 cache_put(enum cache_kind k, const void *key, size_t klen, int64_t gen,
     const void *data, size_t len)
 {
-	struct entry	*e, *set;
-	unsigned char	*d;
-	uint64_t	 h;
+	struct entry  *e, *set;
+	unsigned char *d;
+	uint64_t       h;
 
 	if (nsets == 0 || (unsigned)k >= CACHE__KINDS || klen > CACHE_KEY_MAX)
 		return;
@@ -139,7 +139,7 @@ cache_put(enum cache_kind k, const void *key, size_t klen, int64_t gen,
 void
 cache_drop(enum cache_kind k, const void *key, size_t klen)
 {
-	struct entry	*e, *set;
+	struct entry *e, *set;
 
 	if (nsets == 0 || (unsigned)k >= CACHE__KINDS || klen > CACHE_KEY_MAX)
 		return;

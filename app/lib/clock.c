@@ -10,7 +10,7 @@
 int64_t
 clock_now_ms(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -19,7 +19,7 @@ clock_now_ms(void)
 int64_t
 clock_mono_ms(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -28,7 +28,7 @@ clock_mono_ms(void)
 int64_t
 clock_mono_us(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
@@ -37,9 +37,9 @@ clock_mono_us(void)
 void
 clock_iso_buf(char *out, int64_t ms)
 {
-	time_t		t;
-	struct tm	tm;
-	int		frac;
+	time_t    t;
+	struct tm tm;
+	int       frac;
 
 	if (ms < 0)
 		ms = 0;
@@ -54,7 +54,7 @@ clock_iso_buf(char *out, int64_t ms)
 char *
 clock_iso(struct arena *a, int64_t ms)
 {
-	char	*p = arena_alloc(a, 25);
+	char *p = arena_alloc(a, 25);
 
 	clock_iso_buf(p, ms);
 	return p;

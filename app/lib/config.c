@@ -14,13 +14,13 @@
 enum ctype { C_STR, C_INT, C_LONG, C_MODE, C_LOGDEST, C_URL, C_BOOL, C_STORE };
 
 struct ckey {
-	const char	*name;
-	enum ctype	 type;
-	size_t		 off;
-	size_t		 size;	/* texts: buffer size */
-	long		 min, max;
-	const char	*def;	/* as written in the file */
-	const char	*doc;
+	const char *name;
+	enum ctype  type;
+	size_t      off;
+	size_t      size; /* texts: buffer size */
+	long        min, max;
+	const char *def; /* as written in the file */
+	const char *doc;
 };
 
 /* clang-format off */
@@ -49,20 +49,22 @@ set_of(enum ctype t)
 static const char *
 set_words(const char *const *set, const char *q, char *buf, size_t sz)
 {
-	size_t	i, n = 0;
+	size_t i, n = 0;
 
 	buf[0] = '\0';
 	for (i = 0; set[i] != NULL && n < sz; i++)
 		n += (size_t)snprintf(buf + n, sz - n, "%s%s%s%s",
-		    i == 0 ? "" : set[i + 1] == NULL ? " or " : ", ", q,
-		    set[i], q);
+		    i == 0                 ? "" :
+			set[i + 1] == NULL ? " or " :
+					     ", ",
+		    q, set[i], q);
 	return buf;
 }
 
 static const struct ckey *
 find_key(const char *name, size_t len)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
 		if (strlen(ckeys[i].name) == len &&
@@ -74,8 +76,8 @@ find_key(const char *name, size_t len)
 static int
 parse_num(const char *v, long *out)
 {
-	char	*end;
-	long	 n;
+	char *end;
+	long  n;
 
 	if (*v == '\0' || !(isdigit((unsigned char)*v) || *v == '-'))
 		return -1;
@@ -92,17 +94,19 @@ static int
 set_text(char *dst, const struct ckey *k, const char *v, const char *where,
     char *err, size_t errsz)
 {
-	size_t	l;
+	size_t l;
 
 	if (k->type == C_URL && strncmp(v, "http://", 7) != 0 &&
 	    strncmp(v, "https://", 8) != 0) {
-		snprintf(err, errsz, "%s: %s must start with http:// "
-		    "or https://", where, k->name);
+		snprintf(err, errsz,
+		    "%s: %s must start with http:// "
+		    "or https://",
+		    where, k->name);
 		return -1;
 	}
 	if (strlen(v) >= k->size) {
-		snprintf(err, errsz, "%s: %s is too long (max %zu)",
-		    where, k->name, k->size - 1);
+		snprintf(err, errsz, "%s: %s is too long (max %zu)", where,
+		    k->name, k->size - 1);
 		return -1;
 	}
 	snprintf(dst, k->size, "%s", v);
@@ -114,8 +118,7 @@ set_text(char *dst, const struct ckey *k, const char *v, const char *where,
 		dst[--l] = '\0';
 	/* "https://" alone would make links "https:/join?...". */
 	if (l <= strlen(v[4] == 's' ? "https://" : "http://")) {
-		snprintf(err, errsz, "%s: %s must name a host", where,
-		    k->name);
+		snprintf(err, errsz, "%s: %s must name a host", where, k->name);
 		return -1;
 	}
 	return 0;
@@ -126,9 +129,9 @@ static int
 set_key(struct config *c, const struct ckey *k, const char *v,
     const char *where, char *err, size_t errsz)
 {
-	char			 *dst = (char *)c + k->off, *end, words[64];
-	const char *const	 *set;
-	long			  n;
+	char              *dst = (char *)c + k->off, *end, words[64];
+	const char *const *set;
+	long               n;
 
 	switch (k->type) {
 	case C_URL:
@@ -140,9 +143,10 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 			if (strcmp(v, *set) == 0)
 				break;
 		if (*set == NULL) {
-			snprintf(err, errsz, "%s: %s must be %s", where, k->name,
+			snprintf(err, errsz, "%s: %s must be %s", where,
+			    k->name,
 			    set_words(set_of(k->type), "", words,
-			    sizeof(words)));
+				sizeof(words)));
 			return -1;
 		}
 		snprintf(dst, k->size, "%s", v);
@@ -155,8 +159,8 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 		    strcmp(v, "0") == 0 || strcmp(v, "false") == 0)
 			*(int *)(void *)dst = 0;
 		else {
-			snprintf(err, errsz, "%s: %s must be on or off",
-			    where, k->name);
+			snprintf(err, errsz, "%s: %s must be on or off", where,
+			    k->name);
 			return -1;
 		}
 		return 0;
@@ -165,8 +169,10 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 		n = strtol(v, &end, 8);
 		if (*v == '\0' || errno != 0 || *end != '\0' || n < 0 ||
 		    n > k->max) {
-			snprintf(err, errsz, "%s: %s must be an octal mode "
-			    "such as 0660", where, k->name);
+			snprintf(err, errsz,
+			    "%s: %s must be an octal mode "
+			    "such as 0660",
+			    where, k->name);
 			return -1;
 		}
 		*(unsigned *)(void *)dst = (unsigned)n;
@@ -174,8 +180,10 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 	case C_INT:
 	case C_LONG:
 		if (parse_num(v, &n) != 0 || n < k->min || n > k->max) {
-			snprintf(err, errsz, "%s: %s must be a whole number "
-			    "from %ld to %ld", where, k->name, k->min, k->max);
+			snprintf(err, errsz,
+			    "%s: %s must be a whole number "
+			    "from %ld to %ld",
+			    where, k->name, k->min, k->max);
 			return -1;
 		}
 		if (k->type == C_INT)
@@ -190,8 +198,8 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 void
 config_defaults(struct config *c)
 {
-	char	err[256];
-	size_t	i;
+	char   err[256];
+	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < NKEYS; i++) {
@@ -199,7 +207,7 @@ config_defaults(struct config *c)
 			continue;
 		/* A default the parser refuses is a bug in CONFIG_KEYS. */
 		if (set_key(c, &ckeys[i], ckeys[i].def, "default", err,
-		    sizeof(err)) != 0) {
+			sizeof(err)) != 0) {
 			fprintf(stderr, "roster: %s\n", err);
 			abort();
 		}
@@ -210,11 +218,11 @@ int
 config_parse(struct config *c, const char *text, size_t len, char *err,
     size_t errsz)
 {
-	const char		*p = text, *end = text + len, *nl;
-	const char		*k, *ke, *v, *ve;
-	const struct ckey	*key;
-	char			 where[32], val[512];
-	int			 line = 0;
+	const char        *p = text, *end = text + len, *nl;
+	const char        *k, *ke, *v, *ve;
+	const struct ckey *key;
+	char               where[32], val[512];
+	int                line = 0;
 
 	while (p < end) {
 		line++;
@@ -277,10 +285,10 @@ config_parse(struct config *c, const char *text, size_t len, char *err,
 int
 config_load(struct config *c, const char *path, char *err, size_t errsz)
 {
-	FILE	*f;
-	char	*text = NULL, envname[64], where[96];
-	size_t	 len = 0, cap = 0, n, i, j;
-	int	 rc;
+	FILE       *f;
+	char       *text = NULL, envname[64], where[96];
+	size_t      len = 0, cap = 0, n, i, j;
+	int         rc;
 	const char *v;
 
 	if (path != NULL) {
@@ -319,8 +327,8 @@ config_load(struct config *c, const char *path, char *err, size_t errsz)
 	for (i = 0; i < NKEYS; i++) {
 		snprintf(envname, sizeof(envname), "ROSTER_");
 		for (j = 0; ckeys[i].name[j] != '\0'; j++)
-			envname[7 + j] = (char)toupper(
-			    (unsigned char)ckeys[i].name[j]);
+			envname[7 + j] =
+			    (char)toupper((unsigned char)ckeys[i].name[j]);
 		envname[7 + j] = '\0';
 		if ((v = getenv(envname)) == NULL)
 			continue;
@@ -335,7 +343,7 @@ config_load(struct config *c, const char *path, char *err, size_t errsz)
 static const char *
 values_text(const struct ckey *k, int md, char *buf, size_t sz)
 {
-	const char	*q = md ? "`" : "";
+	const char *q = md ? "`" : "";
 
 	switch (k->type) {
 	case C_STR:
@@ -349,9 +357,10 @@ values_text(const struct ckey *k, int md, char *buf, size_t sz)
 		set_words(set_of(k->type), q, buf, sz);
 		break;
 	case C_BOOL:
-		snprintf(buf, sz, "%son%s, %syes%s, %strue%s, %s1%s or "
-		    "%soff%s, %sno%s, %sfalse%s, %s0%s", q, q, q, q, q, q, q,
-		    q, q, q, q, q, q, q, q, q);
+		snprintf(buf, sz,
+		    "%son%s, %syes%s, %strue%s, %s1%s or "
+		    "%soff%s, %sno%s, %sfalse%s, %s0%s",
+		    q, q, q, q, q, q, q, q, q, q, q, q, q, q, q, q);
 		break;
 	case C_MODE:
 		snprintf(buf, sz, "octal, at most %s0%lo%s", q, k->max, q);
@@ -370,20 +379,21 @@ values_text(const struct ckey *k, int md, char *buf, size_t sz)
 void
 config_write_table(FILE *f)
 {
-	const struct ckey	*k;
-	const char		*p;
-	char			 values[128];
+	const struct ckey *k;
+	const char        *p;
+	char               values[128];
 
 	fputs("| key | default | values | meaning |\n"
-	    "|---|---|---|---|\n", f);
+	      "|---|---|---|---|\n",
+	    f);
 	for (k = ckeys; k < ckeys + NKEYS; k++) {
 		fprintf(f, "| `%s` | ", k->name);
 		if (k->def[0] != '\0')
 			fprintf(f, "`%s`", k->def);
 		else
 			fputs("(empty)", f);
-		fprintf(f, " | %s | ", values_text(k, 1, values,
-		    sizeof(values)));
+		fprintf(f, " | %s | ",
+		    values_text(k, 1, values, sizeof(values)));
 		/* A bar would end the cell. */
 		for (p = k->doc; *p != '\0'; p++)
 			fprintf(f, "%s%c", *p == '|' ? "\\" : "", *p);
@@ -395,9 +405,9 @@ config_write_table(FILE *f)
 static void
 write_comment(FILE *f, const char *text)
 {
-	char		 line[80], word[256];
-	const char	*p = text, *e;
-	size_t		 n, w, i;
+	char        line[80], word[256];
+	const char *p = text, *e;
+	size_t      n, w, i;
 
 	snprintf(line, sizeof(line), "#");
 	n = 1;
@@ -413,8 +423,7 @@ write_comment(FILE *f, const char *text)
 			n = 1;
 			line[1] = '\0';
 		}
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s",
-		    word);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", word);
 		for (p = e; *p == ' '; p++)
 			;
 	}
@@ -424,14 +433,16 @@ write_comment(FILE *f, const char *text)
 void
 config_write_example(FILE *f)
 {
-	const struct ckey	*k;
-	char			 values[128], line[160];
+	const struct ckey *k;
+	char               values[128], line[160];
 
-	write_comment(f, "roster.conf: every key, commented out at its "
+	write_comment(f,
+	    "roster.conf: every key, commented out at its "
 	    "default, made by \"roster config-keys --format conf\" from the "
 	    "table of keys in include/roster/config.h.");
 	fputs("#\n", f);
-	write_comment(f, "A line \"key = value\" sets a key; a line whose "
+	write_comment(f,
+	    "A line \"key = value\" sets a key; a line whose "
 	    "first character other than a blank is # is a comment (a # "
 	    "after a value is part of the value); double quotes around a "
 	    "value keep the blanks at its ends. The environment variable "

@@ -19,7 +19,7 @@ local_char(unsigned char c)
 static int
 domain_ok(const char *d, size_t n)
 {
-	size_t	i, label = 0, dots = 0;
+	size_t i, label = 0, dots = 0;
 
 	if (n == 0 || n > 253)
 		return 0;
@@ -46,8 +46,8 @@ domain_ok(const char *d, size_t n)
 int
 email_normalize(const char *in, size_t len, char *out)
 {
-	const char	*s = in, *e = in + len, *at;
-	size_t		 n, i, local;
+	const char *s = in, *e = in + len, *at;
+	size_t      n, i, local;
 
 	while (s < e && isspace((unsigned char)*s))
 		s++;

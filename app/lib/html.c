@@ -9,7 +9,7 @@
 void
 html_put(struct buf *b, const char *s)
 {
-	const char	*p, *run;
+	const char *p, *run;
 
 	if (s == NULL)
 		return;
@@ -23,7 +23,7 @@ html_put(struct buf *b, const char *s)
 		case '"':  rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
 		default:   continue;
-		/* clang-format on */
+			/* clang-format on */
 		}
 		buf_add(b, run, (size_t)(p - run));
 		buf_puts(b, rep);
@@ -35,7 +35,7 @@ html_put(struct buf *b, const char *s)
 char *
 html_escape(struct arena *a, const char *s)
 {
-	struct buf	b;
+	struct buf b;
 
 	buf_init(&b, a, s != NULL ? strlen(s) + 16 : 16);
 	html_put(&b, s);

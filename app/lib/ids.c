@@ -13,7 +13,7 @@ void
 hex_encode(char *out, const unsigned char *in, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
-	size_t	i;
+	size_t            i;
 
 	for (i = 0; i < n; i++) {
 		out[2 * i] = digits[in[i] >> 4];
@@ -25,8 +25,8 @@ hex_encode(char *out, const unsigned char *in, size_t n)
 void
 id_new(char *out)
 {
-	unsigned char	raw[12];
-	uint32_t	t = (uint32_t)time(NULL);
+	unsigned char raw[12];
+	uint32_t      t = (uint32_t)time(NULL);
 
 	raw[0] = (unsigned char)(t >> 24);
 	raw[1] = (unsigned char)(t >> 16);
@@ -39,13 +39,13 @@ id_new(char *out)
 int
 id_valid(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	if (s == NULL)
 		return 0;
 	for (i = 0; i < ID_LEN; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
+			(s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[ID_LEN] == '\0';
 }

@@ -11,8 +11,8 @@
 
 #include "roster/log.h"
 
-static int		 use_syslog;
-static const char	*log_role = "roster";
+static int         use_syslog;
+static const char *log_role = "roster";
 
 void
 log_init(const char *dest, const char *role)
@@ -27,12 +27,12 @@ void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warn", "info" };
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO };
-	char		 line[2048];
-	struct timespec	 ts;
-	struct tm	 tm;
-	va_list		 ap;
-	int		 n, m;
+	static const int         prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO };
+	char                     line[2048];
+	struct timespec          ts;
+	struct tm                tm;
+	va_list                  ap;
+	int                      n, m;
 
 	if (use_syslog) {
 		va_start(ap, fmt);
@@ -45,9 +45,9 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	gmtime_r(&ts.tv_sec, &tm);
 	n = snprintf(line, sizeof(line),
 	    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ roster[%d] %s %s: ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, (int)getpid(),
-	    log_role, names[lvl]);
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, ts.tv_nsec / 1000000, (int)getpid(), log_role,
+	    names[lvl]);
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);

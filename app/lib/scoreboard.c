@@ -31,9 +31,9 @@ board_size(int n)
 struct scoreboard *
 scoreboard_new(int n)
 {
-	struct scoreboard	*sb;
-	void			*p = mmap(NULL, board_size(n),
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct scoreboard *sb;
+	void              *p = mmap(NULL, board_size(n), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED) {
 		log_err("scoreboard mmap failed");
@@ -53,7 +53,7 @@ scoreboard_free(struct scoreboard *sb)
 int
 met_status_index(int status)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < MET_STATUSES - 1; i++)
 		if (statuses[i] == status)
@@ -70,7 +70,7 @@ met_status_code(int i)
 void
 met_record(struct met *m, int route, int status, int64_t us)
 {
-	int	b;
+	int b;
 
 	if (route < 0 || route >= MET_ROUTES)
 		route = MET_ROUTES - 1;
@@ -84,7 +84,7 @@ met_record(struct met *m, int route, int status, int64_t us)
 void
 met_fold(struct met *into, const struct met *from)
 {
-	int	r, s;
+	int r, s;
 
 	for (r = 0; r < MET_ROUTES; r++)
 		for (s = 0; s < MET_STATUSES; s++)

@@ -22,11 +22,10 @@ secret_hash(const char *s, size_t len, unsigned char *hash)
 }
 
 void
-secret_new(enum secret_kind kind, char *out, unsigned char *hash,
-    char *display)
+secret_new(enum secret_kind kind, char *out, unsigned char *hash, char *display)
 {
-	unsigned char	raw[32];
-	size_t		plen = strlen(prefixes[kind]), n;
+	unsigned char raw[32];
+	size_t        plen = strlen(prefixes[kind]), n;
 
 	randombytes_buf(raw, sizeof(raw));
 	memcpy(out, prefixes[kind], plen);
@@ -44,12 +43,12 @@ secret_new(enum secret_kind kind, char *out, unsigned char *hash,
 static int
 is_b64url(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			(c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return 0;
 	}
 	return 1;

@@ -8,9 +8,9 @@
 int
 utf8_valid(const char *str, size_t len, size_t maxchars)
 {
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, chars = 0, n, k;
-	unsigned		 cp;
+	const unsigned char *s = (const unsigned char *)str;
+	size_t               i = 0, chars = 0, n, k;
+	unsigned             cp;
 
 	while (i < len) {
 		unsigned char c = s[i];
@@ -20,11 +20,14 @@ utf8_valid(const char *str, size_t len, size_t maxchars)
 			i++;
 		} else {
 			if (c >= 0xc2 && c <= 0xdf) {
-				n = 1; cp = c & 0x1f;
+				n = 1;
+				cp = c & 0x1f;
 			} else if (c >= 0xe0 && c <= 0xef) {
-				n = 2; cp = c & 0x0f;
+				n = 2;
+				cp = c & 0x0f;
 			} else if (c >= 0xf0 && c <= 0xf4) {
-				n = 3; cp = c & 0x07;
+				n = 3;
+				cp = c & 0x07;
 			} else
 				return 0;
 			if (i + n >= len)
@@ -34,8 +37,9 @@ utf8_valid(const char *str, size_t len, size_t maxchars)
 					return 0;
 				cp = (cp << 6) | (s[i + k] & 0x3f);
 			}
-			if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-			    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			if ((n == 2 && cp < 0x800) ||
+			    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+			    (cp >= 0xd800 && cp <= 0xdfff))
 				return 0;
 			i += n + 1;
 		}

@@ -34,20 +34,20 @@
 #include "roster/version.h"
 #include "roster/website.h"
 
-static int	cmd_serve(struct cli *);
-static int	cmd_mailer(struct cli *);
-static int	cmd_migrate(struct cli *);
-static int	cmd_user_create(struct cli *);
-static int	cmd_website_create(struct cli *);
-static int	cmd_token_create(struct cli *);
-static int	cmd_apikey_create(struct cli *);
-static int	cmd_member_add(struct cli *);
-static int	cmd_audit(struct cli *);
-static int	cmd_config_keys(struct cli *);
-static int	cmd_help(struct cli *);
-static int	cmd_version(struct cli *);
+static int cmd_serve(struct cli *);
+static int cmd_mailer(struct cli *);
+static int cmd_migrate(struct cli *);
+static int cmd_user_create(struct cli *);
+static int cmd_website_create(struct cli *);
+static int cmd_token_create(struct cli *);
+static int cmd_apikey_create(struct cli *);
+static int cmd_member_add(struct cli *);
+static int cmd_audit(struct cli *);
+static int cmd_config_keys(struct cli *);
+static int cmd_help(struct cli *);
+static int cmd_version(struct cli *);
 
-#define ADMIN	(CLI_NEEDS_CONFIG | CLI_NEEDS_DB)
+#define ADMIN (CLI_NEEDS_CONFIG | CLI_NEEDS_DB)
 
 /* Every command, in the order of `roster help`. */
 /* clang-format off */
@@ -95,12 +95,12 @@ static const struct cli_cmd cmds[] = {
 };
 /* clang-format on */
 
-#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 /* The options of every command, and where parse_opts() puts each. */
 static const struct {
-	const char	*flag;
-	size_t		 off;
+	const char *flag;
+	size_t      off;
 } opt_fields[] = {
 	{ "--email", offsetof(struct cli_opts, email) },
 	{ "--name", offsetof(struct cli_opts, name) },
@@ -116,7 +116,7 @@ static const struct {
 	{ "--format", offsetof(struct cli_opts, format) },
 };
 
-#define NOPTS	(sizeof(opt_fields) / sizeof(opt_fields[0]))
+#define NOPTS (sizeof(opt_fields) / sizeof(opt_fields[0]))
 
 static const char *
 opt_value(const struct cli_opts *o, size_t i)
@@ -132,14 +132,14 @@ opt_value(const struct cli_opts *o, size_t i)
 static int
 usage_names(const char *usage, const char *flag)
 {
-	const char	*p;
-	size_t		 len = strlen(flag);
-	int		 depth;
+	const char *p;
+	size_t      len = strlen(flag);
+	int         depth;
 
 	for (p = strstr(usage, flag); p != NULL; p = strstr(p + 1, flag)) {
 		if ((p > usage && strchr(" [(|", p[-1]) == NULL) ||
 		    strchr(" ])|", p[len]) == NULL)
-			continue;	/* --website within --websites */
+			continue; /* --website within --websites */
 		for (depth = 0; usage < p; usage++)
 			depth += (*usage == '[' || *usage == '(') -
 			    (*usage == ']' || *usage == ')');
@@ -161,7 +161,7 @@ usage_line(FILE *f, const struct cli_cmd *cmd, const char *lead)
 static int
 first_word(const char *name, const char *word)
 {
-	size_t	n = strlen(word);
+	size_t n = strlen(word);
 
 	return strncmp(name, word, n) == 0 &&
 	    (name[n] == ' ' || name[n] == '\0');
@@ -174,17 +174,19 @@ first_word(const char *name, const char *word)
 static void
 usage_all(FILE *f, const char *word)
 {
-	size_t	i, shown = 0;
+	size_t i, shown = 0;
 
 	for (i = 0; word != NULL && i < NCMDS; i++)
 		if (first_word(cmds[i].name, word))
-			usage_line(f, &cmds[i], shown++ ? "       " : "usage: ");
+			usage_line(f, &cmds[i],
+			    shown++ ? "       " : "usage: ");
 	if (shown > 0)
 		return;
 	for (i = 0; i < NCMDS; i++)
 		usage_line(f, &cmds[i], i > 0 ? "       " : "usage: ");
 	fputs("\n--config FILE may also come from ROSTER_CONFIG.  "
-	    "roster help COMMAND says what\none does.\n", f);
+	      "roster help COMMAND says what\none does.\n",
+	    f);
 }
 
 /*
@@ -193,10 +195,9 @@ usage_all(FILE *f, const char *word)
  * command); returns the exit status of bad usage, 2.
  */
 static int __attribute__((format(printf, 3, 4)))
-usage_error(const struct cli_cmd *cmd, const char *first, const char *fmt,
-    ...)
+usage_error(const struct cli_cmd *cmd, const char *first, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	fputs("roster: ", stderr);
 	va_start(ap, fmt);
@@ -213,7 +214,7 @@ usage_error(const struct cli_cmd *cmd, const char *first, const char *fmt,
 static const struct cli_cmd *
 cmd_named(const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < NCMDS; i++)
 		if (strcmp(cmds[i].name, name) == 0)
@@ -225,9 +226,9 @@ cmd_named(const char *name)
 static int
 words_name(const struct cli_cmd *cmd, char **args, int nargs)
 {
-	const char	*name = cmd->name;
-	size_t		 len;
-	int		 w;
+	const char *name = cmd->name;
+	size_t      len;
+	int         w;
 
 	for (w = 0; w < nargs; w++) {
 		len = strlen(args[w]);
@@ -246,9 +247,9 @@ words_name(const struct cli_cmd *cmd, char **args, int nargs)
 static const struct cli_cmd *
 find_cmd(char **args, int nargs, int *nw)
 {
-	const struct cli_cmd	*best = NULL;
-	size_t			 i;
-	int			 n;
+	const struct cli_cmd *best = NULL;
+	size_t                i;
+	int                   n;
 
 	*nw = 0;
 	for (i = 0; i < NCMDS; i++)
@@ -266,8 +267,8 @@ find_cmd(char **args, int nargs, int *nw)
 static int
 parse_opts(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 {
-	size_t	i;
-	int	k;
+	size_t i;
+	int    k;
 
 	memset(&c->o, 0, sizeof(c->o));
 	for (k = 0; k < argc; k++) {
@@ -303,8 +304,8 @@ parse_opts(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 int
 cli_parse(struct cli *c, int argc, char **argv)
 {
-	const struct cli_cmd	*cmd;
-	int			 i, nw = 0, two;
+	const struct cli_cmd *cmd;
+	int                   i, nw = 0, two;
 
 	memset(c, 0, sizeof(*c));
 	c->argv = argv;
@@ -312,7 +313,8 @@ cli_parse(struct cli *c, int argc, char **argv)
 	/* Take --config out wherever it stands; the rest is the command. */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 >= argc)
-			return usage_error(NULL, NULL, "--config needs a value");
+			return usage_error(NULL, NULL,
+			    "--config needs a value");
 		if (strcmp(argv[i], "--config") == 0)
 			c->config_path = argv[++i];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
@@ -348,8 +350,8 @@ cli_parse(struct cli *c, int argc, char **argv)
 static int
 fail(const char *msg)
 {
-	json_t	*o = json_pack("{s:s}", "error", msg);
-	char	*s = json_dumps(o, JSON_COMPACT);
+	json_t *o = json_pack("{s:s}", "error", msg);
+	char   *s = json_dumps(o, JSON_COMPACT);
 
 	fprintf(stderr, "roster: %s\n", msg);
 	printf("%s\n", s);
@@ -365,7 +367,7 @@ outcome(struct op *op, enum rerr e)
 static int
 print(json_t *o)
 {
-	char	*s = json_dumps(o, JSON_COMPACT);
+	char *s = json_dumps(o, JSON_COMPACT);
 
 	printf("%s\n", s);
 	return 0;
@@ -375,17 +377,17 @@ print(json_t *o)
 static const char **
 split(struct arena *a, const char *list, size_t *n)
 {
-	const char	**v;
-	char		 *copy = arena_strdup(a, list), *tok, *save;
-	size_t		  cap = 1;
-	const char	 *p;
+	const char **v;
+	char        *copy = arena_strdup(a, list), *tok, *save;
+	size_t       cap = 1;
+	const char  *p;
 
 	for (p = list; *p; p++)
 		cap += *p == ',';
 	v = arena_alloc(a, (cap + 1) * sizeof(char *));
 	*n = 0;
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save))
+	     tok = strtok_r(NULL, ",", &save))
 		v[(*n)++] = tok;
 	return v;
 }
@@ -393,8 +395,8 @@ split(struct arena *a, const char *list, size_t *n)
 static int
 user_id_for(struct op *op, const char *raw, char *id, int create)
 {
-	char		email[EMAIL_MAX + 1];
-	enum rerr	e;
+	char      email[EMAIL_MAX + 1];
+	enum rerr e;
 
 	if (email_normalize(raw, strlen(raw), email) != 0)
 		return fail("email is not a valid address");
@@ -408,10 +410,10 @@ user_id_for(struct op *op, const char *raw, char *id, int create)
 static int
 parse_since(const char *s, int64_t *ms)
 {
-	struct tm	 tm;
-	const char	*end;
-	char		*e;
-	long long	 secs;
+	struct tm   tm;
+	const char *end;
+	char       *e;
+	long long   secs;
 
 	if (*s >= '0' && *s <= '9' && strchr(s, '-') == NULL) {
 		errno = 0;
@@ -428,7 +430,7 @@ parse_since(const char *s, int64_t *ms)
 		return -1;
 	*ms = 0;
 	if (*end == '.') {
-		int	digits = 0, frac = 0;
+		int digits = 0, frac = 0;
 
 		/* Milliseconds: the first three digits of the fraction. */
 		for (end++; *end >= '0' && *end <= '9'; end++, digits++)
@@ -450,12 +452,12 @@ parse_since(const char *s, int64_t *ms)
 static int
 cmd_audit(struct cli *c)
 {
-	struct op		*op = c->op;
-	const struct cli_opts	*o = &c->o;
-	struct audit_entry	*v;
-	size_t			 n, i;
-	int64_t			 since = 0;
-	enum rerr		 e;
+	struct op             *op = c->op;
+	const struct cli_opts *o = &c->o;
+	struct audit_entry    *v;
+	size_t                 n, i;
+	int64_t                since = 0;
+	enum rerr              e;
 
 	if ((o->website == NULL) == (o->user == NULL))
 		return fail("give --website ID or --user ID");
@@ -465,23 +467,25 @@ cmd_audit(struct cli *c)
 		return fail("website not found");
 	if (o->user != NULL && !id_valid(o->user))
 		return fail("--user takes a user id");
-	if ((e = audit_list(op, o->website, o->user, since, &v, &n)) !=
-	    RERR_OK)
+	if ((e = audit_list(op, o->website, o->user, since, &v, &n)) != RERR_OK)
 		return outcome(op, e);
 	for (i = 0; i < n; i++) {
-		json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o}",
-		    "id", v[i].id, "at", clock_iso(op->a, v[i].created_at),
-		    "websiteId", v[i].website_id ?
-		    json_string(v[i].website_id) : json_null(),
-		    "userId", v[i].user_id ? json_string(v[i].user_id) :
-		    json_null(),
-		    "credentialId", v[i].credential_id ?
-		    json_string(v[i].credential_id) : json_null(),
-		    "action", v[i].action,
-		    "target", v[i].target ? json_string(v[i].target) :
-		    json_null(),
-		    "requestId", v[i].request_id ?
-		    json_string(v[i].request_id) : json_null());
+		json_t *j =
+		    json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o}", "id",
+			v[i].id, "at", clock_iso(op->a, v[i].created_at),
+			"websiteId",
+			v[i].website_id ? json_string(v[i].website_id) :
+					  json_null(),
+			"userId",
+			v[i].user_id ? json_string(v[i].user_id) : json_null(),
+			"credentialId",
+			v[i].credential_id ? json_string(v[i].credential_id) :
+					     json_null(),
+			"action", v[i].action, "target",
+			v[i].target ? json_string(v[i].target) : json_null(),
+			"requestId",
+			v[i].request_id ? json_string(v[i].request_id) :
+					  json_null());
 		char *line = json_dumps(j, JSON_COMPACT);
 		printf("%s\n", line);
 	}
@@ -505,8 +509,8 @@ cmd_mailer(struct cli *c)
 static int
 cmd_migrate(struct cli *c)
 {
-	struct op	*op = c->op;
-	int		 n;
+	struct op *op = c->op;
+	int        n;
 
 	if ((n = migrate_run(op->db, op->a)) < 0)
 		return fail("migration failed; see the log above");
@@ -516,38 +520,37 @@ cmd_migrate(struct cli *c)
 static int
 cmd_user_create(struct cli *c)
 {
-	struct op		*op = c->op;
-	const struct cli_opts	*o = &c->o;
-	char			 id[ID_LEN + 1], email[EMAIL_MAX + 1];
-	enum rerr		 e;
-	int			 created;
+	struct op             *op = c->op;
+	const struct cli_opts *o = &c->o;
+	char                   id[ID_LEN + 1], email[EMAIL_MAX + 1];
+	enum rerr              e;
+	int                    created;
 
 	if (email_normalize(o->email, strlen(o->email), email) != 0)
 		return fail("email is not a valid address");
 	if ((e = user_ensure(op, email, o->name, id, &created)))
 		return outcome(op, e);
-	return print(json_pack("{s:s, s:b}", "userId", id, "created",
-	    created));
+	return print(json_pack("{s:s, s:b}", "userId", id, "created", created));
 }
 
 static int
 cmd_website_create(struct cli *c)
 {
-	struct op		*op = c->op;
-	const struct cli_opts	*o = &c->o;
-	char			 id[ID_LEN + 1], *end;
-	long			 seats = -1;
-	enum rerr		 e;
+	struct op             *op = c->op;
+	const struct cli_opts *o = &c->o;
+	char                   id[ID_LEN + 1], *end;
+	long                   seats = -1;
+	enum rerr              e;
 
 	if (o->seats != NULL) {
 		errno = 0;
 		seats = strtol(o->seats, &end, 10);
 		if (*end != '\0' || errno != 0 || seats < 1)
 			return fail("--seats must be a whole number "
-			    "of at least 1");
+				    "of at least 1");
 	}
-	if ((e = website_create(op, o->domain, o->name, o->owner, seats,
-	    id)) != RERR_OK)
+	if ((e = website_create(op, o->domain, o->name, o->owner, seats, id)) !=
+	    RERR_OK)
 		return outcome(op, e);
 	return print(json_pack("{s:s}", "websiteId", id));
 }
@@ -555,14 +558,14 @@ cmd_website_create(struct cli *c)
 static int
 cmd_token_create(struct cli *c)
 {
-	struct op		 *op = c->op;
-	const struct cli_opts	 *o = &c->o;
-	struct cred_info	  t;
-	const char		**sites = NULL, **pl;
-	char			  id[ID_LEN + 1];
-	size_t			  ns = 0, np, i;
-	unsigned		  perms = 0, bit;
-	enum rerr		  e;
+	struct op             *op = c->op;
+	const struct cli_opts *o = &c->o;
+	struct cred_info       t;
+	const char           **sites = NULL, **pl;
+	char                   id[ID_LEN + 1];
+	size_t                 ns = 0, np, i;
+	unsigned               perms = 0, bit;
+	enum rerr              e;
 
 	if (user_id_for(op, o->email, id, 1) != 0)
 		return 1;
@@ -571,14 +574,14 @@ cmd_token_create(struct cli *c)
 		for (i = 0; i < np; i++) {
 			if ((bit = perm_parse(pl[i])) == 0)
 				return fail("unknown permission in "
-				    "--permissions");
+					    "--permissions");
 			perms |= bit;
 		}
 	}
 	if (o->websites != NULL)
 		sites = split(op->a, o->websites, &ns);
-	if ((e = cred_token_create(op, id, o->name, perms, sites, ns,
-	    &t)) != RERR_OK)
+	if ((e = cred_token_create(op, id, o->name, perms, sites, ns, &t)) !=
+	    RERR_OK)
 		return outcome(op, e);
 	return print(json_pack("{s:s, s:s}", "id", t.id, "key", t.key));
 }
@@ -586,12 +589,12 @@ cmd_token_create(struct cli *c)
 static int
 cmd_apikey_create(struct cli *c)
 {
-	struct op		*op = c->op;
-	const struct cli_opts	*o = &c->o;
-	struct cred_info	 k;
-	struct dbres		 r;
-	struct dbp		 p[1];
-	enum rerr		 e;
+	struct op             *op = c->op;
+	const struct cli_opts *o = &c->o;
+	struct cred_info       k;
+	struct dbres           r;
+	struct dbp             p[1];
+	enum rerr              e;
 
 	if (!id_valid(o->website))
 		return fail("website not found");
@@ -608,10 +611,10 @@ cmd_apikey_create(struct cli *c)
 static int
 cmd_member_add(struct cli *c)
 {
-	struct op		*op = c->op;
-	const struct cli_opts	*o = &c->o;
-	char			 id[ID_LEN + 1];
-	enum rerr		 e;
+	struct op             *op = c->op;
+	const struct cli_opts *o = &c->o;
+	char                   id[ID_LEN + 1];
+	enum rerr              e;
 
 	if ((e = team_add(op, o->website, o->email, o->role, id)))
 		return outcome(op, e);
@@ -626,7 +629,8 @@ cmd_config_keys(struct cli *c)
 	else if (strcmp(c->o.format, "conf") == 0)
 		config_write_example(stdout);
 	else
-		return usage_error(c->cmd, NULL, "--format must be markdown "
+		return usage_error(c->cmd, NULL,
+		    "--format must be markdown "
 		    "or conf");
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -635,17 +639,20 @@ cmd_config_keys(struct cli *c)
 static int
 cmd_help(struct cli *c)
 {
-	const struct cli_cmd	*cmd = c->topic;
-	int			 nw = 0;
+	const struct cli_cmd *cmd = c->topic;
+	int                   nw = 0;
 
-	if (cmd == NULL && c->nwords == 1 && (strcmp(c->words[0], "-h") == 0 ||
-	    strcmp(c->words[0], "--help") == 0))
+	if (cmd == NULL && c->nwords == 1 &&
+	    (strcmp(c->words[0], "-h") == 0 ||
+		strcmp(c->words[0], "--help") == 0))
 		cmd = c->cmd;
 	if (cmd == NULL && c->nwords > 0) {
 		if ((cmd = find_cmd(c->words, c->nwords, &nw)) == NULL ||
 		    nw != c->nwords)
-			return usage_error(NULL, c->words[0], "unknown "
-			    "command: %s", c->words[0]);
+			return usage_error(NULL, c->words[0],
+			    "unknown "
+			    "command: %s",
+			    c->words[0]);
 	}
 	if (cmd == NULL) {
 		usage_all(stdout, NULL);
@@ -669,10 +676,10 @@ cmd_version(struct cli *c)
 int
 cli_run(struct cli *c)
 {
-	struct arena	 a;
-	struct op	 op;
-	struct db	*db;
-	int		 rc;
+	struct arena a;
+	struct op    op;
+	struct db   *db;
+	int          rc;
 
 	if (!(c->cmd->flags & CLI_NEEDS_DB))
 		return c->cmd->run(c);

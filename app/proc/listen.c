@@ -22,7 +22,7 @@
 #include "roster/listen.h"
 #include "roster/log.h"
 
-#define BACKLOG	1024
+#define BACKLOG 1024
 
 static int
 is_unix_path(const char *s)
@@ -33,9 +33,9 @@ is_unix_path(const char *s)
 static int
 open_unix(const struct config *cfg)
 {
-	struct sockaddr_un	 sun;
-	struct group		*gr;
-	int			 fd, probe;
+	struct sockaddr_un sun;
+	struct group      *gr;
+	int                fd, probe;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -55,7 +55,7 @@ open_unix(const struct config *cfg)
 		}
 		close(probe);
 	}
-	(void)unlink(cfg->listen);	/* a stale file from a crash */
+	(void)unlink(cfg->listen); /* a stale file from a crash */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		log_err("listen: bind %s: %s", cfg->listen, strerror(errno));
@@ -82,15 +82,16 @@ open_unix(const struct config *cfg)
 static int
 open_tcp(const struct config *cfg)
 {
-	struct addrinfo	 hints, *res = NULL;
-	char		 host[256], *colon;
-	int		 fd, one = 1, rc;
+	struct addrinfo hints, *res = NULL;
+	char            host[256], *colon;
+	int             fd, one = 1, rc;
 
 	snprintf(host, sizeof(host), "%s", cfg->listen);
 	/* host:port, with [v6]:port; an empty host (all interfaces) is refused. */
 	if ((colon = strrchr(host, ':')) == NULL || colon == host) {
 		log_err("listen: expected a unix socket path or host:port, "
-		    "got %s", cfg->listen);
+			"got %s",
+		    cfg->listen);
 		return -1;
 	}
 	*colon = '\0';
@@ -123,7 +124,7 @@ open_tcp(const struct config *cfg)
 int
 listen_open(const struct config *cfg, enum listen_origin *origin)
 {
-	const char	*pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
 
 	if (pid != NULL && n != NULL && atol(pid) == (long)getpid() &&
 	    atoi(n) >= 1) {

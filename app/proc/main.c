@@ -11,9 +11,9 @@
 int
 main(int argc, char **argv)
 {
-	static struct config	 cfg;
-	struct cli		 c;
-	char			 err[512];
+	static struct config cfg;
+	struct cli           c;
+	char                 err[512];
 
 	/*
 	 * The command line first, from the table of commands: help, the

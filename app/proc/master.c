@@ -31,9 +31,9 @@
 #include "roster/scoreboard.h"
 #include "roster/worker.h"
 
-#define CRASH_WINDOW_MS	10000
-#define CRASH_MAX	10	/* crashes per window before the brake */
-#define BRAKE_MS	2000
+#define CRASH_WINDOW_MS 10000
+#define CRASH_MAX       10 /* crashes per window before the brake */
+#define BRAKE_MS        2000
 
 #if defined(__SANITIZE_ADDRESS__) || defined(ROSTER_ASAN)
 #include <sanitizer/lsan_interface.h>
@@ -54,30 +54,30 @@ child_exit(int rc)
 }
 
 struct pool {
-	struct config	*cfg;
-	const char	*config_path;
-	int		 fd;
-	struct scoreboard *sb;
-	struct slot	*slots;		/* sb->slot */
-	struct ratelimit_shm	*rt;		/* rate_store = local's counters */
-	int		 nslots;
-	int64_t		 born[512];	/* mono ms a slot's worker started */
-	int		 generation[512];
-	int		 gen;		/* bumped by each reload */
-	int64_t		 crash_t[CRASH_MAX];
-	int		 crash_i;
-	int64_t		 respawn_after;	/* brake: no fork before */
-	int		 stopping;
-	int		 pidfd;
-	char		 exe[4096];	/* for SIGUSR2's re-exec */
-	pid_t		 mailer;	/* the outbox sender, if SMTP is set */
-	int64_t		 mailer_after;	/* no respawn before (mono ms) */
+	struct config        *cfg;
+	const char           *config_path;
+	int                   fd;
+	struct scoreboard    *sb;
+	struct slot          *slots; /* sb->slot */
+	struct ratelimit_shm *rt;    /* rate_store = local's counters */
+	int                   nslots;
+	int64_t               born[512]; /* mono ms a slot's worker started */
+	int                   generation[512];
+	int                   gen; /* bumped by each reload */
+	int64_t               crash_t[CRASH_MAX];
+	int                   crash_i;
+	int64_t               respawn_after; /* brake: no fork before */
+	int                   stopping;
+	int                   pidfd;
+	char                  exe[4096]; /* for SIGUSR2's re-exec */
+	pid_t                 mailer;    /* the outbox sender, if SMTP is set */
+	int64_t               mailer_after; /* no respawn before (mono ms) */
 };
 
 static int
 spawn(struct pool *p, int i)
 {
-	pid_t		pid;
+	pid_t pid;
 
 	/* Signals stay blocked across fork(); the child resets them. */
 	if ((pid = fork()) < 0) {
@@ -110,7 +110,7 @@ spawn(struct pool *p, int i)
 static void
 spawn_mailer(struct pool *p)
 {
-	pid_t	pid;
+	pid_t pid;
 
 	if (p->cfg->smtp_host[0] == '\0' || p->mailer > 0 || p->stopping ||
 	    clock_mono_ms() < p->mailer_after)
@@ -136,7 +136,7 @@ spawn_mailer(struct pool *p)
 static int
 slot_of(struct pool *p, pid_t pid)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < p->nslots; i++)
 		if (p->slots[i].pid == pid)
@@ -148,7 +148,7 @@ slot_of(struct pool *p, pid_t pid)
 static void
 note_crash(struct pool *p)
 {
-	int64_t	now = clock_mono_ms(), oldest;
+	int64_t now = clock_mono_ms(), oldest;
 
 	p->crash_t[p->crash_i] = now;
 	p->crash_i = (p->crash_i + 1) % CRASH_MAX;
@@ -163,10 +163,10 @@ note_crash(struct pool *p)
 static void
 reap(struct pool *p)
 {
-	struct slot	*s;
-	pid_t		 pid;
-	int		 st, i;
-	double		 up;
+	struct slot *s;
+	pid_t        pid;
+	int          st, i;
+	double       up;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (pid == p->mailer) {
@@ -174,7 +174,8 @@ reap(struct pool *p)
 			p->mailer_after = clock_mono_ms() + 1000;
 			if (!p->stopping)
 				log_warn("mailer %d exited (status %d); "
-				    "respawning", (int)pid, st);
+					 "respawning",
+				    (int)pid, st);
 			continue;
 		}
 		if ((i = slot_of(p, pid)) < 0)
@@ -183,8 +184,8 @@ reap(struct pool *p)
 		up = (double)(clock_mono_ms() - p->born[i]) / 1000.0;
 		if (WIFSIGNALED(st)) {
 			log_warn("worker %d exited on signal %d (%s)%s after "
-			    "%.1f s, %lu requests%s%s %s", (int)pid,
-			    WTERMSIG(st), strsignal(WTERMSIG(st)),
+				 "%.1f s, %lu requests%s%s %s",
+			    (int)pid, WTERMSIG(st), strsignal(WTERMSIG(st)),
 			    WCOREDUMP(st) ? " - core dumped" : "", up,
 			    s->served, s->started ? "; in flight: " : "",
 			    s->started ? s->method : "",
@@ -194,7 +195,8 @@ reap(struct pool *p)
 			p->sb->worker_crashes++;
 		} else if (WEXITSTATUS(st) != 0) {
 			log_warn("worker %d exited with status %d after "
-			    "%.1f s", (int)pid, WEXITSTATUS(st), up);
+				 "%.1f s",
+			    (int)pid, WEXITSTATUS(st), up);
 			if (!p->stopping)
 				note_crash(p);
 			p->sb->worker_crashes++;
@@ -213,7 +215,7 @@ reap(struct pool *p)
 static void
 respawn(struct pool *p)
 {
-	int	i;
+	int i;
 
 	if (p->stopping || clock_mono_ms() < p->respawn_after)
 		return;
@@ -226,13 +228,13 @@ respawn(struct pool *p)
 static void
 enforce_deadline(struct pool *p)
 {
-	int64_t	 now = clock_mono_ms(), limit;
-	int	 i;
+	int64_t now = clock_mono_ms(), limit;
+	int     i;
 
 	limit = (int64_t)p->cfg->request_timeout * 1000;
 	for (i = 0; i < p->nslots; i++) {
 		struct slot *s = &p->slots[i];
-		int64_t t = s->started;
+		int64_t      t = s->started;
 		if (s->pid == 0 || t == 0 || now - t <= limit)
 			continue;
 		log_err("worker %d: request %s %s %s exceeded %d s; killed",
@@ -247,7 +249,7 @@ enforce_deadline(struct pool *p)
 static void
 signal_workers(struct pool *p, int sig)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < p->nslots; i++)
 		if (p->slots[i].pid > 0)
@@ -259,7 +261,7 @@ signal_workers(struct pool *p, int sig)
 static int
 alive(struct pool *p)
 {
-	int	i, n = p->mailer > 0;
+	int i, n = p->mailer > 0;
 
 	for (i = 0; i < p->nslots; i++)
 		n += p->slots[i].pid > 0;
@@ -274,8 +276,8 @@ alive(struct pool *p)
 static void
 reload(struct pool *p)
 {
-	struct config	 next;
-	char		 err[512];
+	struct config next;
+	char          err[512];
 
 	config_defaults(&next);
 	if (config_load(&next, p->config_path, err, sizeof(err)) != 0) {
@@ -295,8 +297,8 @@ reload(struct pool *p)
 static int
 pidfile_take(const char *path)
 {
-	char	buf[32];
-	int	fd;
+	char buf[32];
+	int  fd;
 
 	if (path[0] == '\0')
 		return -1;
@@ -327,8 +329,8 @@ pidfile_take(const char *path)
 static void
 upgrade(struct pool *p, enum listen_origin origin, char **argv)
 {
-	char	pid[32], rate[16];
-	int	fd = p->fd, rfd = -1;
+	char pid[32], rate[16];
+	int  fd = p->fd, rfd = -1;
 
 	if (argv == NULL || p->exe[0] == '\0') {
 		log_err("upgrade: the binary's path is unknown");
@@ -348,7 +350,8 @@ upgrade(struct pool *p, enum listen_origin origin, char **argv)
 	}
 	fcntl(fd, F_SETFD, 0);
 	/* The rate table goes along, open across exec (see master_run). */
-	if ((rfd = ratelimit_shm_fd(p->rt)) >= 0 && fcntl(rfd, F_SETFD, 0) == 0) {
+	if ((rfd = ratelimit_shm_fd(p->rt)) >= 0 &&
+	    fcntl(rfd, F_SETFD, 0) == 0) {
 		snprintf(rate, sizeof(rate), "%d", rfd);
 		setenv("ROSTER_RATE_FD", rate, 1);
 	}
@@ -380,14 +383,14 @@ upgrade(struct pool *p, enum listen_origin origin, char **argv)
 int
 master_run(struct config *cfg, const char *config_path, char **argv)
 {
-	struct pool		 p;
-	enum listen_origin	 origin;
-	struct timespec		 tick = { 1, 0 };
-	sigset_t		 set;
-	siginfo_t		 si;
-	const char		*env;
-	int64_t			 deadline = 0;
-	int			 sig, i, rfd;
+	struct pool        p;
+	enum listen_origin origin;
+	struct timespec    tick = { 1, 0 };
+	sigset_t           set;
+	siginfo_t          si;
+	const char        *env;
+	int64_t            deadline = 0;
+	int                sig, i, rfd;
 
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
@@ -446,14 +449,16 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 		if ((rfd = atoi(env)) < 3 ||
 		    (p.rt = ratelimit_shm_adopt(rfd, RATETAB_SLOTS)) == NULL)
 			log_warn("upgrade: the old rate table does not fit "
-			    "this binary; counting starts afresh");
+				 "this binary; counting starts afresh");
 		unsetenv("ROSTER_RATE_FD");
 	}
 	if (p.rt == NULL)
 		p.rt = ratelimit_shm_new(RATETAB_SLOTS);
 	log_info("serving on %s with %d workers",
-	    origin == LISTEN_OWN ? cfg->listen : origin == LISTEN_SYSTEMD ?
-	    "a systemd socket" : "an inherited socket", p.nslots);
+	    origin == LISTEN_OWN         ? cfg->listen :
+		origin == LISTEN_SYSTEMD ? "a systemd socket" :
+					   "an inherited socket",
+	    p.nslots);
 	for (i = 0; i < p.nslots; i++)
 		spawn(&p, i);
 	spawn_mailer(&p);
@@ -468,7 +473,7 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 		case SIGQUIT:
 			if (!p.stopping) {
 				log_info("stopping: finishing in-flight "
-				    "requests");
+					 "requests");
 				p.stopping = 1;
 				/* Stop accepting at once: new connections
 				 * are refused, not queued for no one. */
@@ -495,7 +500,8 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 				break;
 			if (clock_mono_ms() > deadline) {
 				log_warn("stop deadline passed: killing "
-				    "%d workers", alive(&p));
+					 "%d workers",
+				    alive(&p));
 				signal_workers(&p, SIGKILL);
 				deadline = clock_mono_ms() + 60000;
 			}

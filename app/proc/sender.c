@@ -17,9 +17,9 @@
 #include "roster/sender.h"
 #include "roster/smtp_client.h"
 
-#define BATCH		10
-#define IDLE_MS		500
-#define RETRY_CAP_S	3600
+#define BATCH       10
+#define IDLE_MS     500
+#define RETRY_CAP_S 3600
 
 static volatile sig_atomic_t stop;
 
@@ -33,7 +33,7 @@ on_term(int sig)
 static void
 nap(long ms)
 {
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	/* SIGTERM interrupts the sleep (no SA_RESTART). */
 	nanosleep(&ts, NULL);
@@ -41,9 +41,9 @@ nap(long ms)
 
 /* A message this sender claimed. */
 struct claimed {
-	const char	*id;
-	struct smtp_msg	 m;
-	int		 attempts;	/* made before this one */
+	const char     *id;
+	struct smtp_msg m;
+	int             attempts; /* made before this one */
 };
 
 /* A row of STMT_OUTBOX_CLAIMED. */
@@ -56,21 +56,20 @@ static const struct db_field claimed_fields[OUTBOX_CLAIMED_C__MAX] = {
 	[OUTBOX_CLAIMED_C_MESSAGE_ID] = DB_FIELD(struct claimed, m.message_id),
 	[OUTBOX_CLAIMED_C_ATTEMPTS] = DB_FIELD(struct claimed, attempts),
 };
-static const struct db_map claimed_map =
-    DB_MAP(struct claimed, claimed_fields);
+static const struct db_map claimed_map = DB_MAP(struct claimed, claimed_fields);
 
 /* Delivers what this sender claimed; returns how many it handled. */
 static int
 deliver(const struct config *cfg, struct db *db, struct arena *a,
     const char *sender)
 {
-	struct dbres	 r;
-	struct dbp	 p[5];
+	struct dbres          r;
+	struct dbp            p[5];
 	const struct claimed *c;
-	char		 err[300];
-	size_t		 i;
-	int64_t		 now = clock_now_ms(), delay;
-	int		 rc;
+	char                  err[300];
+	size_t                i;
+	int64_t               now = clock_now_ms(), delay;
+	int                   rc;
 
 	p[0] = DB_STR(sender);
 	p[1] = DB_I64(now + (int64_t)cfg->smtp_claim_timeout * 1000);
@@ -81,7 +80,7 @@ deliver(const struct config *cfg, struct db *db, struct arena *a,
 		return -1;
 	p[0] = DB_STR(sender);
 	if ((rc = db_rows(db, a, STMT_OUTBOX_CLAIMED, p, 1, &claimed_map,
-	    &r)) != 0)
+		 &r)) != 0)
 		return -1;
 	for (i = 0, c = r.rows; i < r.nrows && !stop; i++, c++) {
 		if (smtp_send(cfg, &c->m, err, sizeof(err)) == 0) {
@@ -91,8 +90,8 @@ deliver(const struct config *cfg, struct db *db, struct arena *a,
 			rc = db_exec(db, a, STMT_OUTBOX_SENT, p, 3, NULL);
 			log_info("mail %s to %s sent", c->id, c->m.to);
 		} else {
-			delay = (int64_t)cfg->smtp_retry << (c->attempts < 12 ?
-			    c->attempts : 12);
+			delay = (int64_t)cfg->smtp_retry
+			    << (c->attempts < 12 ? c->attempts : 12);
 			if (delay > RETRY_CAP_S)
 				delay = RETRY_CAP_S;
 			p[0] = DB_I64(clock_now_ms() + delay * 1000);
@@ -102,8 +101,9 @@ deliver(const struct config *cfg, struct db *db, struct arena *a,
 			p[4] = DB_STR(sender);
 			rc = db_exec(db, a, STMT_OUTBOX_RETRY, p, 5, NULL);
 			log_warn("mail %s to %s failed (attempt %d): %s; "
-			    "retry in %lld s", c->id, c->m.to, c->attempts + 1,
-			    err, (long long)delay);
+				 "retry in %lld s",
+			    c->id, c->m.to, c->attempts + 1, err,
+			    (long long)delay);
 		}
 		/* A lost mark is safe: the claim expires and it is sent again. */
 		if (rc != 0)
@@ -115,11 +115,11 @@ deliver(const struct config *cfg, struct db *db, struct arena *a,
 int
 sender_run(const struct config *cfg)
 {
-	struct sigaction	 sa;
-	struct arena		 a;
-	struct db		*db;
-	char			 sender[ID_LEN + 1];
-	int			 n;
+	struct sigaction sa;
+	struct arena     a;
+	struct db       *db;
+	char             sender[ID_LEN + 1];
+	int              n;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -142,8 +142,8 @@ sender_run(const struct config *cfg)
 	id_new(sender);
 	arena_init(&a);
 	db = db_new(cfg);
-	log_info("mailer %s delivering through %s:%d", sender,
-	    cfg->smtp_host, cfg->smtp_port);
+	log_info("mailer %s delivering through %s:%d", sender, cfg->smtp_host,
+	    cfg->smtp_port);
 	while (!stop) {
 		if (db_ensure(db) != 0) {
 			nap(IDLE_MS);

@@ -17,9 +17,9 @@
 static void
 header_encode(char *out, size_t outsz, const char *name, const char *v)
 {
-	char		b64[1024];
-	size_t		n = strlen(v), i;
-	int		ascii = 1;
+	char   b64[1024];
+	size_t n = strlen(v), i;
+	int    ascii = 1;
 
 	for (i = 0; i < n; i++)
 		if ((unsigned char)v[i] >= 0x80 || v[i] == '\r' || v[i] == '\n')
@@ -39,16 +39,16 @@ int
 smtp_send(const struct config *cfg, const struct smtp_msg *m, char *err,
     size_t errsz)
 {
-	CURL			*c;
-	curl_mime		*mime = NULL, *alt = NULL;
-	curl_mimepart		*part;
-	struct curl_slist	*rcpt = NULL, *hdr = NULL, *slist = NULL;
-	char			 url[320], from[300], to[300], line[1200];
-	char			 date[64];
-	time_t			 now = time(NULL);
-	struct tm		 tm;
-	CURLcode		 rc;
-	int			 ret = -1;
+	CURL              *c;
+	curl_mime         *mime = NULL, *alt = NULL;
+	curl_mimepart     *part;
+	struct curl_slist *rcpt = NULL, *hdr = NULL, *slist = NULL;
+	char               url[320], from[300], to[300], line[1200];
+	char               date[64];
+	time_t             now = time(NULL);
+	struct tm          tm;
+	CURLcode           rc;
+	int                ret = -1;
 
 	if ((c = curl_easy_init()) == NULL) {
 		snprintf(err, errsz, "curl init failed");
@@ -73,8 +73,7 @@ smtp_send(const struct config *cfg, const struct smtp_msg *m, char *err,
 	}
 
 	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S +0000",
-	    &tm);
+	strftime(date, sizeof(date), "Date: %a, %d %b %Y %H:%M:%S +0000", &tm);
 	hdr = curl_slist_append(hdr, date);
 	snprintf(line, sizeof(line), "From: roster <%s>", cfg->smtp_from);
 	hdr = curl_slist_append(hdr, line);

@@ -58,8 +58,8 @@ on_term(int sig)
 static int
 read_body(void *ctx, char *buf, int n)
 {
-	FCGX_Request	*r = ctx;
-	int		 got = FCGX_GetStr(buf, n, r->in);
+	FCGX_Request *r = ctx;
+	int           got = FCGX_GetStr(buf, n, r->in);
 
 	if (got == 0 && FCGX_GetError(r->in) != 0)
 		return -1;
@@ -69,13 +69,13 @@ read_body(void *ctx, char *buf, int n)
 static void
 setup_signals(void)
 {
-	struct sigaction	sa;
-	sigset_t		set;
+	struct sigaction sa;
+	sigset_t         set;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* the wait must return */
+	sa.sa_flags = 0; /* the wait must return */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
@@ -110,11 +110,11 @@ setup_signals(void)
 static int
 wait_listen(int fd)
 {
-	static int		 ep = -2;	/* -2: not tried yet, -1: none */
-	struct epoll_event	 ev;
-	struct pollfd		 pfd = { fd, POLLIN, 0 };
-	sigset_t		 open;
-	int			 rc;
+	static int         ep = -2; /* -2: not tried yet, -1: none */
+	struct epoll_event ev;
+	struct pollfd      pfd = { fd, POLLIN, 0 };
+	sigset_t           open;
+	int                rc;
 
 	if (ep == -2) {
 		memset(&ev, 0, sizeof(ev));
@@ -130,7 +130,7 @@ wait_listen(int fd)
 	}
 	sigemptyset(&open);
 	rc = ep >= 0 ? epoll_pwait(ep, &ev, 1, -1, &open) :
-	    ppoll(&pfd, 1, NULL, &open);
+		       ppoll(&pfd, 1, NULL, &open);
 	if (rc < 0 && errno != EINTR) {
 		log_err("waiting on the listen socket: %s", strerror(errno));
 		return -1;
@@ -147,7 +147,7 @@ limit_memory(void)
 	 * declares, before the bytes arrive (up to 2 GiB a param): cap the
 	 * worker so it dies alone.
 	 */
-	struct rlimit	rl = { 512UL << 20, 512UL << 20 };
+	struct rlimit rl = { 512UL << 20, 512UL << 20 };
 
 	if (setrlimit(RLIMIT_AS, &rl) != 0)
 		log_warn("setrlimit(RLIMIT_AS) failed: %s", strerror(errno));
@@ -156,22 +156,22 @@ limit_memory(void)
 
 /* What a worker keeps from one request to the next. */
 struct worker {
-	const struct config	*cfg;
-	struct service		 svc;
-	struct slot		*slot;
-	struct arena		 a;	/* the request arena */
-	unsigned long		 served;	/* requests answered */
-	unsigned long		 rate_limited;	/* of them, refused with 429 */
-	unsigned long		 tx_retries;	/* transactions run again */
+	const struct config *cfg;
+	struct service       svc;
+	struct slot         *slot;
+	struct arena         a;            /* the request arena */
+	unsigned long        served;       /* requests answered */
+	unsigned long        rate_limited; /* of them, refused with 429 */
+	unsigned long        tx_retries;   /* transactions run again */
 };
 
 /* One accepted request, from its params to its log line. */
 struct job {
-	struct rq	 rq;
-	struct resp	 resp;
-	struct served	 sv;	/* what the router reported */
-	int64_t		 t0;	/* mono ms, for the log line */
-	int64_t		 t0us;	/* mono us, for the latency histogram */
+	struct rq     rq;
+	struct resp   resp;
+	struct served sv;   /* what the router reported */
+	int64_t       t0;   /* mono ms, for the log line */
+	int64_t       t0us; /* mono us, for the latency histogram */
 };
 
 /*
@@ -182,21 +182,20 @@ struct job {
 static int
 serve(struct worker *w, FCGX_Request *req, struct job *j)
 {
-	struct slot	*slot = w->slot;
-	struct buf	 out;
+	struct slot *slot = w->slot;
+	struct buf   out;
 
 	/* libfcgi takes params that end at EOF for complete ones. */
 	if (FCGX_GetError(req->in) != 0) {
 		log_warn("a request was cut short before its params "
-		    "ended; dropped");
+			 "ended; dropped");
 		return -1;
 	}
 	j->t0 = clock_mono_ms();
 	j->t0us = clock_mono_us();
 	http_request(&j->rq, &w->a, req->envp, read_body, req,
 	    w->cfg->max_body);
-	snprintf(slot->method, sizeof(slot->method), "%s",
-	    j->rq.method_name);
+	snprintf(slot->method, sizeof(slot->method), "%s", j->rq.method_name);
 	snprintf(slot->uri, sizeof(slot->uri), "%s", j->rq.path);
 	snprintf(slot->request_id, sizeof(slot->request_id), "%s",
 	    j->rq.request_id);
@@ -216,7 +215,8 @@ serve(struct worker *w, FCGX_Request *req, struct job *j)
 	 */
 	if (FCGX_PutStr(out.p, (int)out.len, req->out) < 0)
 		log_warn("request %s: client went away before the "
-		    "response", j->rq.request_id);
+			 "response",
+		    j->rq.request_id);
 	return 0;
 }
 
@@ -224,12 +224,12 @@ serve(struct worker *w, FCGX_Request *req, struct job *j)
 static void
 record(struct worker *w, const struct job *j)
 {
-	struct slot	*slot = w->slot;
+	struct slot *slot = w->slot;
 
 	/* Never a token or a body: the credential's id only. */
 	log_info("request id=%s method=%s path=%s status=%d "
-	    "duration_ms=%lld credential=%s", j->rq.request_id,
-	    j->rq.method_name, j->rq.path, j->resp.status,
+		 "duration_ms=%lld credential=%s",
+	    j->rq.request_id, j->rq.method_name, j->rq.path, j->resp.status,
 	    (long long)(clock_mono_ms() - j->t0),
 	    j->rq.cred_id != NULL ? j->rq.cred_id : "-");
 	w->served++;
@@ -254,7 +254,7 @@ record(struct worker *w, const struct job *j)
 static void
 maintain(struct worker *w)
 {
-	struct op	op;
+	struct op op;
 
 	if (w->served % 1000 != 0)
 		return;
@@ -267,11 +267,11 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
     struct slot *slot, struct ratelimit_shm *rt)
 {
 	struct scoreboard *own = NULL;
-	FCGX_Request	 req;
-	struct worker	 w;
-	struct job	 j;
-	unsigned long	 limit;
-	int		 rc, answered;
+	FCGX_Request       req;
+	struct worker      w;
+	struct job         j;
+	unsigned long      limit;
+	int                rc, answered;
 
 	setup_signals();
 	limit_memory();
@@ -319,7 +319,7 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 		if ((rc = FCGX_Accept_r(&req)) < 0) {
 			slot->started = 0;
 			if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-				continue;	/* another worker took it */
+				continue; /* another worker took it */
 			log_warn("accept failed (%d); worker exits", rc);
 			break;
 		}

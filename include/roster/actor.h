@@ -20,27 +20,27 @@ enum role { ROLE_NONE, ROLE_OWNER, ROLE_MEMBER, ROLE_VIEWER, ROLE__MAX };
 enum cred_kind { CRED_TOKEN, CRED_KEY };
 
 struct actor {
-	enum cred_kind	 kind;
-	char		 cred_id[ID_LEN + 1];
-	char		 user_id[ID_LEN + 1];	/* tokens; "" for keys */
-	char		 key_site[ID_LEN + 1];	/* keys: their website */
-	char		 email[EMAIL_MAX + 1];	/* tokens: the user's */
-	char		 name[201 * 4];		/* tokens: the user's, may be "" */
-	unsigned	 perms;			/* effective, implications applied */
-	int		 scoped;		/* token has an allowlist */
+	enum cred_kind kind;
+	char           cred_id[ID_LEN + 1];
+	char           user_id[ID_LEN + 1];  /* tokens; "" for keys */
+	char           key_site[ID_LEN + 1]; /* keys: their website */
+	char           email[EMAIL_MAX + 1]; /* tokens: the user's */
+	char           name[201 * 4];        /* tokens: the user's, may be "" */
+	unsigned       perms;  /* effective, implications applied */
+	int            scoped; /* token has an allowlist */
 	/* The website the route names, if any: */
-	char		 site[ID_LEN + 1];
-	int		 site_exists;
-	char		 site_name[201 * 4];
-	char		 site_domain[254];
-	int		 site_listed;		/* in the token's allowlist */
-	enum role	 role;			/* ROLE_NONE: not a member */
-	int64_t		 seat_limit;		/* -1: no limit */
+	char      site[ID_LEN + 1];
+	int       site_exists;
+	char      site_name[201 * 4];
+	char      site_domain[254];
+	int       site_listed; /* in the token's allowlist */
+	enum role role;        /* ROLE_NONE: not a member */
+	int64_t   seat_limit;  /* -1: no limit */
 	/*
 	 * The website's team generation as this request read it (-1: none):
 	 * what a cached page of its team must have been read at.
 	 */
-	int64_t		 team_gen;
+	int64_t team_gen;
 };
 
 #endif

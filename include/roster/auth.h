@@ -19,12 +19,12 @@
 struct op;
 
 enum perm {
-	PERM_TEAM_READ		= 1 << 0,
-	PERM_TEAM_WRITE		= 1 << 1,
-	PERM_WEBSITES_READ	= 1 << 2,
-	PERM_KEYS_READ		= 1 << 3,
-	PERM_KEYS_WRITE		= 1 << 4,
-	PERM_ALL		= (1 << 5) - 1,
+	PERM_TEAM_READ = 1 << 0,
+	PERM_TEAM_WRITE = 1 << 1,
+	PERM_WEBSITES_READ = 1 << 2,
+	PERM_KEYS_READ = 1 << 3,
+	PERM_KEYS_WRITE = 1 << 4,
+	PERM_ALL = (1 << 5) - 1,
 };
 
 /*
@@ -33,47 +33,47 @@ enum perm {
  * and what the credential must be on the website the route names.
  */
 enum need {
-	NEED_TOKEN	= 1 << 0,	/* admits dft_ account tokens */
-	NEED_KEY	= 1 << 1,	/* admits df_ website API keys */
-	NEED_SITE	= 1 << 2,	/* names a website the caller must reach */
-	NEED_OWNER	= 1 << 3,	/* ... as its owner */
-	NEED_MEMBER	= 1 << 4,	/* ... as its owner or a member */
+	NEED_TOKEN = 1 << 0,  /* admits dft_ account tokens */
+	NEED_KEY = 1 << 1,    /* admits df_ website API keys */
+	NEED_SITE = 1 << 2,   /* names a website the caller must reach */
+	NEED_OWNER = 1 << 3,  /* ... as its owner */
+	NEED_MEMBER = 1 << 4, /* ... as its owner or a member */
 };
 
 /* Either kind of credential: a route that needs one at all. */
-#define NEED_CRED	(NEED_TOKEN | NEED_KEY)
+#define NEED_CRED (NEED_TOKEN | NEED_KEY)
 
 /*
  * Authenticates `authorization` (the raw header, may be NULL) and resolves
  * `site` (may be NULL).  RERR_UNAUTHENTICATED for a missing, malformed,
  * unknown or revoked credential; RERR_UNAVAILABLE when the database is.
  */
-enum rerr	auth_resolve(struct op *, const char *authorization,
-		    const char *site, struct actor *);
+enum rerr auth_resolve(struct op *, const char *authorization, const char *site,
+    struct actor *);
 /*
  * The same, for a route whose website is the credential's own rather than
  * the path's: a df_ key's website, or the one website of a dft_ token's
  * allowlist.  Still one round trip.  When there is no such website (an
  * unscoped token, or an allowlist of several) actor.site_exists is 0.
  */
-enum rerr	auth_resolve_own(struct op *, const char *authorization,
-		    struct actor *);
+enum rerr auth_resolve_own(struct op *, const char *authorization,
+    struct actor *);
 /*
  * 403 / 404 decisions for an authenticated actor on a route that needs
  * `need` (NEED_*) and every bit of `perms`; key_msg, when not NULL, is the
  * 403's message for a df_ key the route refuses.  Sets op->msg.
  */
-enum rerr	auth_check(struct op *, const struct actor *, unsigned need,
-		    unsigned perms, const char *key_msg);
+enum rerr auth_check(struct op *, const struct actor *, unsigned need,
+    unsigned perms, const char *key_msg);
 
 /* "team:read" → PERM_TEAM_READ, "*" → PERM_ALL; 0 when unknown. */
-unsigned	perm_parse(const char *);
+unsigned perm_parse(const char *);
 /* Adds implied permissions (team:write implies team:read, ...). */
-unsigned	perm_close(unsigned);
+unsigned perm_close(unsigned);
 /* The names of the bits, in table order; returns how many (max 5). */
-int		perm_names(unsigned, const char **out);
+int perm_names(unsigned, const char **out);
 
-enum role	role_parse(const char *);
-const char	*role_name(enum role);
+enum role   role_parse(const char *);
+const char *role_name(enum role);
 
 #endif

@@ -20,45 +20,45 @@ struct config;
 struct op;
 
 enum cli_flags {
-	CLI_NEEDS_CONFIG = 1 << 0,	/* main() loads the configuration */
-	CLI_NEEDS_DB = 1 << 1,		/* cli_run() connects to the database */
-	CLI_WORDS = 1 << 2,		/* takes words (help's COMMAND), not
+	CLI_NEEDS_CONFIG = 1 << 0, /* main() loads the configuration */
+	CLI_NEEDS_DB = 1 << 1,     /* cli_run() connects to the database */
+	CLI_WORDS = 1 << 2,        /* takes words (help's COMMAND), not
 					   options */
 };
 
 struct cli_cmd {
-	const char	*name;		/* its words: "user create" */
-	int		(*run)(struct cli *);	/* returns the exit status */
-	unsigned	 flags;		/* enum cli_flags */
+	const char *name;         /* its words: "user create" */
+	int (*run)(struct cli *); /* returns the exit status */
+	unsigned flags;           /* enum cli_flags */
 	/*
 	 * Its options, each `--flag VALUE`: required unless within [ ] or
 	 * ( ), e.g. "--email E [--name N]".  --config FILE is added for a
 	 * command that needs the configuration.
 	 */
-	const char	*usage;
-	const char	*about;		/* what it does, lines for help */
+	const char *usage;
+	const char *about; /* what it does, lines for help */
 };
 
 /* The option values given; NULL when absent. */
 struct cli_opts {
-	const char	*email, *name, *domain, *owner, *seats, *perms;
-	const char	*websites, *website, *role, *since, *user, *format;
+	const char *email, *name, *domain, *owner, *seats, *perms;
+	const char *websites, *website, *role, *since, *user, *format;
 };
 
 /* A parsed command line. */
 struct cli {
-	const struct cli_cmd	 *cmd;
-	const struct cli_cmd	 *topic;	/* help: the command asked about */
-	const char		 *config_path;	/* --config or ROSTER_CONFIG */
-	char			**argv;		/* the process's, for serve's
+	const struct cli_cmd *cmd;
+	const struct cli_cmd *topic;       /* help: the command asked about */
+	const char           *config_path; /* --config or ROSTER_CONFIG */
+	char                **argv;        /* the process's, for serve's
 						   re-exec of a new binary */
-	char			 *args[64];	/* the line without --config */
-	int			  nargs;
-	char			**words;	/* CLI_WORDS: after the name */
-	int			  nwords;
-	struct cli_opts		  o;
-	struct config		 *cfg;		/* CLI_NEEDS_CONFIG: main()'s */
-	struct op		 *op;		/* CLI_NEEDS_DB: cli_run()'s */
+	char                 *args[64];    /* the line without --config */
+	int                   nargs;
+	char                **words; /* CLI_WORDS: after the name */
+	int                   nwords;
+	struct cli_opts       o;
+	struct config        *cfg; /* CLI_NEEDS_CONFIG: main()'s */
+	struct op            *op;  /* CLI_NEEDS_DB: cli_run()'s */
 };
 
 /*
@@ -68,11 +68,11 @@ struct cli {
  * `help COMMAND`.  Returns 0 with c->cmd set, or prints what is wrong and
  * the usage on stderr and returns 2.
  */
-int	cli_parse(struct cli *c, int argc, char **argv);
+int cli_parse(struct cli *c, int argc, char **argv);
 /*
  * Runs c->cmd (with c->cfg loaded when it needs the configuration), after
  * connecting to the database when it needs one.  Returns the exit status.
  */
-int	cli_run(struct cli *c);
+int cli_run(struct cli *c);
 
 #endif

@@ -15,24 +15,24 @@
 #include "roster/ctx.h"
 
 /* Writes ctx->data (or the error e) into out in the envelope. */
-void		cma_api_render(struct ctx *, enum rerr, struct resp *);
+void cma_api_render(struct ctx *, enum rerr, struct resp *);
 /*
  * The dialect's HTTP status and error code ("NOT_FOUND") for an outcome;
  * out of range: those of RERR_INTERNAL.
  */
-int		cma_api_status(enum rerr);
-const char	*cma_api_code(enum rerr);
+int         cma_api_status(enum rerr);
+const char *cma_api_code(enum rerr);
 
-enum rerr	cma_api_invites_list(struct ctx *);
-enum rerr	cma_api_invite_create(struct ctx *);
-enum rerr	cma_api_invite_find(struct ctx *);
-enum rerr	cma_api_invite_update(struct ctx *);
-enum rerr	cma_api_invite_destroy(struct ctx *);
-enum rerr	cma_api_invite_resend(struct ctx *);
-enum rerr	cma_api_roles_list(struct ctx *);
-enum rerr	cma_api_role_find(struct ctx *);
-enum rerr	cma_api_users_list(struct ctx *);
-enum rerr	cma_api_user_find(struct ctx *);
-enum rerr	cma_api_user_destroy(struct ctx *);
+enum rerr cma_api_invites_list(struct ctx *);
+enum rerr cma_api_invite_create(struct ctx *);
+enum rerr cma_api_invite_find(struct ctx *);
+enum rerr cma_api_invite_update(struct ctx *);
+enum rerr cma_api_invite_destroy(struct ctx *);
+enum rerr cma_api_invite_resend(struct ctx *);
+enum rerr cma_api_roles_list(struct ctx *);
+enum rerr cma_api_role_find(struct ctx *);
+enum rerr cma_api_users_list(struct ctx *);
+enum rerr cma_api_user_find(struct ctx *);
+enum rerr cma_api_user_destroy(struct ctx *);
 
 #endif

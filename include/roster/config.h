@@ -143,15 +143,15 @@
 /* clang-format on */
 
 /* The C type of each kind of key. */
-#define CONFIG_FIELD_STR(n, size)	char n[size];
-#define CONFIG_FIELD_URL(n, size)	char n[size];
-#define CONFIG_FIELD_LOGDEST(n, size)	char n[size];
-#define CONFIG_FIELD_STORE(n, size)	char n[size];
-#define CONFIG_FIELD_INT(n, size)	int n;
-#define CONFIG_FIELD_LONG(n, size)	long n;
-#define CONFIG_FIELD_MODE(n, size)	unsigned n;
-#define CONFIG_FIELD_BOOL(n, size)	int n;
-#define CONFIG_FIELD(n, type, size, lo, hi, def, doc)			\
+#define CONFIG_FIELD_STR(n, size)     char n[size];
+#define CONFIG_FIELD_URL(n, size)     char n[size];
+#define CONFIG_FIELD_LOGDEST(n, size) char n[size];
+#define CONFIG_FIELD_STORE(n, size)   char n[size];
+#define CONFIG_FIELD_INT(n, size)     int n;
+#define CONFIG_FIELD_LONG(n, size)    long n;
+#define CONFIG_FIELD_MODE(n, size)    unsigned n;
+#define CONFIG_FIELD_BOOL(n, size)    int n;
+#define CONFIG_FIELD(n, type, size, lo, hi, def, doc) \
 	CONFIG_FIELD_##type(n, size)
 
 /* One field per key, named after it. */
@@ -160,27 +160,27 @@ struct config {
 };
 
 /* Every key at its default. */
-void	config_defaults(struct config *);
+void config_defaults(struct config *);
 /*
  * Reads the file at path (NULL: defaults and environment only), then the
  * environment.  On error returns -1 and writes a message naming the key or
  * line into err.
  */
-int	config_load(struct config *, const char *path, char *err, size_t errsz);
+int config_load(struct config *, const char *path, char *err, size_t errsz);
 /* Parses one `key = value` text (not a file); for tests and fuzzers. */
-int	config_parse(struct config *, const char *text, size_t len,
-	    char *err, size_t errsz);
+int config_parse(struct config *, const char *text, size_t len, char *err,
+    size_t errsz);
 
 /*
  * The keys as a Markdown table (key, default, values, meaning), for
  * docs/configuration.md.
  */
-void	config_write_table(FILE *);
+void config_write_table(FILE *);
 /*
  * A roster.conf with every key commented out at its default, under its
  * doc line, for deploy/roster.conf.example: uncommenting a line changes
  * nothing until its value is edited.
  */
-void	config_write_example(FILE *);
+void config_write_example(FILE *);
 
 #endif

@@ -34,35 +34,35 @@ struct scoreboard;
 
 /* Worker-lifetime state a request needs; the worker owns it. */
 struct service {
-	const struct config	*cfg;
-	struct db		*db;
-	struct scoreboard	*sb;		/* every worker's counters */
-	struct ratelimit	*rl;		/* the rate-limit store, or NULL */
+	const struct config *cfg;
+	struct db           *db;
+	struct scoreboard   *sb; /* every worker's counters */
+	struct ratelimit    *rl; /* the rate-limit store, or NULL */
 };
 
 struct ctx {
 	const struct route_set *set;
-	struct service	*svc;
-	struct rq	*rq;
-	struct op	 op;
-	struct actor	 actor;
-	const struct route *route;
-	json_t		*body;		/* the JSON object, or NULL */
-	const char	*site;		/* the :site capture or own site, or NULL */
-	const char	*id;		/* the :id capture, or NULL */
-	const char	*key;		/* the :key capture (a name), or NULL */
+	struct service         *svc;
+	struct rq              *rq;
+	struct op               op;
+	struct actor            actor;
+	const struct route     *route;
+	json_t                 *body; /* the JSON object, or NULL */
+	const char *site; /* the :site capture or own site, or NULL */
+	const char *id;   /* the :id capture, or NULL */
+	const char *key;  /* the :key capture (a name), or NULL */
 	/* What a success hands its dialect's renderer: */
-	json_t		*data;		/* the payload */
-	json_t		*extra;		/* Team API: keys beside data */
+	json_t *data;  /* the payload */
+	json_t *extra; /* Team API: keys beside data */
 	/*
 	 * Or a body the handler made whole (arena), which the renderer sends
 	 * as it is: a page, a cached rendering, the metrics text.  raw_type
 	 * is its Content-Type where the dialect has none of its own.
 	 */
-	const char	*raw;
-	size_t		 raw_len;
-	const char	*raw_type;
-	struct rl_state	 rl;		/* the rate-limit count, for headers */
+	const char     *raw;
+	size_t          raw_len;
+	const char     *raw_type;
+	struct rl_state rl; /* the rate-limit count, for headers */
 };
 
 /* A route's handler: an outcome, and on success the payload in ctx. */

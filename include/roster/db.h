@@ -39,10 +39,10 @@ enum dbp_type { DBP_NULL, DBP_STR, DBP_BIN, DBP_I64 };
 
 /* One statement parameter. */
 struct dbp {
-	enum dbp_type	 t;
-	const void	*p;
-	size_t		 n;
-	int64_t		 i;
+	enum dbp_type t;
+	const void   *p;
+	size_t        n;
+	int64_t       i;
 };
 
 /* A string parameter; NULL binds SQL NULL. */
@@ -59,47 +59,46 @@ db_str(const char *s)
 	return p;
 }
 
-#define DB_STR(s)	db_str(s)
-#define DB_BIN(b, len)	((struct dbp){ DBP_BIN, (b), (len), 0 })
-#define DB_I64(v)	((struct dbp){ DBP_I64, NULL, 0, (v) })
-#define DB_NULL		((struct dbp){ DBP_NULL, NULL, 0, 0 })
+#define DB_STR(s)      db_str(s)
+#define DB_BIN(b, len) ((struct dbp){ DBP_BIN, (b), (len), 0 })
+#define DB_I64(v)      ((struct dbp){ DBP_I64, NULL, 0, (v) })
+#define DB_NULL        ((struct dbp){ DBP_NULL, NULL, 0, 0 })
 
 /* Allocates the worker's handle; nothing is connected yet. */
-struct db	*db_new(const struct config *);
-void		 db_free(struct db *);
+struct db *db_new(const struct config *);
+void       db_free(struct db *);
 /* Connects if not connected (honouring the back-off). */
-int		 db_ensure(struct db *);
+int db_ensure(struct db *);
 /* Closes the connection and every statement handle. */
-void		 db_disconnect(struct db *);
+void db_disconnect(struct db *);
 /* 1 while a connection is believed alive. */
-int		 db_alive(const struct db *);
+int db_alive(const struct db *);
 /* Reconnections made since start, for metrics. */
-unsigned long	 db_reconnects(const struct db *);
+unsigned long db_reconnects(const struct db *);
 /* Failed statements (not counting unique-key violations), for metrics. */
-unsigned long	 db_errors(const struct db *);
+unsigned long db_errors(const struct db *);
 
 /*
  * Runs a statement with its parameters; the result (may be NULL) is owned
  * by the arena.  A DB_* code.
  */
-int		 db_exec(struct db *, struct arena *, enum stmt,
-		    const struct dbp *, size_t, struct dbres *);
+int db_exec(struct db *, struct arena *, enum stmt, const struct dbp *, size_t,
+    struct dbres *);
 /*
  * db_exec(), then every row mapped into a struct as the map says
  * (db_map()): res->rows is the array, res->nrows its length, and the
  * cells stay readable by column.  A DB_* code; on failure res->rows is
  * NULL.
  */
-int		 db_rows(struct db *, struct arena *, enum stmt,
-		    const struct dbp *, size_t, const struct db_map *,
-		    struct dbres *);
-int		 db_begin(struct db *);
-int		 db_commit(struct db *);
-void		 db_rollback(struct db *);
+int  db_rows(struct db *, struct arena *, enum stmt, const struct dbp *, size_t,
+     const struct db_map *, struct dbres *);
+int  db_begin(struct db *);
+int  db_commit(struct db *);
+void db_rollback(struct db *);
 /*
  * Runs fixed SQL text that is not in the statement table (migrations' DDL,
  * which the server cannot prepare).  Never give it request data.
  */
-int		 db_run_ddl(struct db *, const char *sql, size_t len);
+int db_run_ddl(struct db *, const char *sql, size_t len);
 
 #endif

@@ -18,39 +18,39 @@
 struct arena;
 
 struct dbres {
-	size_t		 nrows;
-	size_t		 ncols;
-	char		**cell;		/* nrows * ncols; NULL for SQL NULL */
-	size_t		*len;		/* byte length of each cell */
-	uint64_t	 affected;	/* rows matched, for writes */
-	uint64_t	 insert_id;	/* LAST_INSERT_ID(expr) of an upsert */
-	void		*rows;		/* db_rows(): nrows mapped structs */
+	size_t   nrows;
+	size_t   ncols;
+	char   **cell;      /* nrows * ncols; NULL for SQL NULL */
+	size_t  *len;       /* byte length of each cell */
+	uint64_t affected;  /* rows matched, for writes */
+	uint64_t insert_id; /* LAST_INSERT_ID(expr) of an upsert */
+	void    *rows;      /* db_rows(): nrows mapped structs */
 };
 
 /* Cell accessors; r and c must be in range. */
-const char	*db_cell(const struct dbres *, size_t r, size_t c);
-size_t		 db_cell_len(const struct dbres *, size_t r, size_t c);
+const char *db_cell(const struct dbres *, size_t r, size_t c);
+size_t      db_cell_len(const struct dbres *, size_t r, size_t c);
 /* The cell as a number; 0 for SQL NULL. */
-int64_t		 db_cell_i64(const struct dbres *, size_t r, size_t c);
+int64_t db_cell_i64(const struct dbres *, size_t r, size_t c);
 /* The same with the value SQL NULL stands for (-1: "no seat limit"). */
-int64_t		 db_cell_i64_or(const struct dbres *, size_t r, size_t c,
-		    int64_t if_null);
+int64_t db_cell_i64_or(const struct dbres *, size_t r, size_t c,
+    int64_t if_null);
 
 /* What a column becomes in the caller's struct. */
 enum dbf_type {
-	DBF_SKIP,	/* not mapped: read by name, or not at all */
-	DBF_STR,	/* const char *: the cell, NULL for SQL NULL */
-	DBF_I64,	/* int64_t */
-	DBF_INT,	/* int */
-	DBF_UINT,	/* unsigned */
+	DBF_SKIP, /* not mapped: read by name, or not at all */
+	DBF_STR,  /* const char *: the cell, NULL for SQL NULL */
+	DBF_I64,  /* int64_t */
+	DBF_INT,  /* int */
+	DBF_UINT, /* unsigned */
 	DBF__MAX
 };
 
 /* One column's place in the struct. */
 struct db_field {
-	size_t		 off;		/* offsetof() the member */
-	int64_t		 if_null;	/* numbers: the value of SQL NULL */
-	enum dbf_type	 type;
+	size_t        off;     /* offsetof() the member */
+	int64_t       if_null; /* numbers: the value of SQL NULL */
+	enum dbf_type type;
 };
 
 /*
@@ -69,9 +69,9 @@ struct db_field {
  * fewer columns than the result has (the leading ones), never more.
  */
 struct db_map {
-	size_t			 size;		/* sizeof the struct */
-	size_t			 ncols;
-	const struct db_field	*col;		/* [ncols] */
+	size_t                 size; /* sizeof the struct */
+	size_t                 ncols;
+	const struct db_field *col; /* [ncols] */
 };
 
 /*
@@ -102,14 +102,14 @@ struct db_map {
  * members the map skips keep their value.  Aborts when the map names more
  * columns than the result has: a map used with the wrong statement.
  */
-void		 db_map_row(const struct dbres *, size_t r,
-		    const struct db_map *, void *dst);
+void db_map_row(const struct dbres *, size_t r, const struct db_map *,
+    void *dst);
 /*
  * The first n rows (n <= nrows) as a new array of n + 1 structs, owned by
  * the arena and zeroed first: members the map skips, and the struct after
  * the last, are 0.  Aborts as db_map_row() does.
  */
-void		*db_map(struct arena *, const struct dbres *,
-		    const struct db_map *, size_t n);
+void *db_map(struct arena *, const struct dbres *, const struct db_map *,
+    size_t n);
 
 #endif

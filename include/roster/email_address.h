@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#define EMAIL_MAX	254
+#define EMAIL_MAX 254
 
 /*
  * Trims blanks around in[0..len), lowercases it and checks it is a plausible
@@ -15,6 +15,6 @@
  * hyphens with at least one dot, at most 254 characters in all).  Writes the
  * normal form into out[EMAIL_MAX + 1]; returns 0, or -1 when invalid.
  */
-int	email_normalize(const char *in, size_t len, char *out);
+int email_normalize(const char *in, size_t len, char *out);
 
 #endif

@@ -9,8 +9,8 @@ struct arena;
 struct buf;
 
 /* s with & < > " ' escaped, owned by the arena; NULL gives "". */
-char	*html_escape(struct arena *, const char *s);
+char *html_escape(struct arena *, const char *s);
 /* Appends s escaped. */
-void	 html_put(struct buf *, const char *s);
+void html_put(struct buf *, const char *s);
 
 #endif

@@ -28,6 +28,6 @@
  *     the record): the write is rolled back, rerun, and finds the twin's
  *     answer to replay.
  */
-enum rerr	idempotent_run(struct ctx *, render_fn render, struct resp *out);
+enum rerr idempotent_run(struct ctx *, render_fn render, struct resp *out);
 
 #endif

@@ -10,10 +10,10 @@
 #include "roster/ctx.h"
 
 /* Renders the page for an outcome: the handler's page, or an error page. */
-void		join_page_render(struct ctx *, enum rerr, struct resp *);
+void join_page_render(struct ctx *, enum rerr, struct resp *);
 
-enum rerr	join_page_show(struct ctx *);	/* GET /join?token= */
-enum rerr	join_page_accept(struct ctx *);	/* POST /join (form) */
-enum rerr	join_page_css(struct ctx *);	/* GET /join.css (plain) */
+enum rerr join_page_show(struct ctx *);   /* GET /join?token= */
+enum rerr join_page_accept(struct ctx *); /* POST /join (form) */
+enum rerr join_page_css(struct ctx *);    /* GET /join.css (plain) */
 
 #endif

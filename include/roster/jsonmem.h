@@ -13,10 +13,10 @@ struct arena;
 struct buf;
 
 /* Installs the hooks once per process. */
-void	jsonmem_init(void);
+void jsonmem_init(void);
 /* Points the hooks at this arena until the next call. */
-void	jsonmem_use(struct arena *);
+void jsonmem_use(struct arena *);
 /* Appends the compact text of v to b. */
-void	jsonmem_dump(const json_t *v, struct buf *b);
+void jsonmem_dump(const json_t *v, struct buf *b);
 
 #endif

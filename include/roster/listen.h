@@ -14,8 +14,8 @@ enum listen_origin { LISTEN_SYSTEMD, LISTEN_INHERITED, LISTEN_OWN };
  * Returns the fd, or -1 with a message logged.  *origin says where it came
  * from; for LISTEN_OWN on a unix path the path is ours to unlink at exit.
  */
-int	listen_open(const struct config *, enum listen_origin *origin);
+int listen_open(const struct config *, enum listen_origin *origin);
 /* Removes our unix socket file (LISTEN_OWN only). */
-void	listen_close(const struct config *, int fd, enum listen_origin);
+void listen_close(const struct config *, int fd, enum listen_origin);
 
 #endif

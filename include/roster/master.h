@@ -15,6 +15,6 @@ struct config;
  * `roster serve`: runs until stopped; returns the exit code.  argv is the
  * command line, kept for SIGUSR2's re-exec of a new binary.
  */
-int	master_run(struct config *, const char *config_path, char **argv);
+int master_run(struct config *, const char *config_path, char **argv);
 
 #endif

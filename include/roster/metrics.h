@@ -9,6 +9,6 @@
 
 #include "roster/ctx.h"
 
-enum rerr	metrics_show(struct ctx *);
+enum rerr metrics_show(struct ctx *);
 
 #endif

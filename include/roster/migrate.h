@@ -11,19 +11,19 @@ struct db;
 struct arena;
 
 struct migration {
-	int		 version;
-	const char	*name;
-	const char	*sql;
+	int         version;
+	const char *name;
+	const char *sql;
 };
 
 /* Generated from sql/ by the Makefile (build/migrations.c). */
-extern const struct migration	migrations[];
-extern const size_t		nmigrations;
+extern const struct migration migrations[];
+extern const size_t           nmigrations;
 
 /*
  * Applies every migration not yet recorded; returns the number applied,
  * or -1 (logged).
  */
-int	migrate_run(struct db *, struct arena *);
+int migrate_run(struct db *, struct arena *);
 
 #endif

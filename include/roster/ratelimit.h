@@ -23,10 +23,10 @@ struct ratelimit;
 struct ratelimit_shm;
 
 struct rl_state {
-	int		 counted;	/* a hit was counted: send the headers */
-	long		 limit;
-	long		 remaining;
-	long		 reset;		/* seconds until the window ends, >= 1 */
+	int  counted; /* a hit was counted: send the headers */
+	long limit;
+	long remaining;
+	long reset; /* seconds until the window ends, >= 1 */
 };
 
 /*
@@ -34,16 +34,17 @@ struct rl_state {
  * tab is the master's shared table, NULL without a master; it is used when
  * rate_store is local and stays the caller's.
  */
-struct ratelimit	*ratelimit_new(const struct config *, struct ratelimit_shm *tab);
-void			 ratelimit_free(struct ratelimit *);
+struct ratelimit *ratelimit_new(const struct config *,
+    struct ratelimit_shm *tab);
+void              ratelimit_free(struct ratelimit *);
 /*
  * Counts one hit for key and fills st.  RERR_RATE_LIMITED past the budget,
  * RERR_OK otherwise.  A store that fails is not the caller's fault: the
  * request goes through uncounted (st->counted stays 0), logged.
  */
-enum rerr	ratelimit_hit(struct ratelimit *, struct op *, const char *key,
-		    struct rl_state *);
+enum rerr ratelimit_hit(struct ratelimit *, struct op *, const char *key,
+    struct rl_state *);
 /* Deletes past windows and old idempotency records, a batch at a time. */
-void		ratelimit_gc(struct op *);
+void ratelimit_gc(struct op *);
 
 #endif

@@ -25,9 +25,9 @@
  * credentials and client addresses per window and host in memory before
  * keys start falling back to the database.
  */
-#define RATETAB_SLOTS	65536
+#define RATETAB_SLOTS 65536
 /* Slots looked at from a key's home slot: 256 bytes, four cache lines. */
-#define RATETAB_PROBE	16
+#define RATETAB_PROBE 16
 
 struct ratelimit_shm;
 
@@ -36,23 +36,23 @@ struct ratelimit_shm;
  * RATETAB_PROBE) and a random hash key; aborts when it cannot be mapped.
  * Made once, before fork(); children inherit it.
  */
-struct ratelimit_shm	*ratelimit_shm_new(size_t nslots);
+struct ratelimit_shm *ratelimit_shm_new(size_t nslots);
 /*
  * The table of the master before a SIGUSR2 upgrade, from the memfd it
  * left open across exec (ratelimit_shm_fd); NULL unless it is a table of this
  * layout and size (the caller then makes a new one).
  */
-struct ratelimit_shm	*ratelimit_shm_adopt(int fd, size_t nslots);
+struct ratelimit_shm *ratelimit_shm_adopt(int fd, size_t nslots);
 /* The memfd behind the table, or -1 (anonymous memory). */
-int		 ratelimit_shm_fd(const struct ratelimit_shm *);
-void		 ratelimit_shm_free(struct ratelimit_shm *);
+int  ratelimit_shm_fd(const struct ratelimit_shm *);
+void ratelimit_shm_free(struct ratelimit_shm *);
 /*
  * Counts one hit for key (len bytes) in window `window` (the window's
  * index since the epoch) and sets *hits to the key's count in that window,
  * this hit included.  0 on success; -1 when no slot is free for the key:
  * nothing was counted, count it elsewhere.
  */
-int		 ratelimit_shm_hit(struct ratelimit_shm *, const char *key, size_t len,
-		    int64_t window, long *hits);
+int ratelimit_shm_hit(struct ratelimit_shm *, const char *key, size_t len,
+    int64_t window, long *hits);
 
 #endif

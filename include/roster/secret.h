@@ -8,10 +8,10 @@
 
 #include <stddef.h>
 
-#define SECRET_HASH_LEN	32
-#define SECRET_B64_LEN	43	/* 32 bytes as unpadded base64url */
-#define SECRET_MAX	(4 + SECRET_B64_LEN + 1)
-#define DISPLAY_MAX	24
+#define SECRET_HASH_LEN 32
+#define SECRET_B64_LEN  43 /* 32 bytes as unpadded base64url */
+#define SECRET_MAX      (4 + SECRET_B64_LEN + 1)
+#define DISPLAY_MAX     24
 
 enum secret_kind { SECRET_TOKEN, SECRET_KEY, SECRET_INVITE };
 
@@ -20,18 +20,18 @@ enum secret_kind { SECRET_TOKEN, SECRET_KEY, SECRET_INVITE };
  * hash[SECRET_HASH_LEN] and, for tokens and keys, the masked form shown in
  * lists ("dft_ab1...xyz9") into display[DISPLAY_MAX] (may be NULL).
  */
-void	secret_new(enum secret_kind, char *out, unsigned char *hash,
-	    char *display);
+void secret_new(enum secret_kind, char *out, unsigned char *hash,
+    char *display);
 /* SHA-256 of s[0..len). */
-void	secret_hash(const char *s, size_t len, unsigned char *hash);
+void secret_hash(const char *s, size_t len, unsigned char *hash);
 /*
  * Which kind a presented credential claims to be, from its syntax alone:
  * SECRET_TOKEN, SECRET_KEY, or -1 when malformed.
  */
-int	secret_classify(const char *s);
+int secret_classify(const char *s);
 /* 1 for a syntactically valid invitation token. */
-int	secret_invite_valid(const char *s);
+int secret_invite_valid(const char *s);
 /* Constant-time equality of two hashes. */
-int	secret_equal(const unsigned char *, const unsigned char *);
+int secret_equal(const unsigned char *, const unsigned char *);
 
 #endif

@@ -12,6 +12,6 @@
 struct config;
 
 /* `roster mailer`, or the master's mailer child.  Returns an exit code. */
-int	sender_run(const struct config *);
+int sender_run(const struct config *);
 
 #endif

@@ -83,240 +83,240 @@ enum stmt {
 
 /* STMT_PING. */
 enum ping_col {
-	PING_C_ONE,		/* 1 */
+	PING_C_ONE, /* 1 */
 	PING_C__MAX
 };
 
 /* STMT_AUTH and STMT_AUTH_OWN: one select list, written once. */
 enum auth_col {
-	AUTH_C_ID,		/* c.id */
-	AUTH_C_KIND,		/* c.kind: 'token' or 'key' */
-	AUTH_C_USER_ID,		/* c.user_id: tokens */
-	AUTH_C_KEY_SITE,	/* c.website_id: keys */
-	AUTH_C_PERMS,		/* c.perms */
-	AUTH_C_SCOPED,		/* c.scoped */
-	AUTH_C_TOKEN_HASH,	/* c.token_hash */
-	AUTH_C_SITE,		/* w.id: NULL, no such website */
-	AUTH_C_SEAT_LIMIT,	/* w.seat_limit: NULL, no limit */
-	AUTH_C_ROLE,		/* m.role: NULL, not a member */
-	AUTH_C_EMAIL,		/* u.email */
-	AUTH_C_LISTED,		/* the website in the token's allowlist: 0/1 */
-	AUTH_C_NAME,		/* u.name */
-	AUTH_C_SITE_NAME,	/* w.name */
-	AUTH_C_SITE_DOMAIN,	/* w.domain */
-	AUTH_C_TEAM_GEN,	/* w.team_gen */
+	AUTH_C_ID,          /* c.id */
+	AUTH_C_KIND,        /* c.kind: 'token' or 'key' */
+	AUTH_C_USER_ID,     /* c.user_id: tokens */
+	AUTH_C_KEY_SITE,    /* c.website_id: keys */
+	AUTH_C_PERMS,       /* c.perms */
+	AUTH_C_SCOPED,      /* c.scoped */
+	AUTH_C_TOKEN_HASH,  /* c.token_hash */
+	AUTH_C_SITE,        /* w.id: NULL, no such website */
+	AUTH_C_SEAT_LIMIT,  /* w.seat_limit: NULL, no limit */
+	AUTH_C_ROLE,        /* m.role: NULL, not a member */
+	AUTH_C_EMAIL,       /* u.email */
+	AUTH_C_LISTED,      /* the website in the token's allowlist: 0/1 */
+	AUTH_C_NAME,        /* u.name */
+	AUTH_C_SITE_NAME,   /* w.name */
+	AUTH_C_SITE_DOMAIN, /* w.domain */
+	AUTH_C_TEAM_GEN,    /* w.team_gen */
 	AUTH_C__MAX
 };
 
 /* STMT_AUTH_CHECK. */
 enum auth_check_col {
-	AUTH_CHECK_C_TEAM_GEN,	/* team_gen */
+	AUTH_CHECK_C_TEAM_GEN, /* team_gen */
 	AUTH_CHECK_C__MAX
 };
 
 /* STMT_CRED_WEBSITES. */
 enum cred_websites_col {
-	CRED_WEBSITES_C_WEBSITE_ID,	/* website_id */
+	CRED_WEBSITES_C_WEBSITE_ID, /* website_id */
 	CRED_WEBSITES_C__MAX
 };
 
 /* STMT_WEBSITES_OF_USER. */
 enum websites_of_user_col {
-	WEBSITES_OF_USER_C_ID,		/* w.id */
-	WEBSITES_OF_USER_C_DOMAIN,	/* w.domain */
-	WEBSITES_OF_USER_C_NAME,	/* w.name */
-	WEBSITES_OF_USER_C_ROLE,	/* m.role */
-	WEBSITES_OF_USER_C_SEAT_LIMIT,	/* w.seat_limit: NULL, no limit */
+	WEBSITES_OF_USER_C_ID,         /* w.id */
+	WEBSITES_OF_USER_C_DOMAIN,     /* w.domain */
+	WEBSITES_OF_USER_C_NAME,       /* w.name */
+	WEBSITES_OF_USER_C_ROLE,       /* m.role */
+	WEBSITES_OF_USER_C_SEAT_LIMIT, /* w.seat_limit: NULL, no limit */
 	WEBSITES_OF_USER_C__MAX
 };
 
 /* STMT_WEBSITE_GET. */
 enum website_get_col {
-	WEBSITE_GET_C_ID,		/* id */
-	WEBSITE_GET_C_DOMAIN,		/* domain */
-	WEBSITE_GET_C_NAME,		/* name */
-	WEBSITE_GET_C_SEAT_LIMIT,	/* seat_limit: NULL, no limit */
+	WEBSITE_GET_C_ID,         /* id */
+	WEBSITE_GET_C_DOMAIN,     /* domain */
+	WEBSITE_GET_C_NAME,       /* name */
+	WEBSITE_GET_C_SEAT_LIMIT, /* seat_limit: NULL, no limit */
 	WEBSITE_GET_C__MAX
 };
 
 /* STMT_SEATS_USED. */
 enum seats_used_col {
-	SEATS_USED_C_USED,	/* members + other pending invitations */
+	SEATS_USED_C_USED, /* members + other pending invitations */
 	SEATS_USED_C__MAX
 };
 
 /* STMT_USER_BY_EMAIL. */
 enum user_by_email_col {
-	USER_BY_EMAIL_C_ID,	/* id */
-	USER_BY_EMAIL_C_NAME,	/* name */
+	USER_BY_EMAIL_C_ID,   /* id */
+	USER_BY_EMAIL_C_NAME, /* name */
 	USER_BY_EMAIL_C__MAX
 };
 
 /* STMT_MEMBER_OF. */
 enum member_of_col {
-	MEMBER_OF_C_ROLE,	/* role */
+	MEMBER_OF_C_ROLE, /* role */
 	MEMBER_OF_C__MAX
 };
 
 /* STMT_MEMBER_ROLE. */
 enum member_role_col {
-	MEMBER_ROLE_C_ROLE,		/* m.role */
-	MEMBER_ROLE_C_NAME,		/* u.name */
-	MEMBER_ROLE_C_EMAIL,		/* u.email */
-	MEMBER_ROLE_C_IMAGE,		/* u.image */
-	MEMBER_ROLE_C_JOINED_AT,	/* m.joined_at */
+	MEMBER_ROLE_C_ROLE,      /* m.role */
+	MEMBER_ROLE_C_NAME,      /* u.name */
+	MEMBER_ROLE_C_EMAIL,     /* u.email */
+	MEMBER_ROLE_C_IMAGE,     /* u.image */
+	MEMBER_ROLE_C_JOINED_AT, /* m.joined_at */
 	MEMBER_ROLE_C__MAX
 };
 
 /* STMT_MEMBER_BY_EMAIL. */
 enum member_by_email_col {
-	MEMBER_BY_EMAIL_C_USER_ID,	/* m.user_id */
+	MEMBER_BY_EMAIL_C_USER_ID, /* m.user_id */
 	MEMBER_BY_EMAIL_C__MAX
 };
 
 /* STMT_TEAM_FIRST and STMT_TEAM_AFTER: one select list. */
 enum team_col {
-	TEAM_C_USER_ID,		/* m.user_id */
-	TEAM_C_NAME,		/* u.name */
-	TEAM_C_EMAIL,		/* u.email */
-	TEAM_C_IMAGE,		/* u.image */
-	TEAM_C_ROLE,		/* m.role */
-	TEAM_C_JOINED_AT,	/* m.joined_at */
-	TEAM_C_SORT_RANK,	/* m.sort_rank: the cursor's rank */
-	TEAM_C_TEAM_GEN,	/* w.team_gen, the same in every row */
+	TEAM_C_USER_ID,   /* m.user_id */
+	TEAM_C_NAME,      /* u.name */
+	TEAM_C_EMAIL,     /* u.email */
+	TEAM_C_IMAGE,     /* u.image */
+	TEAM_C_ROLE,      /* m.role */
+	TEAM_C_JOINED_AT, /* m.joined_at */
+	TEAM_C_SORT_RANK, /* m.sort_rank: the cursor's rank */
+	TEAM_C_TEAM_GEN,  /* w.team_gen, the same in every row */
 	TEAM_C__MAX
 };
 
 /* STMT_INVITE_LIST; STMT_INVITE_GET returns these and then the status. */
 enum invite_col {
-	INVITE_C_ID,		/* i.id */
-	INVITE_C_EMAIL,		/* i.email */
-	INVITE_C_ROLE,		/* i.role */
-	INVITE_C_CREATED_AT,	/* i.created_at */
-	INVITE_C_EXPIRES_AT,	/* i.expires_at */
-	INVITE_C_INVITED_BY,	/* i.invited_by */
-	INVITE_C_INVITER_EMAIL,	/* u.email */
+	INVITE_C_ID,            /* i.id */
+	INVITE_C_EMAIL,         /* i.email */
+	INVITE_C_ROLE,          /* i.role */
+	INVITE_C_CREATED_AT,    /* i.created_at */
+	INVITE_C_EXPIRES_AT,    /* i.expires_at */
+	INVITE_C_INVITED_BY,    /* i.invited_by */
+	INVITE_C_INVITER_EMAIL, /* u.email */
 	INVITE_C__MAX
 };
 
 /* STMT_INVITE_GET: STMT_INVITE_LIST's columns, then: */
 enum invite_get_col {
-	INVITE_GET_C_STATUS = INVITE_C__MAX,	/* i.status */
+	INVITE_GET_C_STATUS = INVITE_C__MAX, /* i.status */
 	INVITE_GET_C__MAX
 };
 
 /* STMT_INVITE_BY_TOKEN. */
 enum invite_by_token_col {
-	INVITE_BY_TOKEN_C_ID,		/* i.id */
-	INVITE_BY_TOKEN_C_WEBSITE_ID,	/* i.website_id */
-	INVITE_BY_TOKEN_C_EMAIL,	/* i.email */
-	INVITE_BY_TOKEN_C_ROLE,		/* i.role */
-	INVITE_BY_TOKEN_C_STATUS,	/* i.status */
-	INVITE_BY_TOKEN_C_EXPIRES_AT,	/* i.expires_at */
-	INVITE_BY_TOKEN_C_SITE_NAME,	/* w.name */
-	INVITE_BY_TOKEN_C_SITE_DOMAIN,	/* w.domain */
-	INVITE_BY_TOKEN_C_INVITER,	/* the inviter's name, else email */
+	INVITE_BY_TOKEN_C_ID,          /* i.id */
+	INVITE_BY_TOKEN_C_WEBSITE_ID,  /* i.website_id */
+	INVITE_BY_TOKEN_C_EMAIL,       /* i.email */
+	INVITE_BY_TOKEN_C_ROLE,        /* i.role */
+	INVITE_BY_TOKEN_C_STATUS,      /* i.status */
+	INVITE_BY_TOKEN_C_EXPIRES_AT,  /* i.expires_at */
+	INVITE_BY_TOKEN_C_SITE_NAME,   /* w.name */
+	INVITE_BY_TOKEN_C_SITE_DOMAIN, /* w.domain */
+	INVITE_BY_TOKEN_C_INVITER,     /* the inviter's name, else email */
 	INVITE_BY_TOKEN_C__MAX
 };
 
 /* STMT_INVITE_BY_TOKEN_LOCK. */
 enum invite_by_token_lock_col {
-	INVITE_BY_TOKEN_LOCK_C_ID,		/* i.id */
-	INVITE_BY_TOKEN_LOCK_C_WEBSITE_ID,	/* i.website_id */
-	INVITE_BY_TOKEN_LOCK_C_EMAIL,		/* i.email */
-	INVITE_BY_TOKEN_LOCK_C_ROLE,		/* i.role */
-	INVITE_BY_TOKEN_LOCK_C_STATUS,		/* i.status */
-	INVITE_BY_TOKEN_LOCK_C_EXPIRES_AT,	/* i.expires_at */
-	INVITE_BY_TOKEN_LOCK_C_SEAT_LIMIT,	/* w.seat_limit: NULL, none */
-	INVITE_BY_TOKEN_LOCK_C_SITE_NAME,	/* w.name */
+	INVITE_BY_TOKEN_LOCK_C_ID,         /* i.id */
+	INVITE_BY_TOKEN_LOCK_C_WEBSITE_ID, /* i.website_id */
+	INVITE_BY_TOKEN_LOCK_C_EMAIL,      /* i.email */
+	INVITE_BY_TOKEN_LOCK_C_ROLE,       /* i.role */
+	INVITE_BY_TOKEN_LOCK_C_STATUS,     /* i.status */
+	INVITE_BY_TOKEN_LOCK_C_EXPIRES_AT, /* i.expires_at */
+	INVITE_BY_TOKEN_LOCK_C_SEAT_LIMIT, /* w.seat_limit: NULL, none */
+	INVITE_BY_TOKEN_LOCK_C_SITE_NAME,  /* w.name */
 	INVITE_BY_TOKEN_LOCK_C__MAX
 };
 
 /* STMT_OUTBOX_QUEUED. */
 enum outbox_queued_col {
-	OUTBOX_QUEUED_C_BODY_TEXT,	/* body_text */
+	OUTBOX_QUEUED_C_BODY_TEXT, /* body_text */
 	OUTBOX_QUEUED_C__MAX
 };
 
 /* STMT_OUTBOX_CLAIMED. */
 enum outbox_claimed_col {
-	OUTBOX_CLAIMED_C_ID,		/* id */
-	OUTBOX_CLAIMED_C_TO,		/* to_email */
-	OUTBOX_CLAIMED_C_SUBJECT,	/* subject */
-	OUTBOX_CLAIMED_C_TEXT,		/* body_text */
-	OUTBOX_CLAIMED_C_HTML,		/* body_html */
-	OUTBOX_CLAIMED_C_MESSAGE_ID,	/* message_id */
-	OUTBOX_CLAIMED_C_ATTEMPTS,	/* attempts */
+	OUTBOX_CLAIMED_C_ID,         /* id */
+	OUTBOX_CLAIMED_C_TO,         /* to_email */
+	OUTBOX_CLAIMED_C_SUBJECT,    /* subject */
+	OUTBOX_CLAIMED_C_TEXT,       /* body_text */
+	OUTBOX_CLAIMED_C_HTML,       /* body_html */
+	OUTBOX_CLAIMED_C_MESSAGE_ID, /* message_id */
+	OUTBOX_CLAIMED_C_ATTEMPTS,   /* attempts */
 	OUTBOX_CLAIMED_C__MAX
 };
 
 /* STMT_TOKEN_LIST. */
 enum token_list_col {
-	TOKEN_LIST_C_ID,		/* id */
-	TOKEN_LIST_C_NAME,		/* name */
-	TOKEN_LIST_C_DISPLAY_KEY,	/* display_key */
-	TOKEN_LIST_C_PERMS,		/* perms */
-	TOKEN_LIST_C_SCOPED,		/* scoped */
-	TOKEN_LIST_C_CREATED_AT,	/* created_at */
+	TOKEN_LIST_C_ID,          /* id */
+	TOKEN_LIST_C_NAME,        /* name */
+	TOKEN_LIST_C_DISPLAY_KEY, /* display_key */
+	TOKEN_LIST_C_PERMS,       /* perms */
+	TOKEN_LIST_C_SCOPED,      /* scoped */
+	TOKEN_LIST_C_CREATED_AT,  /* created_at */
 	TOKEN_LIST_C__MAX
 };
 
 /* STMT_TOKEN_LIST_SITES. */
 enum token_list_sites_col {
-	TOKEN_LIST_SITES_C_CRED_ID,	/* cw.credential_id */
-	TOKEN_LIST_SITES_C_WEBSITE_ID,	/* cw.website_id */
+	TOKEN_LIST_SITES_C_CRED_ID,    /* cw.credential_id */
+	TOKEN_LIST_SITES_C_WEBSITE_ID, /* cw.website_id */
 	TOKEN_LIST_SITES_C__MAX
 };
 
 /* STMT_KEY_LIST. */
 enum key_list_col {
-	KEY_LIST_C_ID,			/* id */
-	KEY_LIST_C_NAME,		/* name */
-	KEY_LIST_C_DISPLAY_KEY,		/* display_key */
-	KEY_LIST_C_CREATED_AT,		/* created_at */
+	KEY_LIST_C_ID,          /* id */
+	KEY_LIST_C_NAME,        /* name */
+	KEY_LIST_C_DISPLAY_KEY, /* display_key */
+	KEY_LIST_C_CREATED_AT,  /* created_at */
 	KEY_LIST_C__MAX
 };
 
 /* STMT_AUDIT_LIST and STMT_AUDIT_LIST_USER: one select list. */
 enum audit_col {
-	AUDIT_C_ID,		/* id */
-	AUDIT_C_CREATED_AT,	/* created_at */
-	AUDIT_C_WEBSITE_ID,	/* website_id */
-	AUDIT_C_USER_ID,	/* user_id */
-	AUDIT_C_CRED_ID,	/* credential_id */
-	AUDIT_C_ACTION,		/* action */
-	AUDIT_C_TARGET,		/* target */
-	AUDIT_C_REQUEST_ID,	/* request_id */
+	AUDIT_C_ID,         /* id */
+	AUDIT_C_CREATED_AT, /* created_at */
+	AUDIT_C_WEBSITE_ID, /* website_id */
+	AUDIT_C_USER_ID,    /* user_id */
+	AUDIT_C_CRED_ID,    /* credential_id */
+	AUDIT_C_ACTION,     /* action */
+	AUDIT_C_TARGET,     /* target */
+	AUDIT_C_REQUEST_ID, /* request_id */
 	AUDIT_C__MAX
 };
 
 /* STMT_IDEM_GET. */
 enum idem_get_col {
-	IDEM_GET_C_REQUEST_HASH,	/* request_hash */
-	IDEM_GET_C_STATUS,		/* status */
-	IDEM_GET_C_CONTENT_TYPE,	/* content_type */
-	IDEM_GET_C_BODY,		/* body: sealed */
+	IDEM_GET_C_REQUEST_HASH, /* request_hash */
+	IDEM_GET_C_STATUS,       /* status */
+	IDEM_GET_C_CONTENT_TYPE, /* content_type */
+	IDEM_GET_C_BODY,         /* body: sealed */
 	IDEM_GET_C__MAX
 };
 
 /* STMT_MIGRATION_LOCK. */
 enum migration_lock_col {
-	MIGRATION_LOCK_C_GOT,	/* GET_LOCK(): 1 when taken */
+	MIGRATION_LOCK_C_GOT, /* GET_LOCK(): 1 when taken */
 	MIGRATION_LOCK_C__MAX
 };
 
 /* STMT_MIGRATION_APPLIED. */
 enum migration_applied_col {
-	MIGRATION_APPLIED_C_VERSION,	/* version */
+	MIGRATION_APPLIED_C_VERSION, /* version */
 	MIGRATION_APPLIED_C__MAX
 };
 
 /* The SQL of a statement. */
-const char	*stmt_sql(enum stmt);
+const char *stmt_sql(enum stmt);
 /*
  * How many columns it returns (its enum's __MAX above); 0 for a statement
  * that returns no rows.
  */
-unsigned	 stmt_columns(enum stmt);
+unsigned stmt_columns(enum stmt);
 
 #endif

@@ -13,30 +13,30 @@
 struct arena;
 struct op;
 
-#define TEAM_LIMIT_DEFAULT	100
-#define TEAM_LIMIT_MAX		1000
+#define TEAM_LIMIT_DEFAULT 100
+#define TEAM_LIMIT_MAX     1000
 
 struct member {
-	const char	*user_id;
-	const char	*name;		/* may be NULL */
-	const char	*email;
-	const char	*image;		/* may be NULL */
-	const char	*role;
-	int64_t		 joined_at;
+	const char *user_id;
+	const char *name; /* may be NULL */
+	const char *email;
+	const char *image; /* may be NULL */
+	const char *role;
+	int64_t     joined_at;
 };
 
 struct team_page {
-	struct member	*v;		/* owned by op->a */
-	size_t		 n;
-	const char	*next;		/* cursor of the next page, or NULL */
-	int64_t		 gen;		/* team generation read at; -1: unknown */
+	struct member *v; /* owned by op->a */
+	size_t         n;
+	const char    *next; /* cursor of the next page, or NULL */
+	int64_t        gen;  /* team generation read at; -1: unknown */
 };
 
 /* Where a page starts: the sort key of the last row of the page before. */
 struct team_cursor {
-	int		 rank;
-	int64_t		 joined;
-	char		 user_id[ID_LEN + 1];
+	int     rank;
+	int64_t joined;
+	char    user_id[ID_LEN + 1];
 };
 
 /*
@@ -44,22 +44,22 @@ struct team_cursor {
  * joined_at).  cursor NULL: the first page.  RERR_INVALID for a bad
  * cursor or a limit outside 1..1000.
  */
-enum rerr	team_list(struct op *, const char *site, long limit,
-		    const char *cursor, struct team_page *);
+enum rerr team_list(struct op *, const char *site, long limit,
+    const char *cursor, struct team_page *);
 /* One member of the website, the owner included; 404 when not one. */
-enum rerr	team_get(struct op *, const char *site, const char *user,
-		    struct member *);
+enum rerr team_get(struct op *, const char *site, const char *user,
+    struct member *);
 /* DELETE /websites/{id}/team: 400 self, 404 not a member. */
-enum rerr	team_remove(struct op *, const char *site, const char *user);
+enum rerr team_remove(struct op *, const char *site, const char *user);
 /* PATCH /websites/{id}/team/{userId}: member <-> viewer only. */
-enum rerr	team_set_role(struct op *, const char *site, const char *user,
-		    const char *role);
+enum rerr team_set_role(struct op *, const char *site, const char *user,
+    const char *role);
 /*
  * Direct add for imports (the CLI): creates the user if needed; the seat
  * limit still holds.  Writes the user id into user[ID_LEN + 1].
  */
-enum rerr	team_add(struct op *, const char *site, const char *email,
-		    const char *role, char *user);
+enum rerr team_add(struct op *, const char *site, const char *email,
+    const char *role, char *user);
 
 /*
  * Bump the team generation (sql/0004_team_gen.sql) of a website, or of
@@ -68,26 +68,26 @@ enum rerr	team_add(struct op *, const char *site, const char *email,
  * one of these, or workers' caches go on serving the old team.
  * team_changed() locks the website row: call it before touching members.
  */
-enum rerr	team_changed(struct op *, const char *site);
-enum rerr	team_user_changed(struct op *, const char *user);
+enum rerr team_changed(struct op *, const char *site);
+enum rerr team_user_changed(struct op *, const char *user);
 
 /*
  * The cache key of a page (website, limit, cursor) into k; its length, or
  * 0 when it does not fit cap (such a page is not cached).
  */
-size_t		team_page_key(char *k, size_t cap, const char *site,
-		    long limit, const char *cursor);
+size_t team_page_key(char *k, size_t cap, const char *site, long limit,
+    const char *cursor);
 
 /* The cursor's text form, owned by the arena; and back (0 or -1). */
-char		*team_cursor_encode(struct arena *, const struct team_cursor *);
-int		 team_cursor_decode(const char *, struct team_cursor *);
+char *team_cursor_encode(struct arena *, const struct team_cursor *);
+int   team_cursor_decode(const char *, struct team_cursor *);
 
 /*
  * Locks the website's seats and checks one more fits; except_invite names
  * an invitation not to count (or NULL).  Call inside a transaction.
  * RERR_SEAT_LIMIT when full; RERR_OK at once when the site has no limit.
  */
-enum rerr	team_seat_take(struct op *, const char *site,
-		    int64_t seat_limit, const char *except_invite);
+enum rerr team_seat_take(struct op *, const char *site, int64_t seat_limit,
+    const char *except_invite);
 
 #endif

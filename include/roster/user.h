@@ -9,7 +9,7 @@
 
 struct op;
 
-#define NAME_MAX_CHARS	200
+#define NAME_MAX_CHARS 200
 
 /*
  * Finds the user with this normalised email or creates one (name may be
@@ -17,7 +17,7 @@ struct op;
  * id into id[ID_LEN + 1]; *created (may be NULL) says which happened.
  * Call inside a transaction when it is part of a larger write.
  */
-enum rerr	user_ensure(struct op *, const char *email, const char *name,
-		    char *id, int *created);
+enum rerr user_ensure(struct op *, const char *email, const char *name,
+    char *id, int *created);
 
 #endif

@@ -9,6 +9,6 @@
 
 /* 1 when s[0..len) is valid UTF-8, has no C0 controls or DEL, and at most
  * maxchars code points. */
-int	utf8_valid(const char *s, size_t len, size_t maxchars);
+int utf8_valid(const char *s, size_t len, size_t maxchars);
 
 #endif

@@ -7,6 +7,6 @@
 #ifndef ROSTER_VERSION_H
 #define ROSTER_VERSION_H
 
-#define ROSTER_VERSION	"0.7.0"
+#define ROSTER_VERSION "0.7.0"
 
 #endif

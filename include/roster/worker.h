@@ -18,7 +18,7 @@ struct slot;
  * the database.  rt is the master's shared rate table.  Returns an exit
  * code.
  */
-int	worker_run(const struct config *, int listen_fd, struct scoreboard *,
-	    struct slot *, struct ratelimit_shm *rt);
+int worker_run(const struct config *, int listen_fd, struct scoreboard *,
+    struct slot *, struct ratelimit_shm  *rt);
 
 #endif

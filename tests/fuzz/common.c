@@ -11,14 +11,14 @@
 #include "roster/ratelimit.h"
 #include "roster/scoreboard.h"
 
-struct config	fuzz_cfg;
-struct service	fuzz_svc;
-struct arena	fuzz_arena;	/* static: its kept block is never a leak */
+struct config  fuzz_cfg;
+struct service fuzz_svc;
+struct arena   fuzz_arena; /* static: its kept block is never a leak */
 
 void
 fuzz_init(void)
 {
-	static int	done;
+	static int done;
 
 	if (done)
 		return;
@@ -33,8 +33,7 @@ fuzz_init(void)
 	 * The database store, so counting fails open like the db: the local
 	 * one would count and start answering 429 partway through a run.
 	 */
-	snprintf(fuzz_cfg.rate_store, sizeof(fuzz_cfg.rate_store),
-	    "database");
+	snprintf(fuzz_cfg.rate_store, sizeof(fuzz_cfg.rate_store), "database");
 	fuzz_svc.rl = ratelimit_new(&fuzz_cfg, NULL);
 	jsonmem_init();
 	arena_init(&fuzz_arena);
@@ -50,7 +49,7 @@ fuzz_begin(void)
 char *
 fuzz_strdup(const uint8_t *data, size_t n)
 {
-	char	*s = malloc(n + 1);
+	char *s = malloc(n + 1);
 
 	if (s == NULL)
 		abort();
@@ -63,8 +62,8 @@ fuzz_strdup(const uint8_t *data, size_t n)
 int
 fuzz_read(void *ctx, char *buf, int n)
 {
-	struct fuzz_reader	*r = ctx;
-	size_t			 k = r->len - r->pos;
+	struct fuzz_reader *r = ctx;
+	size_t              k = r->len - r->pos;
 
 	if (k == 0)
 		return r->fail_at_end ? -1 : 0;
@@ -80,9 +79,9 @@ fuzz_read(void *ctx, char *buf, int n)
 int
 fuzz_utf8_ok(const char *str, size_t len, size_t maxchars)
 {
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, chars = 0, n, k;
-	unsigned char		 lo, hi;
+	const unsigned char *s = (const unsigned char *)str;
+	size_t               i = 0, chars = 0, n, k;
+	unsigned char        lo, hi;
 
 	while (i < len) {
 		unsigned char c = s[i];
@@ -117,7 +116,8 @@ fuzz_utf8_ok(const char *str, size_t len, size_t maxchars)
 		/* The second byte has the narrowed range, the rest 80..BF. */
 		for (k = 1; k <= n; k++) {
 			unsigned char b = s[i + k];
-			if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf))
+			if (k == 1 ? (b < lo || b > hi) :
+				     (b < 0x80 || b > 0xbf))
 				return 0;
 		}
 		i += n + 1;
@@ -130,7 +130,7 @@ fuzz_utf8_ok(const char *str, size_t len, size_t maxchars)
 int
 fuzz_hex24(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	if (strlen(s) != 24)
 		return 0;
@@ -147,16 +147,16 @@ fuzz_hex24(const char *s)
  * Calls inside app/lib/arena.c (buf_*, arena_defer) still use the real bump
  * allocator: --wrap only redirects references between object files.
  */
-void	*__wrap_arena_alloc(struct arena *, size_t);
-char	*__wrap_arena_strndup(struct arena *, const char *, size_t);
-char	*__wrap_arena_strdup(struct arena *, const char *);
-char	*__wrap_arena_printf(struct arena *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+void *__wrap_arena_alloc(struct arena *, size_t);
+char *__wrap_arena_strndup(struct arena *, const char *, size_t);
+char *__wrap_arena_strdup(struct arena *, const char *);
+char *__wrap_arena_printf(struct arena *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
 void *
 __wrap_arena_alloc(struct arena *a, size_t n)
 {
-	void	*p = calloc(1, n > 0 ? n : 1);
+	void *p = calloc(1, n > 0 ? n : 1);
 
 	if (p == NULL)
 		abort();
@@ -167,7 +167,7 @@ __wrap_arena_alloc(struct arena *a, size_t n)
 char *
 __wrap_arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char	*p = __wrap_arena_alloc(a, n + 1);
+	char *p = __wrap_arena_alloc(a, n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -183,9 +183,9 @@ __wrap_arena_strdup(struct arena *a, const char *s)
 char *
 __wrap_arena_printf(struct arena *a, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
-	char	*p;
+	va_list ap;
+	int     n;
+	char   *p;
 
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);

@@ -13,19 +13,21 @@
 #include "common.h"
 #include "roster/config.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define RANGE(f, lo, hi) FUZZ_CHECK(c.f >= (lo) && c.f <= (hi),	\
-	    #f " = %ld outside %ld..%ld", (long)c.f, (long)(lo), (long)(hi))
-#define TERMINATED(f) FUZZ_CHECK(memchr(c.f, '\0', sizeof(c.f)) != NULL, \
+#define RANGE(f, lo, hi) \
+	FUZZ_CHECK(c.f >= (lo) && c.f <= (hi), #f " = %ld outside %ld..%ld", \
+	    (long)c.f, (long)(lo), (long)(hi))
+#define TERMINATED(f) \
+	FUZZ_CHECK(memchr(c.f, '\0', sizeof(c.f)) != NULL, \
 	    #f " is not terminated")
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct config	 c;
-	char		*text, err[256];
-	size_t		 n;
+	struct config c;
+	char         *text, err[256];
+	size_t        n;
 
 	/* Exactly size bytes: the parser takes a length, not a string. */
 	text = malloc(size > 0 ? size : 1);
@@ -37,12 +39,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(err, 0x5a, sizeof(err));
 	if (config_parse(&c, text, size, err, sizeof(err)) != 0) {
 		n = strnlen(err, sizeof(err));
-		FUZZ_CHECK(n > 0 && n < sizeof(err), "error message of "
-		    "length %zu", n);
+		FUZZ_CHECK(n > 0 && n < sizeof(err),
+		    "error message of "
+		    "length %zu",
+		    n);
 		FUZZ_CHECK(strchr(err, '\n') == NULL, "multi-line error: %s",
 		    err);
-		FUZZ_CHECK(strncmp(err, "line ", 5) == 0, "error names no "
-		    "line: %s", err);
+		FUZZ_CHECK(strncmp(err, "line ", 5) == 0,
+		    "error names no "
+		    "line: %s",
+		    err);
 		free(text);
 		return 0;
 	}
@@ -83,20 +89,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	TERMINATED(smtp_user);
 	TERMINATED(smtp_password);
 	TERMINATED(smtp_from);
-	FUZZ_CHECK(strcmp(c.log, "stderr") == 0 || strcmp(c.log, "syslog") ==
-	    0, "log = \"%s\"", c.log);
+	FUZZ_CHECK(strcmp(c.log, "stderr") == 0 || strcmp(c.log, "syslog") == 0,
+	    "log = \"%s\"", c.log);
 	FUZZ_CHECK(strcmp(c.rate_store, "local") == 0 ||
-	    strcmp(c.rate_store, "database") == 0 ||
-	    strcmp(c.rate_store, "memcached") == 0, "rate_store = \"%s\"",
-	    c.rate_store);
+		strcmp(c.rate_store, "database") == 0 ||
+		strcmp(c.rate_store, "memcached") == 0,
+	    "rate_store = \"%s\"", c.rate_store);
 	n = strlen(c.public_url);
 	/* Invite links are PUBLIC_URL "/join?token=...". */
 	FUZZ_CHECK((strncmp(c.public_url, "http://", 7) == 0 && n > 7) ||
-	    (strncmp(c.public_url, "https://", 8) == 0 && n > 8),
+		(strncmp(c.public_url, "https://", 8) == 0 && n > 8),
 	    "public_url = \"%s\" is not an http(s) URL with a host",
 	    c.public_url);
-	FUZZ_CHECK(c.public_url[n - 1] != '/', "public_url = \"%s\" ends in "
-	    "a slash", c.public_url);
+	FUZZ_CHECK(c.public_url[n - 1] != '/',
+	    "public_url = \"%s\" ends in "
+	    "a slash",
+	    c.public_url);
 	free(text);
 	return 0;
 }

@@ -20,8 +20,8 @@
 #include "roster/team.h"
 #include "roster/utf8.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-int	LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerInitialize(int *, char ***);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -35,11 +35,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 b64url(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789-_", s[i]) == NULL || s[i] == '\0')
+		if (strchr(
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789-_",
+			s[i]) == NULL ||
+		    s[i] == '\0')
 			return 0;
 	return 1;
 }
@@ -47,8 +50,8 @@ b64url(const char *s, size_t n)
 static void
 check_cursor(const char *s)
 {
-	struct team_cursor	 c, d;
-	const char		*enc;
+	struct team_cursor c, d;
+	const char        *enc;
 
 	memset(&c, 0, sizeof(c));
 	if (team_cursor_decode(s, &c) != 0)
@@ -60,28 +63,34 @@ check_cursor(const char *s)
 	FUZZ_CHECK(strlen(enc) <= 128 && b64url(enc, strlen(enc)),
 	    "encoded cursor \"%s\"", enc);
 	memset(&d, 0xa5, sizeof(d));
-	FUZZ_CHECK(team_cursor_decode(enc, &d) == 0, "\"%s\" does not decode "
-	    "(from \"%s\")", enc, s);
+	FUZZ_CHECK(team_cursor_decode(enc, &d) == 0,
+	    "\"%s\" does not decode "
+	    "(from \"%s\")",
+	    enc, s);
 	FUZZ_CHECK(d.rank == c.rank && d.joined == c.joined &&
-	    strcmp(d.user_id, c.user_id) == 0, "round trip changed the "
-	    "cursor \"%s\"", s);
+		strcmp(d.user_id, c.user_id) == 0,
+	    "round trip changed the "
+	    "cursor \"%s\"",
+	    s);
 }
 
 static void
 check_secrets(const char *s)
 {
-	size_t	n = strlen(s);
-	int	inv = n == SECRET_B64_LEN && b64url(s, n);
-	int	kind = secret_classify(s);
+	size_t n = strlen(s);
+	int    inv = n == SECRET_B64_LEN && b64url(s, n);
+	int    kind = secret_classify(s);
 
 	FUZZ_CHECK(id_valid(s) == fuzz_hex24(s), "id_valid(\"%s\")", s);
 	FUZZ_CHECK(secret_invite_valid(s) == inv, "secret_invite_valid");
 	if (strncmp(s, "dft_", 4) == 0)
-		FUZZ_CHECK(kind == (secret_invite_valid(s + 4) ? SECRET_TOKEN :
-		    -1), "classify dft_ -> %d", kind);
+		FUZZ_CHECK(kind ==
+			(secret_invite_valid(s + 4) ? SECRET_TOKEN : -1),
+		    "classify dft_ -> %d", kind);
 	else if (strncmp(s, "df_", 3) == 0)
-		FUZZ_CHECK(kind == (secret_invite_valid(s + 3) ? SECRET_KEY :
-		    -1), "classify df_ -> %d", kind);
+		FUZZ_CHECK(kind ==
+			(secret_invite_valid(s + 3) ? SECRET_KEY : -1),
+		    "classify df_ -> %d", kind);
 	else
 		FUZZ_CHECK(kind == -1, "classify \"%.60s\" -> %d", s, kind);
 }
@@ -89,12 +98,12 @@ check_secrets(const char *s)
 static void
 check_text(const uint8_t *data, size_t size)
 {
-	static const size_t	 maxes[] = { 0, 1, 3, 200, (size_t)-1 };
-	size_t			 i;
+	static const size_t maxes[] = { 0, 1, 3, 200, (size_t)-1 };
+	size_t              i;
 
 	for (i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++)
 		FUZZ_CHECK(utf8_valid((const char *)data, size, maxes[i]) ==
-		    fuzz_utf8_ok((const char *)data, size, maxes[i]),
+			fuzz_utf8_ok((const char *)data, size, maxes[i]),
 		    "utf8_valid disagrees with table 3-7 (max %zu)", maxes[i]);
 }
 
@@ -102,9 +111,9 @@ check_text(const uint8_t *data, size_t size)
 static const char *
 encode(const char *v)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	struct buf		 b;
-	char			 e[3];
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf        b;
+	char              e[3];
 
 	buf_init(&b, &fuzz_arena, strlen(v) * 3 + 3);
 	buf_puts(&b, "x=");
@@ -127,11 +136,11 @@ encode(const char *v)
 static void
 check_param(const char *s)
 {
-	static const char *const names[] = { "token", "limit", "cursor",
-	    "name", "" };
-	const char	*v, *w;
-	size_t		 i;
-	int		 bad, bad2;
+	static const char *const names[] = { "token", "limit", "cursor", "name",
+		"" };
+	const char              *v, *w;
+	size_t                   i;
+	int                      bad, bad2;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		bad = 0;
@@ -142,7 +151,8 @@ check_param(const char *s)
 		}
 		if (v == NULL)
 			continue;
-		FUZZ_CHECK(strlen(v) <= strlen(s), "decoded longer than "
+		FUZZ_CHECK(strlen(v) <= strlen(s),
+		    "decoded longer than "
 		    "encoded");
 		bad2 = 0;
 		w = http_param(&fuzz_arena, encode(v), "x", &bad2);
@@ -155,7 +165,7 @@ check_param(const char *s)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*s = fuzz_strdup(data, size);
+	char *s = fuzz_strdup(data, size);
 
 	fuzz_begin();
 	check_cursor(s);

@@ -16,13 +16,13 @@
 #include "common.h"
 #include "roster/email_address.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*in, *out, *again, *at;
-	size_t	 n, i;
+	char  *in, *out, *again, *at;
+	size_t n, i;
 
 	/* Exactly size bytes, unterminated: the function takes a length. */
 	in = malloc(size > 0 ? size : 1);
@@ -36,20 +36,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = strlen(out);
 		FUZZ_CHECK(n > 0 && n <= EMAIL_MAX, "length %zu", n);
 		FUZZ_CHECK(!isspace((unsigned char)out[0]) &&
-		    !isspace((unsigned char)out[n - 1]), "blank at an end: "
-		    "\"%s\"", out);
+			!isspace((unsigned char)out[n - 1]),
+		    "blank at an end: "
+		    "\"%s\"",
+		    out);
 		for (i = 0; i < n; i++)
 			FUZZ_CHECK(out[i] > 0x20 && out[i] < 0x7f &&
-			    !(out[i] >= 'A' && out[i] <= 'Z'),
+				!(out[i] >= 'A' && out[i] <= 'Z'),
 			    "byte 0x%02x at %zu of \"%s\"",
 			    (unsigned char)out[i], i, out);
 		at = strchr(out, '@');
-		FUZZ_CHECK(at != NULL && at > out && strchr(at + 1, '@') ==
-		    NULL && strchr(at + 1, '.') != NULL && at - out <= 64,
+		FUZZ_CHECK(at != NULL && at > out &&
+			strchr(at + 1, '@') == NULL &&
+			strchr(at + 1, '.') != NULL && at - out <= 64,
 		    "not local@domain.tld: \"%s\"", out);
 		FUZZ_CHECK(email_normalize(out, n, again) == 0 &&
-		    strcmp(out, again) == 0, "not idempotent: \"%s\" -> "
-		    "\"%s\"", out, again);
+			strcmp(out, again) == 0,
+		    "not idempotent: \"%s\" -> "
+		    "\"%s\"",
+		    out, again);
 	}
 	free(in);
 	free(out);

@@ -33,35 +33,34 @@
 #include "roster/routes.h"
 #include "roster/team.h"
 
-#define SITE	"665f0b3c4d2e1a0012345678"
-#define OWNER	"665f0b3c4d2e1a00000000a1"
-#define OTHER	"665f0b3c4d2e1a00000000b2"
-#define CRED	"665f0b3c4d2e1a00000000c3"
-#define EMAIL	"owner@example.com"
-#define INVITE	"665f0b3c4d2e1a00000000d4"
+#define SITE   "665f0b3c4d2e1a0012345678"
+#define OWNER  "665f0b3c4d2e1a00000000a1"
+#define OTHER  "665f0b3c4d2e1a00000000b2"
+#define CRED   "665f0b3c4d2e1a00000000c3"
+#define EMAIL  "owner@example.com"
+#define INVITE "665f0b3c4d2e1a00000000d4"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-int	LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerInitialize(int *, char ***);
 
 enum kind { K_JSON, K_QUERY };
 
 struct target {
-	const char	*route;		/* its name in the route table */
-	handler_fn	 fn;
-	enum kind	 kind;
+	const char *route; /* its name in the route table */
+	handler_fn  fn;
+	enum kind   kind;
 	/* The outcome API.md asks for, from the input alone. */
-	enum rerr	(*oracle)(struct ctx *);
-	render_fn	 render;
+	enum rerr (*oracle)(struct ctx *);
+	render_fn render;
 	/* Checks the rendered response against the outcome. */
-	void		(*check)(const struct target *, const struct resp *,
-			    enum rerr);
+	void (*check)(const struct target *, const struct resp *, enum rerr);
 };
 
 /* 0: absent or null; 1: a string (*s, *len); -1: anything else. */
 static int
 field(const json_t *o, const char *key, const char **s, size_t *len)
 {
-	json_t	*v = o != NULL ? json_object_get(o, key) : NULL;
+	json_t *v = o != NULL ? json_object_get(o, key) : NULL;
 
 	*s = NULL;
 	if (v == NULL || json_is_null(v))
@@ -78,11 +77,11 @@ field(const json_t *o, const char *key, const char **s, size_t *len)
 static enum rerr
 oracle_invite(struct ctx *c)
 {
-	const char	*email, *role;
-	char		 norm[EMAIL_MAX + 1];
-	size_t		 len = 0;
-	int		 fe = field(c->body, "email", &email, &len);
-	int		 fr = field(c->body, "role", &role, NULL);
+	const char *email, *role;
+	char        norm[EMAIL_MAX + 1];
+	size_t      len = 0;
+	int         fe = field(c->body, "email", &email, &len);
+	int         fr = field(c->body, "role", &role, NULL);
 
 	if (fe != 1 || fr < 0)
 		return RERR_INVALID;
@@ -92,7 +91,7 @@ oracle_invite(struct ctx *c)
 	    strcmp(role, "member") != 0)
 		return RERR_INVALID;
 	if (strcmp(norm, c->actor.email) == 0)
-		return RERR_INVALID;	/* inviting yourself */
+		return RERR_INVALID; /* inviting yourself */
 	return RERR_UNAVAILABLE;
 }
 
@@ -100,7 +99,7 @@ oracle_invite(struct ctx *c)
 static enum rerr
 oracle_remove(struct ctx *c)
 {
-	const char	*user;
+	const char *user;
 
 	if (field(c->body, "userId", &user, NULL) != 1 || *user == '\0' ||
 	    strcmp(user, c->actor.user_id) == 0)
@@ -114,7 +113,7 @@ oracle_remove(struct ctx *c)
 static enum rerr
 oracle_role(struct ctx *c)
 {
-	const char	*role;
+	const char *role;
 
 	if (field(c->body, "role", &role, NULL) != 1 ||
 	    (strcmp(role, "member") != 0 && strcmp(role, "viewer") != 0) ||
@@ -126,8 +125,8 @@ oracle_role(struct ctx *c)
 static int
 name_ok(struct ctx *c)
 {
-	const char	*name;
-	int		 f = field(c->body, "name", &name, NULL);
+	const char *name;
+	int         f = field(c->body, "name", &name, NULL);
 
 	return f == 0 || (f == 1 && fuzz_utf8_ok(name, strlen(name), 200));
 }
@@ -137,9 +136,9 @@ static enum rerr
 oracle_token(struct ctx *c)
 {
 	static const char *const perms[] = { "team:read", "team:write",
-	    "websites:read", "api-keys:read", "api-keys:write", "*" };
-	json_t		*pv, *sv, *x;
-	size_t		 i, j;
+		"websites:read", "api-keys:read", "api-keys:write", "*" };
+	json_t                  *pv, *sv, *x;
+	size_t                   i, j;
 
 	if (!name_ok(c))
 		return RERR_INVALID;
@@ -180,18 +179,20 @@ oracle_key(struct ctx *c)
 static enum rerr
 oracle_accept(struct ctx *c)
 {
-	const char	*token, *name;
-	size_t		 i;
-	int		 ft = field(c->body, "token", &token, NULL);
-	int		 fn = field(c->body, "name", &name, NULL);
+	const char *token, *name;
+	size_t      i;
+	int         ft = field(c->body, "token", &token, NULL);
+	int         fn = field(c->body, "name", &name, NULL);
 
 	if (ft < 0 || fn < 0 || ft == 0 || *token == '\0')
 		return RERR_INVALID;
 	if (strlen(token) != 43)
 		return RERR_NOT_FOUND;
 	for (i = 0; i < 43; i++)
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789-_", token[i]) == NULL)
+		if (strchr(
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789-_",
+			token[i]) == NULL)
 			return RERR_NOT_FOUND;
 	if (fn == 1) {
 		while (*name == ' ')
@@ -206,10 +207,10 @@ oracle_accept(struct ctx *c)
 static enum rerr
 oracle_list(struct ctx *c)
 {
-	struct team_cursor	 tc;
-	const char		*ls, *cur;
-	long			 limit = 0;
-	int			 bad = 0;
+	struct team_cursor tc;
+	const char        *ls, *cur;
+	long               limit = 0;
+	int                bad = 0;
 
 	ls = http_param(c->rq->a, c->rq->query, "limit", &bad);
 	cur = http_param(c->rq->a, c->rq->query, "cursor", &bad);
@@ -239,7 +240,7 @@ oracle_list(struct ctx *c)
 static enum rerr
 cma_resource(struct ctx *c, const char *type, json_t **d)
 {
-	json_t	*t;
+	json_t *t;
 
 	*d = json_object_get(c->body, "data");
 	if (!json_is_object(*d))
@@ -254,7 +255,7 @@ cma_resource(struct ctx *c, const char *type, json_t **d)
 static enum rerr
 cma_role(json_t *d, int required, const char **role)
 {
-	json_t	*rels, *rel, *rd;
+	json_t *rels, *rel, *rd;
 
 	*role = NULL;
 	rels = json_object_get(d, "relationships");
@@ -267,7 +268,8 @@ cma_role(json_t *d, int required, const char **role)
 	rd = json_object_get(rel, "data");
 	if (!json_is_object(rel) || !json_is_object(rd) ||
 	    !json_is_string(json_object_get(rd, "type")) ||
-	    strcmp(json_string_value(json_object_get(rd, "type")), "role") != 0 ||
+	    strcmp(json_string_value(json_object_get(rd, "type")), "role") !=
+		0 ||
 	    !json_is_string(json_object_get(rd, "id")))
 		return RERR_FORMAT;
 	*role = json_string_value(json_object_get(rd, "id"));
@@ -278,9 +280,9 @@ cma_role(json_t *d, int required, const char **role)
 static enum rerr
 oracle_cma_create(struct ctx *c)
 {
-	json_t		*d, *attrs, *email = NULL;
-	const char	*role;
-	char		 norm[EMAIL_MAX + 1];
+	json_t     *d, *attrs, *email = NULL;
+	const char *role;
+	char        norm[EMAIL_MAX + 1];
 
 	if (cma_resource(c, "site_invitation", &d) != RERR_OK ||
 	    cma_role(d, 1, &role) != RERR_OK)
@@ -293,8 +295,9 @@ oracle_cma_create(struct ctx *c)
 		    !json_is_string(email))
 			return RERR_FORMAT;
 	}
-	if (!json_is_string(email) || email_normalize(json_string_value(email),
-	    json_string_length(email), norm) != 0)
+	if (!json_is_string(email) ||
+	    email_normalize(json_string_value(email), json_string_length(email),
+		norm) != 0)
 		return RERR_INVALID;
 	if (strcmp(role, "viewer") != 0 && strcmp(role, "member") != 0)
 		return RERR_INVALID;
@@ -307,14 +310,14 @@ oracle_cma_create(struct ctx *c)
 static enum rerr
 oracle_cma_update(struct ctx *c)
 {
-	json_t		*d, *id;
-	const char	*role;
+	json_t     *d, *id;
+	const char *role;
 
 	if (cma_resource(c, "site_invitation", &d) != RERR_OK ||
 	    cma_role(d, 0, &role) != RERR_OK)
 		return RERR_FORMAT;
-	if ((id = json_object_get(d, "id")) != NULL && (!json_is_string(id) ||
-	    strcmp(json_string_value(id), c->id) != 0))
+	if ((id = json_object_get(d, "id")) != NULL &&
+	    (!json_is_string(id) || strcmp(json_string_value(id), c->id) != 0))
 		return RERR_FORMAT;
 	if (role != NULL && strcmp(role, "viewer") != 0 &&
 	    strcmp(role, "member") != 0)
@@ -322,10 +325,8 @@ oracle_cma_update(struct ctx *c)
 	return RERR_UNAVAILABLE;
 }
 
-static void	check_team(const struct target *, const struct resp *,
-		    enum rerr);
-static void	check_cma(const struct target *, const struct resp *,
-		    enum rerr);
+static void check_team(const struct target *, const struct resp *, enum rerr);
+static void check_cma(const struct target *, const struct resp *, enum rerr);
 
 /* clang-format off */
 static const struct target targets[] = {
@@ -357,8 +358,8 @@ static const struct route *troutes[NTARGETS];
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const struct route	*routes;
-	size_t			 n, i, j;
+	const struct route *routes;
+	size_t              n, i, j;
 
 	(void)argc;
 	(void)argv;
@@ -371,9 +372,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		for (j = 0; j < n; j++)
 			if (strcmp(routes[j].name, targets[i].route) == 0)
 				troutes[i] = &routes[j];
-		FUZZ_CHECK(troutes[i] != NULL && troutes[i]->fn ==
-		    targets[i].fn, "route %s is not in the table with its "
-		    "handler", targets[i].route);
+		FUZZ_CHECK(troutes[i] != NULL &&
+			troutes[i]->fn == targets[i].fn,
+		    "route %s is not in the table with its "
+		    "handler",
+		    targets[i].route);
 	}
 	return 0;
 }
@@ -398,7 +401,7 @@ actor_init(struct actor *ac)
 static int
 blank(const uint8_t *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (!(s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')))
@@ -410,23 +413,28 @@ blank(const uint8_t *s, size_t n)
 static void
 check_team(const struct target *t, const struct resp *r, enum rerr e)
 {
-	json_t		*v, *err;
-	json_error_t	 jerr;
-	const char	*msg;
+	json_t      *v, *err;
+	json_error_t jerr;
+	const char  *msg;
 
 	v = json_loadb(r->body.p, r->body.len, 0, &jerr);
-	FUZZ_CHECK(v != NULL && json_is_object(v), "%s: rendered body does "
-	    "not parse: %s", t->route, jerr.text);
-	FUZZ_CHECK(r->status == rerr_team_status(e), "%s: status %d "
-	    "for outcome %d", t->route, r->status, rerr_team_status(e));
+	FUZZ_CHECK(v != NULL && json_is_object(v),
+	    "%s: rendered body does "
+	    "not parse: %s",
+	    t->route, jerr.text);
+	FUZZ_CHECK(r->status == rerr_team_status(e),
+	    "%s: status %d "
+	    "for outcome %d",
+	    t->route, r->status, rerr_team_status(e));
 	err = json_object_get(v, "error");
 	msg = json_string_value(json_object_get(err, "message"));
 	FUZZ_CHECK(json_integer_value(json_object_get(err, "code")) ==
-	    r->status && msg != NULL && *msg != '\0' &&
-	    json_is_string(json_object_get(v, "status")) &&
-	    strcmp(json_string_value(json_object_get(v, "status")), "error")
-	    == 0, "%s: not an error envelope: %.200s", t->route,
-	    r->body.p);
+		    r->status &&
+		msg != NULL && *msg != '\0' &&
+		json_is_string(json_object_get(v, "status")) &&
+		strcmp(json_string_value(json_object_get(v, "status")),
+		    "error") == 0,
+	    "%s: not an error envelope: %.200s", t->route, r->body.p);
 }
 
 /*
@@ -437,32 +445,37 @@ check_team(const struct target *t, const struct resp *r, enum rerr e)
 static void
 check_cma(const struct target *t, const struct resp *r, enum rerr e)
 {
-	json_t		*v, *first, *attrs, *code, *details;
-	json_error_t	 jerr;
+	json_t      *v, *first, *attrs, *code, *details;
+	json_error_t jerr;
 
 	v = json_loadb(r->body.p, r->body.len, 0, &jerr);
-	FUZZ_CHECK(v != NULL && json_is_object(v), "%s: rendered body does "
-	    "not parse: %s", t->route, jerr.text);
-	FUZZ_CHECK(r->status == cma_api_status(e), "%s: status %d "
-	    "for outcome %d", t->route, r->status, cma_api_status(e));
-	FUZZ_CHECK(strncmp(r->content_type, "application/json", 16) ==
-	    0, "%s: Content-Type %s", t->route, r->content_type);
+	FUZZ_CHECK(v != NULL && json_is_object(v),
+	    "%s: rendered body does "
+	    "not parse: %s",
+	    t->route, jerr.text);
+	FUZZ_CHECK(r->status == cma_api_status(e),
+	    "%s: status %d "
+	    "for outcome %d",
+	    t->route, r->status, cma_api_status(e));
+	FUZZ_CHECK(strncmp(r->content_type, "application/json", 16) == 0,
+	    "%s: Content-Type %s", t->route, r->content_type);
 	first = json_array_get(json_object_get(v, "data"), 0);
 	attrs = json_object_get(first, "attributes");
 	code = json_object_get(attrs, "code");
 	details = json_object_get(attrs, "details");
 	FUZZ_CHECK(json_is_string(json_object_get(first, "id")) &&
-	    json_is_string(json_object_get(first, "type")) &&
-	    strcmp(json_string_value(json_object_get(first, "type")),
-	    "api_error") == 0 && json_is_string(code) &&
-	    strcmp(json_string_value(code), cma_api_code(e)) == 0 &&
-	    json_is_object(details), "%s: not an api_error: %.300s",
-	    t->route, r->body.p);
+		json_is_string(json_object_get(first, "type")) &&
+		strcmp(json_string_value(json_object_get(first, "type")),
+		    "api_error") == 0 &&
+		json_is_string(code) &&
+		strcmp(json_string_value(code), cma_api_code(e)) == 0 &&
+		json_is_object(details),
+	    "%s: not an api_error: %.300s", t->route, r->body.p);
 	FUZZ_CHECK(json_object_get(attrs, "transient") == NULL,
 	    "%s: a transient error is retried forever", t->route);
 	if (e == RERR_INVALID)
 		FUZZ_CHECK(json_is_string(json_object_get(details, "field")) &&
-		    json_is_string(json_object_get(details, "code")),
+			json_is_string(json_object_get(details, "code")),
 		    "%s: INVALID_FIELD without details.field and code: %.300s",
 		    t->route, r->body.p);
 }
@@ -470,15 +483,15 @@ check_cma(const struct target *t, const struct resp *r, enum rerr e)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct target	*t;
-	struct rq		 rq;
-	struct resp		 resp;
-	struct ctx		 c;
-	json_error_t		 jerr;
-	json_t			*body = NULL;
-	char			*query = NULL;
-	enum rerr		 e, want;
-	int			 self;
+	const struct target *t;
+	struct rq            rq;
+	struct resp          resp;
+	struct ctx           c;
+	json_error_t         jerr;
+	json_t              *body = NULL;
+	char                *query = NULL;
+	enum rerr            e, want;
+	int                  self;
 
 	if (size == 0)
 		return 0;
@@ -530,11 +543,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = t->fn(&c);
 	want = t->oracle(&c);
 	FUZZ_CHECK(e == RERR_INVALID || e == RERR_NOT_FOUND ||
-	    e == RERR_FORMAT || e == RERR_UNAVAILABLE, "%s: outcome %d (%s) "
-	    "is not 400, 404 or 503", t->route, rerr_team_status(e),
-	    c.op.msg != NULL ? c.op.msg : "-");
-	FUZZ_CHECK(e == want, "%s: outcome %d (%s), API.md says %d",
-	    t->route, rerr_team_status(e), c.op.msg != NULL ? c.op.msg : "-",
+		e == RERR_FORMAT || e == RERR_UNAVAILABLE,
+	    "%s: outcome %d (%s) "
+	    "is not 400, 404 or 503",
+	    t->route, rerr_team_status(e), c.op.msg != NULL ? c.op.msg : "-");
+	FUZZ_CHECK(e == want, "%s: outcome %d (%s), API.md says %d", t->route,
+	    rerr_team_status(e), c.op.msg != NULL ? c.op.msg : "-",
 	    rerr_team_status(want));
 	FUZZ_CHECK(c.op.msg != NULL, "%s: outcome %d without a message",
 	    t->route, rerr_team_status(e));

@@ -30,10 +30,10 @@
 #include "roster/router.h"
 #include "roster/routes.h"
 
-#define MAX_PARAMS	64
+#define MAX_PARAMS 64
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-int	LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerInitialize(int *, char ***);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -49,7 +49,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static const char *
 param(char **envp, size_t n, const char *name)
 {
-	size_t	i, l = strlen(name);
+	size_t i, l = strlen(name);
 
 	for (i = 0; i < n; i++)
 		if (strncmp(envp[i], name, l) == 0 && envp[i][l] == '=')
@@ -60,9 +60,9 @@ param(char **envp, size_t n, const char *name)
 static int
 status_reachable(int s)
 {
-	static const int ok[] = { 200, 400, 401, 403, 404, 405, 413, 415,
-	    422, 503 };
-	size_t	i;
+	static const int ok[] = { 200, 400, 401, 403, 404, 405, 413, 415, 422,
+		503 };
+	size_t           i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (s == ok[i])
@@ -73,12 +73,14 @@ status_reachable(int s)
 static int
 plain_id(const char *s)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++)
-		if (i >= RQ_ID_MAX || !((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
-		    s[i] <= 'Z') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+		if (i >= RQ_ID_MAX ||
+		    !((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-' ||
+			s[i] == '_' || s[i] == '.'))
 			return 0;
 	return i > 0;
 }
@@ -87,8 +89,8 @@ plain_id(const char *s)
 static const char *
 header(const char *p, const char *end, const char *name, size_t *len)
 {
-	size_t		 n = strlen(name);
-	const char	*eol;
+	size_t      n = strlen(name);
+	const char *eol;
 
 	while (p < end) {
 		eol = memmem(p, (size_t)(end - p), "\r\n", 2);
@@ -107,51 +109,58 @@ header(const char *p, const char *end, const char *name, size_t *len)
 static void
 check_json(const struct resp *resp)
 {
-	json_error_t	 jerr;
-	json_t		*v, *st, *err, *code, *data, *first;
+	json_error_t jerr;
+	json_t      *v, *st, *err, *code, *data, *first;
 
 	v = json_loadb(resp->body.p, resp->body.len, 0, &jerr);
-	FUZZ_CHECK(v != NULL && json_is_object(v), "JSON body does not "
-	    "parse: %s: %.200s", jerr.text, resp->body.p);
+	FUZZ_CHECK(v != NULL && json_is_object(v),
+	    "JSON body does not "
+	    "parse: %s: %.200s",
+	    jerr.text, resp->body.p);
 	if (resp->status < 400)
 		return;
 	/* The Team API's envelope, or DatoCMS's api_error list. */
 	if ((st = json_object_get(v, "status")) != NULL) {
 		FUZZ_CHECK(json_is_string(st) &&
-		    strcmp(json_string_value(st), "error") == 0,
+			strcmp(json_string_value(st), "error") == 0,
 		    "error without status \"error\": %.200s", resp->body.p);
 		err = json_object_get(v, "error");
 		code = json_object_get(err, "code");
 		FUZZ_CHECK(json_is_integer(code) &&
-		    json_integer_value(code) == resp->status &&
-		    json_is_string(json_object_get(err, "message")),
+			json_integer_value(code) == resp->status &&
+			json_is_string(json_object_get(err, "message")),
 		    "error.code is not the status %d: %.200s", resp->status,
 		    resp->body.p);
 		return;
 	}
 	data = json_object_get(v, "data");
 	first = json_array_get(data, 0);
-	FUZZ_CHECK(first != NULL && json_is_string(json_object_get(first,
-	    "type")) && strcmp(json_string_value(json_object_get(first,
-	    "type")), "api_error") == 0, "status %d in neither envelope: "
-	    "%.200s", resp->status, resp->body.p);
+	FUZZ_CHECK(first != NULL &&
+		json_is_string(json_object_get(first, "type")) &&
+		strcmp(json_string_value(json_object_get(first, "type")),
+		    "api_error") == 0,
+	    "status %d in neither envelope: "
+	    "%.200s",
+	    resp->status, resp->body.p);
 }
 
 static void
 check(const struct rq *rq, const struct resp *resp, const struct buf *out,
     const char *client_rid)
 {
-	const struct route	*routes;
-	const char		*p = out->p, *end = out->p + out->len;
-	const char		*hend, *eol, *q, *v;
-	size_t			 vlen;
-	char			 first[32];
-	int			 n;
+	const struct route *routes;
+	const char         *p = out->p, *end = out->p + out->len;
+	const char         *hend, *eol, *q, *v;
+	size_t              vlen;
+	char                first[32];
+	int                 n;
 
 	FUZZ_CHECK(resp->status != 500, "500 for client input (%s %s)",
 	    rq->method_name, rq->path);
-	FUZZ_CHECK(status_reachable(resp->status), "status %d without a "
-	    "database (%s %s)", resp->status, rq->method_name, rq->path);
+	FUZZ_CHECK(status_reachable(resp->status),
+	    "status %d without a "
+	    "database (%s %s)",
+	    resp->status, rq->method_name, rq->path);
 	routes = api_routes.routes;
 	if (resp->status < 300 && rq->route_index >= 0 &&
 	    (size_t)rq->route_index < api_routes.n)
@@ -169,24 +178,29 @@ check(const struct rq *rq, const struct resp *resp, const struct buf *out,
 		eol = memmem(q, (size_t)(hend + 2 - q), "\r\n", 2);
 		FUZZ_CHECK(eol != NULL && eol > q, "empty header line");
 		v = memchr(q, ':', (size_t)(eol - q));
-		FUZZ_CHECK(v != NULL && v > q && v[1] == ' ', "header line "
-		    "without \"Name: \": %.*s", (int)(eol - q), q);
+		FUZZ_CHECK(v != NULL && v > q && v[1] == ' ',
+		    "header line "
+		    "without \"Name: \": %.*s",
+		    (int)(eol - q), q);
 		for (v = q; v < eol; v++)
 			FUZZ_CHECK((unsigned char)*v >= 0x20 &&
-			    (unsigned char)*v < 0x7f, "byte 0x%02x in header "
-			    "line %.*s", (unsigned char)*v, (int)(eol - q), q);
+				(unsigned char)*v < 0x7f,
+			    "byte 0x%02x in header "
+			    "line %.*s",
+			    (unsigned char)*v, (int)(eol - q), q);
 	}
 	v = header(p, hend + 2, "Content-Length", &vlen);
 	FUZZ_CHECK(v != NULL && strtoul(v, NULL, 10) == resp->body.len,
 	    "Content-Length is not the body's %zu", resp->body.len);
 	FUZZ_CHECK((size_t)(end - (hend + 4)) ==
-	    (rq->method == M_HEAD ? 0 : resp->body.len),
+		(rq->method == M_HEAD ? 0 : resp->body.len),
 	    "%zu body bytes sent for %s of a %zu-byte body",
 	    (size_t)(end - (hend + 4)), rq->method_name, resp->body.len);
 	v = header(p, hend + 2, "X-Request-Id", &vlen);
 	FUZZ_CHECK(v != NULL && vlen == strlen(rq->request_id) &&
-	    memcmp(v, rq->request_id, vlen) == 0 &&
-	    plain_id(rq->request_id), "X-Request-Id is not plain");
+		memcmp(v, rq->request_id, vlen) == 0 &&
+		plain_id(rq->request_id),
+	    "X-Request-Id is not plain");
 	if (client_rid != NULL && plain_id(client_rid))
 		FUZZ_CHECK(strcmp(client_rid, rq->request_id) == 0,
 		    "a plain X-Request-Id is not echoed");
@@ -203,7 +217,7 @@ check(const struct rq *rq, const struct resp *resp, const struct buf *out,
 		/* Request text is escaped (html_put): a tag from the
 		 * request (the dictionary's <x-fuzz>) never gets through. */
 		FUZZ_CHECK(strcasestr(resp->body.p, "<script") == NULL &&
-		    strcasestr(resp->body.p, "<x-fuzz") == NULL,
+			strcasestr(resp->body.p, "<x-fuzz") == NULL,
 		    "request markup in a page: %.300s", resp->body.p);
 	}
 }
@@ -211,14 +225,14 @@ check(const struct rq *rq, const struct resp *resp, const struct buf *out,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_reader	 rd;
-	struct rq		 rq;
-	struct resp		 resp;
-	struct buf		 out;
-	char			*copy, *p, *end, *nl, *envp[MAX_PARAMS + 2];
-	char			 clbuf[40];
-	const char		*body = "", *s;
-	size_t			 n = 0, blen = 0;
+	struct fuzz_reader rd;
+	struct rq          rq;
+	struct resp        resp;
+	struct buf         out;
+	char              *copy, *p, *end, *nl, *envp[MAX_PARAMS + 2];
+	char               clbuf[40];
+	const char        *body = "", *s;
+	size_t             n = 0, blen = 0;
 
 	copy = fuzz_strdup(data, size);
 	p = copy;
@@ -250,12 +264,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rd.len = blen;
 	if ((s = param(envp, n, "FUZZ_CHUNK")) != NULL)
 		rd.chunk = strtoul(s, NULL, 10) % 4096;
-	rd.fail_at_end = (s = param(envp, n, "FUZZ_READ_ERROR")) != NULL &&
-	    *s == '1';
+	rd.fail_at_end =
+	    (s = param(envp, n, "FUZZ_READ_ERROR")) != NULL && *s == '1';
 
 	fuzz_begin();
-	http_request(&rq, &fuzz_arena, envp, fuzz_read, &rd,
-	    fuzz_cfg.max_body);
+	http_request(&rq, &fuzz_arena, envp, fuzz_read, &rd, fuzz_cfg.max_body);
 	/* As the worker does: a request the peer cut short is never run. */
 	if (rq.early == RERR_GONE) {
 		free(copy);

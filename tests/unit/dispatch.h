@@ -27,20 +27,20 @@
 #include "roster/router.h"
 #include "roster/routes.h"
 
-static struct config	cfg;
-static struct service	svc;
+static struct config  cfg;
+static struct service svc;
 
 struct reader {
-	const char	*data;
-	size_t		 len;
-	size_t		 pos;
+	const char *data;
+	size_t      len;
+	size_t      pos;
 };
 
 static int
 rd(void *ctx, char *buf, int n)
 {
-	struct reader	*r = ctx;
-	size_t		 k = r->len - r->pos;
+	struct reader *r = ctx;
+	size_t         k = r->len - r->pos;
 
 	if (k == 0)
 		return 0;
@@ -79,10 +79,10 @@ static struct served
 dispatch_raw(struct arena *a, struct rq *rq, struct resp *resp,
     const char *body, const char *method, const char *uri, va_list ap)
 {
-	char		*envp[16], mbuf[64], ubuf[512], lbuf[64];
-	const char	*s;
-	struct reader	 r = { body, body != NULL ? strlen(body) : 0, 0 };
-	int		 n = 0;
+	char         *envp[16], mbuf[64], ubuf[512], lbuf[64];
+	const char   *s;
+	struct reader r = { body, body != NULL ? strlen(body) : 0, 0 };
+	int           n = 0;
 
 	snprintf(mbuf, sizeof(mbuf), "REQUEST_METHOD=%s", method);
 	snprintf(ubuf, sizeof(ubuf), "REQUEST_URI=%s", uri);
@@ -105,11 +105,11 @@ dispatch_raw(struct arena *a, struct rq *rq, struct resp *resp,
  * (arena memory), failing the test otherwise.
  */
 static json_t *
-dispatch(struct arena *a, struct rq *rq, struct resp *resp,
-    const char *body, const char *method, const char *uri, va_list ap)
+dispatch(struct arena *a, struct rq *rq, struct resp *resp, const char *body,
+    const char *method, const char *uri, va_list ap)
 {
-	json_error_t	 jerr;
-	json_t		*env;
+	json_error_t jerr;
+	json_t      *env;
 
 	dispatch_raw(a, rq, resp, body, method, uri, ap);
 	/* jansson allocates from the arena the router pointed it at. */
@@ -126,7 +126,7 @@ dispatch(struct arena *a, struct rq *rq, struct resp *resp,
 static const char *
 header(const struct resp *r, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < r->nhdr; i++)
 		if (strcmp(r->hname[i], name) == 0)

@@ -29,15 +29,15 @@
 #include "dispatch.h"
 
 /* Well-formed, so it reaches the (unconnected) database. */
-#define TOKEN	"dft_abcdefghijABCDEFGHIJ0123456789-_abcdefghijk"
-#define SITE	"665f0b3c4d2e1a0012345678"
+#define TOKEN "dft_abcdefghijABCDEFGHIJ0123456789-_abcdefghijk"
+#define SITE  "665f0b3c4d2e1a0012345678"
 
 struct call {
-	struct arena	 a;
-	struct rq	 rq;
-	struct resp	 resp;
-	json_t		*env;
-	json_t		*err;		/* data[0] of an error */
+	struct arena a;
+	struct rq    rq;
+	struct resp  resp;
+	json_t      *env;
+	json_t      *err; /* data[0] of an error */
 };
 
 static int
@@ -51,7 +51,7 @@ group_setup(void **state)
 static int
 setup(void **state)
 {
-	struct call	*c = calloc(1, sizeof(*c));
+	struct call *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return -1;
@@ -63,7 +63,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	arena_release(&c->a);
 	free(c);
@@ -72,11 +72,11 @@ teardown(void **state)
 
 /* Serves method uri with more "NAME=value" params, NULL-terminated. */
 static void
-serve(struct call *c, const char *body, const char *method,
-    const char *uri, ...)
+serve(struct call *c, const char *body, const char *method, const char *uri,
+    ...)
 {
-	json_t		*data;
-	va_list		 ap;
+	json_t *data;
+	va_list ap;
 
 	va_start(ap, uri);
 	c->env = dispatch(&c->a, &c->rq, &c->resp, body, method, uri, ap);
@@ -101,7 +101,7 @@ str(json_t *o, const char *key)
 static void
 assert_api_error(const struct call *c, int status, const char *code)
 {
-	json_t	*attrs;
+	json_t *attrs;
 
 	assert_int_equal(c->resp.status, status);
 	assert_string_equal(c->resp.content_type,
@@ -130,8 +130,8 @@ test_unknown_paths_404(void **state)
 		"/cma/roles/member/x", "/cma/users/me/x",
 	};
 	/* clang-format on */
-	struct call	*c = *state;
-	size_t		 i;
+	struct call *c = *state;
+	size_t       i;
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		serve(c, NULL, "GET", paths[i], NULL);
@@ -143,7 +143,7 @@ test_unknown_paths_404(void **state)
 static void
 test_cma_prefix_only(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "GET", "/cmaX/site-invitations", NULL);
 	assert_int_equal(c->resp.status, 404);
@@ -154,7 +154,7 @@ test_cma_prefix_only(void **state)
 static void
 test_wrong_method_405(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "PATCH", "/cma/site-invitations", NULL);
 	assert_api_error(c, 405, "INVALID_ENDPOINT");
@@ -172,12 +172,15 @@ test_wrong_method_405(void **state)
 static void
 test_405_method_not_utf8(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "P\xff\xfeST", "/cma/site-invitations", NULL);
 	assert_api_error(c, 405, "INVALID_ENDPOINT");
 	assert_string_equal(str(json_object_get(json_object_get(c->err,
-	    "attributes"), "details"), "message"), "Method not allowed");
+						    "attributes"),
+				    "details"),
+				"message"),
+	    "Method not allowed");
 }
 
 /*
@@ -193,8 +196,8 @@ test_401_invalid_authorization_header(void **state)
 		"HTTP_AUTHORIZATION=Bearer nope",
 		"HTTP_AUTHORIZATION=Api-Key " TOKEN,
 	};
-	struct call	*c = *state;
-	size_t		 i;
+	struct call *c = *state;
+	size_t       i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		serve(c, NULL, "GET", "/cma/site-invitations", bad[i],
@@ -214,13 +217,13 @@ test_401_invalid_authorization_header(void **state)
 static void
 test_database_down_503(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
-	serve(c, NULL, "GET", "/cma/roles",
-	    "HTTP_AUTHORIZATION=Bearer " TOKEN, NULL);
+	serve(c, NULL, "GET", "/cma/roles", "HTTP_AUTHORIZATION=Bearer " TOKEN,
+	    NULL);
 	assert_api_error(c, 503, "SERVICE_UNAVAILABLE");
-	serve(c, NULL, "GET", "/cma/users",
-	    "HTTP_AUTHORIZATION=Bearer " TOKEN, "HTTP_X_SITE_ID=" SITE, NULL);
+	serve(c, NULL, "GET", "/cma/users", "HTTP_AUTHORIZATION=Bearer " TOKEN,
+	    "HTTP_X_SITE_ID=" SITE, NULL);
 	assert_api_error(c, 503, "SERVICE_UNAVAILABLE");
 }
 
@@ -228,7 +231,7 @@ test_database_down_503(void **state)
 static void
 test_error_id_is_request_id(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "GET", "/cma/nothing", "HTTP_X_REQUEST_ID=cma-req-42",
 	    NULL);
@@ -240,8 +243,8 @@ test_error_id_is_request_id(void **state)
 static void
 test_early_413(void **state)
 {
-	struct call	*c = *state;
-	char		 len[64];
+	struct call *c = *state;
+	char         len[64];
 
 	snprintf(len, sizeof(len), "CONTENT_LENGTH=%ld", cfg.max_body + 1);
 	serve(c, NULL, "POST", "/cma/site-invitations", len,
@@ -262,7 +265,7 @@ is_status(int s)
 static void
 test_wire_every_outcome(void **state)
 {
-	int	e;
+	int e;
 
 	(void)state;
 	for (e = 0; e < RERR__MAX; e++) {
@@ -276,7 +279,7 @@ test_wire_every_outcome(void **state)
 	assert_int_equal(cma_api_status(RERR_CREATED), 201);
 	/* Out-of-range values are answered as an internal error, never UB. */
 	assert_string_equal(cma_api_code(RERR__MAX), "INTERNAL_SERVER_ERROR");
-	assert_int_equal(cma_api_status((enum rerr)-1), 500);
+	assert_int_equal(cma_api_status((enum rerr) - 1), 500);
 }
 
 /*
@@ -302,7 +305,7 @@ test_wire_codes(void **state)
 int
 main(void)
 {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_unknown_paths_404),
 		T(test_cma_prefix_only),
@@ -317,5 +320,6 @@ main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, group_setup, dispatch_group_teardown);
+	return cmocka_run_group_tests(tests, group_setup,
+	    dispatch_group_teardown);
 }

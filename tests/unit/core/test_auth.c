@@ -37,8 +37,9 @@ test_perm_parse_star_is_all(void **state)
 {
 	(void)state;
 	assert_int_equal(perm_parse("*"), PERM_ALL);
-	assert_int_equal(PERM_ALL, PERM_TEAM_READ | PERM_TEAM_WRITE |
-	    PERM_WEBSITES_READ | PERM_KEYS_READ | PERM_KEYS_WRITE);
+	assert_int_equal(PERM_ALL,
+	    PERM_TEAM_READ | PERM_TEAM_WRITE | PERM_WEBSITES_READ |
+		PERM_KEYS_READ | PERM_KEYS_WRITE);
 }
 
 static void
@@ -93,7 +94,7 @@ test_perm_close_no_other_implications(void **state)
 static void
 test_perm_names(void **state)
 {
-	const char	*out[5];
+	const char *out[5];
 
 	(void)state;
 	assert_int_equal(perm_names(0, out), 0);
@@ -112,9 +113,9 @@ test_perm_names(void **state)
 static void
 test_perm_names_round_trip(void **state)
 {
-	const char	*out[5];
-	unsigned	 p = 0;
-	int		 n, i;
+	const char *out[5];
+	unsigned    p = 0;
+	int         n, i;
 
 	(void)state;
 	n = perm_names(PERM_ALL, out);
@@ -142,7 +143,7 @@ test_role_parse(void **state)
 static void
 test_role_name(void **state)
 {
-	int	r;
+	int r;
 
 	(void)state;
 	assert_string_equal(role_name(ROLE_OWNER), "owner");
@@ -177,43 +178,43 @@ test_role_name(void **state)
  * the layout of struct actor.
  */
 
-#define SITE_ID		"665f0b3c4d2e1a0012345678"
-#define OTHER_SITE_ID	"665f0b3c4d2e1a00ffffffff"
+#define SITE_ID       "665f0b3c4d2e1a0012345678"
+#define OTHER_SITE_ID "665f0b3c4d2e1a00ffffffff"
 
 enum who { ANY_ROLE, OWNER_ONLY, MEMBER_OR_OWNER };
 
 /* What a route needs. */
 struct route_need {
-	unsigned	 perms;		/* every one required */
-	unsigned	 kinds;		/* NEED_TOKEN, NEED_KEY */
-	int		 site;		/* the path names a website */
-	enum who	 who;		/* the role required there */
-	const char	*key_msg;	/* the route's word to a refused key */
+	unsigned    perms;   /* every one required */
+	unsigned    kinds;   /* NEED_TOKEN, NEED_KEY */
+	int         site;    /* the path names a website */
+	enum who    who;     /* the role required there */
+	const char *key_msg; /* the route's word to a refused key */
 };
 
 /* Who calls, as auth_resolve() found it. */
 struct caller {
-	enum cred_kind	 kind;
-	unsigned	 perms;		/* effective: implications applied */
-	int		 scoped;	/* a token with a website allowlist */
-	int		 exists;	/* the website the path names exists */
-	int		 listed;	/* it is on the token's allowlist */
-	enum role	 role;		/* a token's user's role there; a key:
+	enum cred_kind kind;
+	unsigned       perms;  /* effective: implications applied */
+	int            scoped; /* a token with a website allowlist */
+	int            exists; /* the website the path names exists */
+	int            listed; /* it is on the token's allowlist */
+	enum role      role;   /* a token's user's role there; a key:
 					 * MEMBER on its own website, NONE on
 					 * another */
 };
 
 /* A route row's needs, as the route table writes them. */
 struct rneed {
-	unsigned	 flags;		/* NEED_* */
-	unsigned	 perms;
-	const char	*key_msg;
+	unsigned    flags; /* NEED_* */
+	unsigned    perms;
+	const char *key_msg;
 };
 
 static struct rneed
 need_make(const struct route_need *rn)
 {
-	struct rneed	n;
+	struct rneed n;
 
 	memset(&n, 0, sizeof(n));
 	n.perms = rn->perms;
@@ -259,32 +260,32 @@ actor_make(const struct caller *c, struct actor *ac)
 	}
 }
 
-#define TOK	NEED_TOKEN
-#define KEY	NEED_KEY
-#define ANY	NEED_CRED
+#define TOK NEED_TOKEN
+#define KEY NEED_KEY
+#define ANY NEED_CRED
 
-#define MSG_INVITE_KEY	"Website API keys cannot invite team members"
-#define MSG_MANAGE_KEY	"Website API keys cannot manage team members"
+#define MSG_INVITE_KEY "Website API keys cannot invite team members"
+#define MSG_MANAGE_KEY "Website API keys cannot manage team members"
 
 /* Routes of each shape the route table uses, and two it could. */
 static const struct route_need
-	websites_list = { PERM_WEBSITES_READ, TOK, 0, ANY_ROLE, NULL },
-	tokens_write = { PERM_KEYS_WRITE, TOK, 0, ANY_ROLE, NULL },
-	team_read = { PERM_TEAM_READ, ANY, 1, ANY_ROLE, NULL },
-	team_invite = { PERM_TEAM_WRITE, TOK, 1, OWNER_ONLY, MSG_INVITE_KEY },
-	team_write = { PERM_TEAM_WRITE, TOK, 1, OWNER_ONLY, MSG_MANAGE_KEY },
-	keys_read = { PERM_KEYS_READ, TOK, 1, MEMBER_OR_OWNER, NULL },
-	keys_write = { PERM_KEYS_WRITE, TOK, 1, MEMBER_OR_OWNER, NULL },
-	keys_only = { PERM_TEAM_READ, KEY, 1, ANY_ROLE, NULL },
-	owner_any_kind = { PERM_TEAM_READ, ANY, 1, OWNER_ONLY,
+    websites_list = { PERM_WEBSITES_READ, TOK, 0, ANY_ROLE, NULL },
+    tokens_write = { PERM_KEYS_WRITE, TOK, 0, ANY_ROLE, NULL },
+    team_read = { PERM_TEAM_READ, ANY, 1, ANY_ROLE, NULL },
+    team_invite = { PERM_TEAM_WRITE, TOK, 1, OWNER_ONLY, MSG_INVITE_KEY },
+    team_write = { PERM_TEAM_WRITE, TOK, 1, OWNER_ONLY, MSG_MANAGE_KEY },
+    keys_read = { PERM_KEYS_READ, TOK, 1, MEMBER_OR_OWNER, NULL },
+    keys_write = { PERM_KEYS_WRITE, TOK, 1, MEMBER_OR_OWNER, NULL },
+    keys_only = { PERM_TEAM_READ, KEY, 1, ANY_ROLE, NULL },
+    owner_any_kind = { PERM_TEAM_READ, ANY, 1, OWNER_ONLY,
 	    "Keys cannot do this here" };
 
-#define ALL		PERM_ALL
-#define T_RW		(PERM_TEAM_READ | PERM_TEAM_WRITE)
-#define T_R		PERM_TEAM_READ
-#define K_RW		(PERM_KEYS_READ | PERM_KEYS_WRITE)
-#define K_R		PERM_KEYS_READ
-#define W_R		PERM_WEBSITES_READ
+#define ALL  PERM_ALL
+#define T_RW (PERM_TEAM_READ | PERM_TEAM_WRITE)
+#define T_R  PERM_TEAM_READ
+#define K_RW (PERM_KEYS_READ | PERM_KEYS_WRITE)
+#define K_R  PERM_KEYS_READ
+#define W_R  PERM_WEBSITES_READ
 
 /* caller: kind, perms, scoped, exists, listed, role */
 /* clang-format would lay out these braced bodies as blocks. */
@@ -300,15 +301,15 @@ static const struct route_need
 #define NO_SITE_KEY		{ CRED_KEY, T_R, 0, 0, 0, ROLE_NONE }
 /* clang-format on */
 
-#define MSG_PERM	"The credential lacks the permission for this endpoint"
-#define MSG_NO_SITE	"Website not found"
-#define MSG_OTHER_KEY	"This API key belongs to another website"
-#define MSG_UNLISTED	"This token is not allowed to access this website"
-#define MSG_NOT_MEMBER	"You are not a member of this website"
-#define MSG_OWNER	"Only the website owner can do this"
-#define MSG_VIEWER	"Viewers cannot manage API keys"
-#define MSG_KEY		"Website API keys cannot use this endpoint"
-#define MSG_TOKEN	"Account tokens cannot use this endpoint"
+#define MSG_PERM       "The credential lacks the permission for this endpoint"
+#define MSG_NO_SITE    "Website not found"
+#define MSG_OTHER_KEY  "This API key belongs to another website"
+#define MSG_UNLISTED   "This token is not allowed to access this website"
+#define MSG_NOT_MEMBER "You are not a member of this website"
+#define MSG_OWNER      "Only the website owner can do this"
+#define MSG_VIEWER     "Viewers cannot manage API keys"
+#define MSG_KEY        "Website API keys cannot use this endpoint"
+#define MSG_TOKEN      "Account tokens cannot use this endpoint"
 
 /* clang-format off */
 static const struct {
@@ -428,12 +429,12 @@ static const struct {
 static void
 test_auth_check_table(void **state)
 {
-	struct actor	 ac;
-	struct rneed	 n;
-	struct op	 op;
-	enum rerr	 e;
-	size_t		 i;
-	int		 bad = 0;
+	struct actor ac;
+	struct rneed n;
+	struct op    op;
+	enum rerr    e;
+	size_t       i;
+	int          bad = 0;
 
 	(void)state;
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
@@ -468,11 +469,11 @@ test_auth_check_table(void **state)
 static void
 test_auth_check_one_change_refuses(void **state)
 {
-	const struct caller	 owner = TOKEN(ALL, ROLE_OWNER);
-	struct caller		 c;
-	struct actor		 ac;
-	struct rneed		 n;
-	struct op		 op;
+	const struct caller owner = TOKEN(ALL, ROLE_OWNER);
+	struct caller       c;
+	struct actor        ac;
+	struct rneed        n;
+	struct op           op;
 
 	(void)state;
 	n = need_make(&team_invite);
@@ -544,8 +545,8 @@ check(struct op *op, const struct actor *ac, unsigned need, unsigned perms,
 static void
 test_check_admission(void **state)
 {
-	struct actor	ac;
-	struct op	op;
+	struct actor ac;
+	struct op    op;
 
 	(void)state;
 	owner(&ac);
@@ -555,13 +556,13 @@ test_check_admission(void **state)
 	ac.kind = CRED_KEY;
 	ac.role = ROLE_MEMBER;
 	assert_int_equal(check(&op, &ac, NEED_CRED, 0, NULL), RERR_OK);
-	assert_int_equal(check(&op, &ac, NEED_TOKEN, 0, NULL),
-	    RERR_FORBIDDEN);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN, 0, NULL), RERR_FORBIDDEN);
 	assert_string_equal(op.msg,
 	    "Website API keys cannot use this endpoint");
 	/* A key is refused an invite with the route's own message. */
 	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE | NEED_OWNER,
-	    PERM_TEAM_WRITE, "Website API keys cannot invite team members"),
+			     PERM_TEAM_WRITE,
+			     "Website API keys cannot invite team members"),
 	    RERR_FORBIDDEN);
 	assert_string_equal(op.msg,
 	    "Website API keys cannot invite team members");
@@ -571,25 +572,28 @@ test_check_admission(void **state)
 static void
 test_check_permission_before_website(void **state)
 {
-	struct actor	ac;
-	struct op	op;
+	struct actor ac;
+	struct op    op;
 
 	(void)state;
 	owner(&ac);
 	ac.perms = PERM_TEAM_READ;
 	ac.site_exists = 0;
 	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE,
-	    PERM_TEAM_WRITE, NULL), RERR_FORBIDDEN);
+			     PERM_TEAM_WRITE, NULL),
+	    RERR_FORBIDDEN);
 	assert_string_equal(op.msg,
 	    "The credential lacks the permission for this endpoint");
 	/* Every bit is required. */
-	assert_int_equal(check(&op, &ac, NEED_TOKEN, PERM_TEAM_READ |
-	    PERM_KEYS_READ, NULL), RERR_FORBIDDEN);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN,
+			     PERM_TEAM_READ | PERM_KEYS_READ, NULL),
+	    RERR_FORBIDDEN);
 	/* Without NEED_SITE the website is not looked at. */
 	assert_int_equal(check(&op, &ac, NEED_TOKEN, PERM_TEAM_READ, NULL),
 	    RERR_OK);
-	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE,
-	    PERM_TEAM_READ, NULL), RERR_NOT_FOUND);
+	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE, PERM_TEAM_READ,
+			     NULL),
+	    RERR_NOT_FOUND);
 	assert_string_equal(op.msg, "Website not found");
 }
 
@@ -597,8 +601,8 @@ test_check_permission_before_website(void **state)
 static void
 test_check_website_access(void **state)
 {
-	struct actor	ac;
-	struct op	op;
+	struct actor ac;
+	struct op    op;
 
 	(void)state;
 	owner(&ac);
@@ -625,10 +629,10 @@ test_check_website_access(void **state)
 static void
 test_check_roles(void **state)
 {
-	struct actor	ac;
-	struct op	op;
-	unsigned	owner_only = NEED_TOKEN | NEED_SITE | NEED_OWNER;
-	unsigned	members = NEED_TOKEN | NEED_SITE | NEED_MEMBER;
+	struct actor ac;
+	struct op    op;
+	unsigned     owner_only = NEED_TOKEN | NEED_SITE | NEED_OWNER;
+	unsigned     members = NEED_TOKEN | NEED_SITE | NEED_MEMBER;
 
 	(void)state;
 	owner(&ac);
@@ -648,8 +652,9 @@ test_check_roles(void **state)
 	/* A key acts as a member: never the owner. */
 	ac.kind = CRED_KEY;
 	ac.role = ROLE_MEMBER;
-	assert_int_equal(check(&op, &ac, NEED_CRED | NEED_SITE | NEED_OWNER,
-	    0, "key message"), RERR_FORBIDDEN);
+	assert_int_equal(check(&op, &ac, NEED_CRED | NEED_SITE | NEED_OWNER, 0,
+			     "key message"),
+	    RERR_FORBIDDEN);
 	assert_string_equal(op.msg, "key message");
 }
 

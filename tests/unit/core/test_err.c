@@ -26,7 +26,7 @@ is_status(int s)
 static void
 test_every_value_has_a_row(void **state)
 {
-	int	e;
+	int e;
 
 	(void)state;
 	for (e = 0; e < RERR__MAX; e++) {

@@ -15,7 +15,7 @@
 #include "roster/arena.h"
 #include "roster/invite_email.h"
 
-static struct arena	a;
+static struct arena a;
 
 static int
 setup(void **state)
@@ -34,10 +34,9 @@ teardown(void **state)
 }
 
 static void
-compose(const char *role, const char *inviter, const char *link,
-    struct mail *m)
+compose(const char *role, const char *inviter, const char *link, struct mail *m)
 {
-	struct invite_email	in;
+	struct invite_email in;
 
 	memset(&in, 0, sizeof(in));
 	in.website_name = "Site \"A\" <b>";
@@ -54,9 +53,9 @@ compose(const char *role, const char *inviter, const char *link,
 static void
 test_link_round_trip(void **state)
 {
-	const char	*link = "https://team.example/join?token=inv_AbC-d_9";
-	struct mail	 m;
-	char		*got;
+	const char *link = "https://team.example/join?token=inv_AbC-d_9";
+	struct mail m;
+	char       *got;
 
 	(void)state;
 	compose("viewer", NULL, link, &m);
@@ -76,9 +75,11 @@ test_no_link_in_other_text(void **state)
 	assert_null(invite_email_link(&a, ""));
 	assert_null(invite_email_link(&a, "Hello,\r\n\r\nno link here\r\n"));
 	/* The line after the intro is empty, or never ends. */
-	assert_null(invite_email_link(&a, "Accept the invitation here:\r\n"
+	assert_null(invite_email_link(&a,
+	    "Accept the invitation here:\r\n"
 	    "\r\n"));
-	assert_null(invite_email_link(&a, "Accept the invitation here:\r\n"
+	assert_null(invite_email_link(&a,
+	    "Accept the invitation here:\r\n"
 	    "https://x/join?token=t"));
 }
 

@@ -16,9 +16,9 @@
 #include "roster/arena.h"
 #include "roster/team.h"
 
-#define UID	"665f0b3c4d2e1a0012345678"
+#define UID "665f0b3c4d2e1a0012345678"
 
-static struct arena	a;
+static struct arena a;
 
 static int
 setup(void **state)
@@ -40,10 +40,10 @@ teardown(void **state)
 static const char *
 enc(const char *plain)
 {
-	size_t	 n = strlen(plain);
-	size_t	 sz = sodium_base64_ENCODED_LEN(n,
+	size_t n = strlen(plain);
+	size_t sz = sodium_base64_ENCODED_LEN(n,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char	*out = arena_alloc(&a, sz);
+	char  *out = arena_alloc(&a, sz);
 
 	sodium_bin2base64(out, sz, (const unsigned char *)plain, n,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -53,9 +53,9 @@ enc(const char *plain)
 static void
 round_trip(int rank, int64_t joined, const char *uid)
 {
-	struct team_cursor	 in, out;
-	const char		*s;
-	size_t			 i;
+	struct team_cursor in, out;
+	const char        *s;
+	size_t             i;
 
 	memset(&in, 0, sizeof(in));
 	in.rank = rank;
@@ -66,7 +66,8 @@ round_trip(int rank, int64_t joined, const char *uid)
 	/* Opaque and safe in a query string without encoding. */
 	for (i = 0; s[i] != '\0'; i++)
 		assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz0123456789-_", s[i]));
+				       "abcdefghijklmnopqrstuvwxyz0123456789-_",
+		    s[i]));
 	memset(&out, 0xa5, sizeof(out));
 	assert_int_equal(team_cursor_decode(s, &out), 0);
 	assert_int_equal(out.rank, rank);
@@ -87,7 +88,7 @@ test_cursor_round_trip(void **state)
 static void
 test_cursor_plain_form_accepted(void **state)
 {
-	struct team_cursor	c;
+	struct team_cursor c;
 
 	(void)state;
 	assert_int_equal(team_cursor_decode(enc("v1:1:42:" UID), &c), 0);
@@ -99,7 +100,7 @@ test_cursor_plain_form_accepted(void **state)
 static void
 refused(const char *s)
 {
-	struct team_cursor	c;
+	struct team_cursor c;
 
 	if (team_cursor_decode(s, &c) != -1)
 		fail_msg("accepted cursor \"%s\"", s);
@@ -109,7 +110,7 @@ refused(const char *s)
 static void
 test_cursor_garbage_refused(void **state)
 {
-	char	longs[200];
+	char longs[200];
 
 	(void)state;
 	refused(NULL);
@@ -121,7 +122,7 @@ test_cursor_garbage_refused(void **state)
 	refused("djE6MTo0Mjo2NjVmMGIzYzRkMmUxYTAwMTIzNDU2Nzg+");
 	memset(longs, 'A', sizeof(longs) - 1);
 	longs[sizeof(longs) - 1] = '\0';
-	refused(longs);				/* too long */
+	refused(longs); /* too long */
 	longs[129] = '\0';
 	refused(longs);
 	refused(enc(""));
@@ -179,10 +180,10 @@ static void
 test_cursor_embedded_nul_refused(void **state)
 {
 	static const char plain[] = "v1:1:42:" UID "\0junk";
-	size_t	 n = sizeof(plain) - 1;
-	size_t	 sz = sodium_base64_ENCODED_LEN(n,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char	*out = arena_alloc(&a, sz);
+	size_t            n = sizeof(plain) - 1;
+	size_t            sz = sodium_base64_ENCODED_LEN(n,
+		       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char             *out = arena_alloc(&a, sz);
 
 	(void)state;
 	sodium_bin2base64(out, sz, (const unsigned char *)plain, n,

@@ -34,13 +34,13 @@ enum fake_col {
 };
 
 struct thing {
-	const char	*id;
-	const char	*name;
-	int64_t		 rank;
-	int64_t		 limit;
-	int		 tries;
-	unsigned	 perms;
-	int64_t		 gen;
+	const char *id;
+	const char *name;
+	int64_t     rank;
+	int64_t     limit;
+	int         tries;
+	unsigned    perms;
+	int64_t     gen;
 };
 
 /* clang-format off */
@@ -65,7 +65,7 @@ static const struct db_field head_fields[FAKE_C_RANK] = {
 /* clang-format on */
 static const struct db_map head_map = DB_MAP(struct thing, head_fields);
 
-static struct arena	a;
+static struct arena a;
 
 /* Three rows as db_exec() would leave them in the arena. */
 static void
@@ -76,7 +76,7 @@ fake_result(struct dbres *r)
 		{ "b2", NULL, "1", NULL, "0", "1", "7" },
 		{ "c3", "Cy", "-4", "0", NULL, NULL, NULL },
 	};
-	size_t	i, j, k;
+	size_t i, j, k;
 
 	memset(r, 0, sizeof(*r));
 	r->nrows = 3;
@@ -113,7 +113,7 @@ teardown(void **state)
 static void
 test_cells(void **state)
 {
-	struct dbres	r;
+	struct dbres r;
 
 	(void)state;
 	fake_result(&r);
@@ -131,8 +131,8 @@ test_cells(void **state)
 static void
 test_map_all_rows(void **state)
 {
-	struct dbres	 r;
-	struct thing	*v;
+	struct dbres  r;
+	struct thing *v;
 
 	(void)state;
 	fake_result(&r);
@@ -162,8 +162,8 @@ test_map_all_rows(void **state)
 static void
 test_map_first_rows(void **state)
 {
-	struct dbres	 r;
-	struct thing	*v;
+	struct dbres  r;
+	struct thing *v;
 
 	(void)state;
 	fake_result(&r);
@@ -177,8 +177,8 @@ test_map_first_rows(void **state)
 static void
 test_map_empty(void **state)
 {
-	struct dbres	 r;
-	struct thing	*v;
+	struct dbres  r;
+	struct thing *v;
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
@@ -192,8 +192,8 @@ test_map_empty(void **state)
 static void
 test_map_row(void **state)
 {
-	struct dbres	r;
-	struct thing	t;
+	struct dbres r;
+	struct thing t;
 
 	(void)state;
 	fake_result(&r);
@@ -209,8 +209,8 @@ test_map_row(void **state)
 static void
 test_map_leading_columns(void **state)
 {
-	struct dbres	r;
-	struct thing	t;
+	struct dbres r;
+	struct thing t;
 
 	(void)state;
 	fake_result(&r);
@@ -226,8 +226,8 @@ test_map_leading_columns(void **state)
 static int
 aborts(void (*fn)(void))
 {
-	pid_t	pid;
-	int	st;
+	pid_t pid;
+	int   st;
 
 	if ((pid = fork()) == 0) {
 		fn();
@@ -241,17 +241,17 @@ aborts(void (*fn)(void))
 static void
 map_too_wide(void)
 {
-	struct dbres	r;
+	struct dbres r;
 
 	fake_result(&r);
-	r.ncols = FAKE_C_RANK;	/* a two-column result */
+	r.ncols = FAKE_C_RANK; /* a two-column result */
 	(void)db_map(&a, &r, &thing_map, 1);
 }
 
 static void
 map_too_many_rows(void)
 {
-	struct dbres	r;
+	struct dbres r;
 
 	fake_result(&r);
 	(void)db_map(&a, &r, &thing_map, 4);
@@ -278,8 +278,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_map_empty, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_map_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_leading_columns,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_leading_columns, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_map_misuse_aborts, setup,
 		    teardown),
 	};

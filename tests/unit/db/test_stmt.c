@@ -25,9 +25,9 @@
 static int
 select_list(const char *q, char *out, size_t cap)
 {
-	const char	*p;
-	int		 depth = 0, quote = 0;
-	size_t		 n;
+	const char *p;
+	int         depth = 0, quote = 0;
+	size_t      n;
 
 	if (strncmp(q, "SELECT ", 7) != 0)
 		return 0;
@@ -56,8 +56,8 @@ select_list(const char *q, char *out, size_t cap)
 static unsigned
 count_columns(const char *list)
 {
-	unsigned	n = 1;
-	int		depth = 0, quote = 0;
+	unsigned n = 1;
+	int      depth = 0, quote = 0;
 
 	for (; *list != '\0'; list++) {
 		if (quote)
@@ -78,18 +78,20 @@ count_columns(const char *list)
 static void
 test_columns_match_select_lists(void **state)
 {
-	char		list[2048];
-	unsigned	want;
-	int		i;
+	char     list[2048];
+	unsigned want;
+	int      i;
 
 	(void)state;
 	for (i = 0; i < STMT__MAX; i++) {
 		assert_non_null(stmt_sql((enum stmt)i));
 		want = select_list(stmt_sql((enum stmt)i), list, sizeof(list)) ?
-		    count_columns(list) : 0;
+		    count_columns(list) :
+		    0;
 		if (stmt_columns((enum stmt)i) != want)
 			fail_msg("statement %d: %u columns recorded, %u in "
-			    "its SQL: %s", i, stmt_columns((enum stmt)i), want,
+				 "its SQL: %s",
+			    i, stmt_columns((enum stmt)i), want,
 			    stmt_sql((enum stmt)i));
 	}
 }
@@ -113,7 +115,7 @@ test_columns_named(void **state)
 static void
 same_list(enum stmt a, enum stmt b)
 {
-	char	la[2048], lb[2048];
+	char la[2048], lb[2048];
 
 	assert_true(select_list(stmt_sql(a), la, sizeof(la)));
 	assert_true(select_list(stmt_sql(b), lb, sizeof(lb)));
@@ -124,7 +126,7 @@ same_list(enum stmt a, enum stmt b)
 static void
 test_shared_select_lists(void **state)
 {
-	char	ll[2048], lg[2048];
+	char ll[2048], lg[2048];
 
 	(void)state;
 	same_list(STMT_AUTH, STMT_AUTH_OWN);

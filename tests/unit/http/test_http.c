@@ -21,19 +21,19 @@
 
 /* An in-memory body that hands out at most `chunk` bytes per read. */
 struct reader {
-	const char	*data;
-	size_t		 len;
-	size_t		 pos;
-	int		 chunk;		/* 0: no limit */
-	int		 fail;		/* return -1 once the data is out */
-	int		 calls;
+	const char *data;
+	size_t      len;
+	size_t      pos;
+	int         chunk; /* 0: no limit */
+	int         fail;  /* return -1 once the data is out */
+	int         calls;
 };
 
 static int
 rd(void *ctx, char *buf, int n)
 {
-	struct reader	*r = ctx;
-	size_t		 k;
+	struct reader *r = ctx;
+	size_t         k;
 
 	r->calls++;
 	if (r->pos >= r->len)
@@ -48,7 +48,7 @@ rd(void *ctx, char *buf, int n)
 	return (int)k;
 }
 
-static struct arena	a;
+static struct arena a;
 
 static int
 setup(void **state)
@@ -70,10 +70,10 @@ teardown(void **state)
 static void
 req(struct rq *rq, struct reader *r, long max_body, ...)
 {
-	char		*envp[32];
-	const char	*s;
-	va_list		 ap;
-	int		 n = 0;
+	char       *envp[32];
+	const char *s;
+	va_list     ap;
+	int         n = 0;
 
 	va_start(ap, max_body);
 	while ((s = va_arg(ap, const char *)) != NULL && n < 31)
@@ -86,8 +86,8 @@ req(struct rq *rq, struct reader *r, long max_body, ...)
 static void
 test_method(void **state)
 {
-	struct reader	r = { "", 0, 0, 0, 0, 0 };
-	struct rq	rq;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=POST", "REQUEST_URI=/", NULL);
@@ -112,8 +112,8 @@ test_method(void **state)
 static void
 test_headers_taken(void **state)
 {
-	struct reader	r = { "", 0, 0, 0, 0, 0 };
-	struct rq	rq;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=/x",
@@ -135,8 +135,8 @@ test_headers_taken(void **state)
 static void
 test_path_percent_decoded(void **state)
 {
-	struct reader	r = { "", 0, 0, 0, 0, 0 };
-	struct rq	rq;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=GET",
@@ -144,15 +144,14 @@ test_path_percent_decoded(void **state)
 	assert_string_equal(rq.path, "/api/v1/a b/\xc3\xa9+c");
 	assert_string_equal(rq.query, "x=%41");
 	assert_int_equal(rq.early, RERR_OK);
-	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=/plain",
-	    NULL);
+	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=/plain", NULL);
 	assert_string_equal(rq.path, "/plain");
 	assert_string_equal(rq.query, "");
 	/* No URI, or not a path: "/". */
 	req(&rq, &r, 1024, "REQUEST_METHOD=GET", NULL);
 	assert_string_equal(rq.path, "/");
-	req(&rq, &r, 1024, "REQUEST_METHOD=GET",
-	    "REQUEST_URI=http://evil/x", NULL);
+	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=http://evil/x",
+	    NULL);
 	assert_string_equal(rq.path, "/");
 	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "SCRIPT_NAME=/from/script",
 	    NULL);
@@ -163,8 +162,8 @@ test_path_percent_decoded(void **state)
 static void
 test_path_nul_is_early_404(void **state)
 {
-	struct reader	r = { "", 0, 0, 0, 0, 0 };
-	struct rq	rq;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=GET",
@@ -178,8 +177,7 @@ test_path_nul_is_early_404(void **state)
 	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=/a%", NULL);
 	assert_int_equal(rq.early, RERR_NOT_FOUND);
 	/* Only the path: a bad query is the handler's business. */
-	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=/a?b=%00",
-	    NULL);
+	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=/a?b=%00", NULL);
 	assert_int_equal(rq.early, RERR_OK);
 	assert_string_equal(rq.query, "b=%00");
 }
@@ -187,14 +185,16 @@ test_path_nul_is_early_404(void **state)
 static void
 test_query_decoding(void **state)
 {
-	struct reader	 r = { "", 0, 0, 0, 0, 0 };
-	struct rq	 rq;
-	int		 bad = 0;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
+	int           bad = 0;
 
 	(void)state;
-	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=/t?"
+	req(&rq, &r, 1024, "REQUEST_METHOD=GET",
+	    "REQUEST_URI=/t?"
 	    "name=J%C3%A9r%C3%B4me+X&limitx=1&limit=50&flag&empty=&"
-	    "cursor=ab%2Bc%2f", NULL);
+	    "cursor=ab%2Bc%2f",
+	    NULL);
 	assert_string_equal(http_query(&rq, "name", &bad),
 	    "J\xc3\xa9r\xc3\xb4me X");
 	assert_string_equal(http_query(&rq, "limit", &bad), "50");
@@ -218,9 +218,9 @@ test_query_decoding(void **state)
 static void
 test_query_bad_encoding_sets_bad(void **state)
 {
-	struct reader	 r = { "", 0, 0, 0, 0, 0 };
-	struct rq	 rq;
-	int		 bad;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
+	int           bad;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=GET",
@@ -242,8 +242,8 @@ test_query_bad_encoding_sets_bad(void **state)
 static void
 test_body_read_exactly(void **state)
 {
-	struct reader	r = { "{\"a\":1}", 7, 0, 2, 0, 0 };
-	struct rq	rq;
+	struct reader r = { "{\"a\":1}", 7, 0, 2, 0, 0 };
+	struct rq     rq;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=POST", "REQUEST_URI=/",
@@ -276,9 +276,9 @@ test_content_length_not_digits_invalid(void **state)
 		"CONTENT_LENGTH=99999999999999999999",
 	};
 	/* clang-format on */
-	struct reader	r = { "hello", 5, 0, 0, 0, 0 };
-	struct rq	rq;
-	size_t		i;
+	struct reader r = { "hello", 5, 0, 0, 0, 0 };
+	struct rq     rq;
+	size_t        i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -295,10 +295,10 @@ test_content_length_not_digits_invalid(void **state)
 static void
 test_too_large_drains_reader(void **state)
 {
-	static char	body[200000];
-	struct reader	r = { body, sizeof(body), 0, 1000, 0, 0 };
-	struct rq	rq;
-	size_t		before;
+	static char   body[200000];
+	struct reader r = { body, sizeof(body), 0, 1000, 0, 0 };
+	struct rq     rq;
+	size_t        before;
 
 	(void)state;
 	memset(body, 'x', sizeof(body));
@@ -307,8 +307,8 @@ test_too_large_drains_reader(void **state)
 	    "CONTENT_LENGTH=200000", NULL);
 	assert_int_equal(rq.early, RERR_TOO_LARGE);
 	assert_non_null(strstr(rq.early_msg, "65536"));
-	assert_int_equal(r.pos, sizeof(body));	/* drained */
-	assert_int_equal(rq.body_len, 0);	/* not stored */
+	assert_int_equal(r.pos, sizeof(body)); /* drained */
+	assert_int_equal(rq.body_len, 0);      /* not stored */
 	assert_string_equal(rq.body, "");
 	assert_true(a.total - before < sizeof(body));
 	/* Exactly the limit is fine. */
@@ -329,8 +329,8 @@ test_too_large_drains_reader(void **state)
 static void
 test_body_shorter_invalid(void **state)
 {
-	struct reader	r = { "abc", 3, 0, 1, 0, 0 };
-	struct rq	rq;
+	struct reader r = { "abc", 3, 0, 1, 0, 0 };
+	struct rq     rq;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=POST", "REQUEST_URI=/",
@@ -352,14 +352,14 @@ test_body_shorter_invalid(void **state)
 static void
 test_body_longer_invalid(void **state)
 {
-	struct reader	r = { "abcdef", 6, 0, 0, 0, 0 };
-	struct rq	rq;
+	struct reader r = { "abcdef", 6, 0, 0, 0, 0 };
+	struct rq     rq;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=POST", "REQUEST_URI=/",
 	    "CONTENT_LENGTH=3", NULL);
 	assert_int_equal(rq.early, RERR_INVALID);
-	assert_int_equal(r.pos, 6);			/* drained */
+	assert_int_equal(r.pos, 6); /* drained */
 	/* A body without any CONTENT_LENGTH is longer than 0. */
 	r.pos = 0;
 	req(&rq, &r, 1024, "REQUEST_METHOD=POST", "REQUEST_URI=/", NULL);
@@ -370,8 +370,8 @@ test_body_longer_invalid(void **state)
 static void
 test_first_early_wins(void **state)
 {
-	struct reader	r = { "abc", 3, 0, 0, 0, 0 };
-	struct rq	rq;
+	struct reader r = { "abc", 3, 0, 0, 0, 0 };
+	struct rq     rq;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=POST", "REQUEST_URI=/%00",
@@ -383,13 +383,13 @@ test_first_early_wins(void **state)
 static void
 test_request_id_taken_when_plain(void **state)
 {
-	struct reader	r = { "", 0, 0, 0, 0, 0 };
-	struct rq	rq;
-	char		env[128];
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
+	char          env[128];
 
 	(void)state;
-	req(&rq, &r, 1024, "REQUEST_URI=/",
-	    "HTTP_X_REQUEST_ID=abc-DEF_123.x", NULL);
+	req(&rq, &r, 1024, "REQUEST_URI=/", "HTTP_X_REQUEST_ID=abc-DEF_123.x",
+	    NULL);
 	assert_string_equal(rq.request_id, "abc-DEF_123.x");
 	/* 64 characters: the longest taken. */
 	snprintf(env, sizeof(env), "HTTP_X_REQUEST_ID=%064d", 1);
@@ -410,10 +410,10 @@ test_request_id_replaced_otherwise(void **state)
 		NULL,
 	};
 	/* clang-format on */
-	struct reader	r = { "", 0, 0, 0, 0, 0 };
-	struct rq	rq;
-	char		env[128];
-	size_t		i;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
+	char          env[128];
+	size_t        i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -428,9 +428,9 @@ test_request_id_replaced_otherwise(void **state)
 static const char *
 header_value(const char *text, const char *name)
 {
-	static char	 v[256];
-	const char	*p = text, *e;
-	size_t		 n = strlen(name);
+	static char v[256];
+	const char *p = text, *e;
+	size_t      n = strlen(name);
 
 	while ((e = strstr(p, "\r\n")) != NULL && e != p) {
 		if (strncmp(p, name, n) == 0 && p[n] == ':' &&
@@ -447,11 +447,11 @@ header_value(const char *text, const char *name)
 static void
 test_serialize(void **state)
 {
-	struct reader	 r = { "", 0, 0, 0, 0, 0 };
-	struct rq	 rq;
-	struct resp	 resp;
-	struct buf	 out;
-	const char	*body = "{\"status\":\"error\"}", *sep;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
+	struct resp   resp;
+	struct buf    out;
+	const char   *body = "{\"status\":\"error\"}", *sep;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=GET", "REQUEST_URI=/",
@@ -480,11 +480,11 @@ test_serialize(void **state)
 static void
 test_serialize_head_has_no_body(void **state)
 {
-	struct reader	 r = { "", 0, 0, 0, 0, 0 };
-	struct rq	 rq;
-	struct resp	 resp;
-	struct buf	 out;
-	const char	*sep;
+	struct reader r = { "", 0, 0, 0, 0, 0 };
+	struct rq     rq;
+	struct resp   resp;
+	struct buf    out;
+	const char   *sep;
 
 	(void)state;
 	req(&rq, &r, 1024, "REQUEST_METHOD=HEAD", "REQUEST_URI=/", NULL);
@@ -495,8 +495,7 @@ test_serialize_head_has_no_body(void **state)
 	assert_memory_equal(out.p, "Status: 200 OK\r\n", 16);
 	assert_int_equal(atoi(header_value(out.p, "Content-Length")),
 	    resp.body.len);
-	assert_string_equal(header_value(out.p, "X-Request-Id"),
-	    rq.request_id);
+	assert_string_equal(header_value(out.p, "X-Request-Id"), rq.request_id);
 	assert_non_null(sep = strstr(out.p, "\r\n\r\n"));
 	assert_string_equal(sep + 4, "");
 }
@@ -505,8 +504,8 @@ test_serialize_head_has_no_body(void **state)
 static void
 test_resp_header_bounded(void **state)
 {
-	struct resp	resp;
-	int		i;
+	struct resp resp;
+	int         i;
 
 	(void)state;
 	resp_init(&resp, &a);
@@ -543,7 +542,7 @@ test_http_reason(void **state)
 static void
 test_http_reason_every_outcome(void **state)
 {
-	int	e;
+	int e;
 
 	(void)state;
 	for (e = 0; e < RERR__MAX; e++)

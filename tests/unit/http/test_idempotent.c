@@ -31,31 +31,31 @@
 #include "roster/router.h"
 #include "roster/secret.h"
 
-#define KEY	"invite-42"
-#define BODY	"{\"email\":\"a@example.com\"}"
-#define PATH	"/api/v1/admin/websites/665f0b3c4d2e1a0012345678/team"
+#define KEY  "invite-42"
+#define BODY "{\"email\":\"a@example.com\"}"
+#define PATH "/api/v1/admin/websites/665f0b3c4d2e1a0012345678/team"
 
 /* The fake: counts, and what lookups and stores answer, in turn. */
 static struct {
-	int		 begins, commits, rollbacks, stores, runs;
-	int		 lookup_rc[4];	/* per attempt; 0: DB_OK */
-	int		 found[4];	/* per attempt: a record is there */
-	int		 other[4];	/* ... made by another request */
-	int		 store_rc[4];	/* per attempt */
-	int		 lookups;
-	enum rerr	 outcome;	/* the handler's */
-	int		 status;	/* of the last store */
-	char		 body[256];	/* of the last store */
+	int       begins, commits, rollbacks, stores, runs;
+	int       lookup_rc[4]; /* per attempt; 0: DB_OK */
+	int       found[4];     /* per attempt: a record is there */
+	int       other[4];     /* ... made by another request */
+	int       store_rc[4];  /* per attempt */
+	int       lookups;
+	enum rerr outcome;   /* the handler's */
+	int       status;    /* of the last store */
+	char      body[256]; /* of the last store */
 } fk;
 
-int	__wrap_db_begin(struct db *);
-int	__wrap_db_commit(struct db *);
-void	__wrap_db_rollback(struct db *);
-int	__wrap_idem_lookup(struct op *, const char *, const char *,
-	    const unsigned char *, struct idem_rec *);
-int	__wrap_idem_store(struct op *, const char *, const char *,
-	    const unsigned char *, const unsigned char *, int, const char *,
-	    const char *, size_t);
+int  __wrap_db_begin(struct db *);
+int  __wrap_db_commit(struct db *);
+void __wrap_db_rollback(struct db *);
+int  __wrap_idem_lookup(struct op *, const char *, const char *,
+     const unsigned char *, struct idem_rec *);
+int  __wrap_idem_store(struct op *, const char *, const char *,
+     const unsigned char *, const unsigned char *, int, const char *,
+     const char *, size_t);
 
 int
 __wrap_db_begin(struct db *db)
@@ -93,8 +93,8 @@ int
 __wrap_idem_lookup(struct op *op, const char *cred, const char *raw,
     const unsigned char *key, struct idem_rec *rec)
 {
-	unsigned char	 want[SECRET_HASH_LEN];
-	int		 i = fk.lookups++;
+	unsigned char want[SECRET_HASH_LEN];
+	int           i = fk.lookups++;
 
 	(void)op;
 	assert_string_equal(cred, "665f0b3c4d2e1a00000000c3");
@@ -121,7 +121,7 @@ __wrap_idem_store(struct op *op, const char *cred, const char *raw,
     const unsigned char *key, const unsigned char *req, int status,
     const char *ctype, const char *body, size_t len)
 {
-	unsigned char	 want[SECRET_HASH_LEN];
+	unsigned char want[SECRET_HASH_LEN];
 
 	(void)op;
 	(void)cred;
@@ -147,7 +147,8 @@ handler(struct ctx *c)
 	/* Inside the wrapper's transaction: the core's op_tx joins it. */
 	assert_true(c->op.in_tx);
 	return fk.outcome == RERR_OK || fk.outcome == RERR_CREATED ?
-	    fk.outcome : op_fail(&c->op, fk.outcome, "refused");
+	    fk.outcome :
+	    op_fail(&c->op, fk.outcome, "refused");
 }
 
 /* A dialect that says which outcome it rendered. */
@@ -161,23 +162,27 @@ render(struct ctx *c, enum rerr e, struct resp *out)
 }
 
 static const struct route route = {
-	.method = M_POST, .path = "/x", .fn = handler,
-	.need = NEED_TOKEN, .body = BODY_REQUIRED, .dialect = D_TEAM,
+	.method = M_POST,
+	.path = "/x",
+	.fn = handler,
+	.need = NEED_TOKEN,
+	.body = BODY_REQUIRED,
+	.dialect = D_TEAM,
 	.name = "test.write",
 };
 
 struct call {
-	struct arena	 a;
-	struct config	 cfg;
-	struct rq	 rq;
-	struct resp	 resp;
-	struct ctx	 c;
+	struct arena  a;
+	struct config cfg;
+	struct rq     rq;
+	struct resp   resp;
+	struct ctx    c;
 };
 
 static int
 setup(void **state)
 {
-	struct call	*t = calloc(1, sizeof(*t));
+	struct call *t = calloc(1, sizeof(*t));
 
 	if (t == NULL || sodium_init() < 0)
 		return -1;
@@ -205,7 +210,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct call	*t = *state;
+	struct call *t = *state;
 
 	arena_release(&t->a);
 	free(t);
@@ -215,7 +220,7 @@ teardown(void **state)
 static const char *
 header(const struct resp *r, const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < r->nhdr; i++)
 		if (strcmp(r->hname[i], name) == 0)
@@ -227,11 +232,10 @@ header(const struct resp *r, const char *name)
 static void
 test_first_write_recorded_and_committed(void **state)
 {
-	struct call	*t = *state;
+	struct call *t = *state;
 
 	fk.outcome = RERR_CREATED;
-	assert_int_equal(idempotent_run(&t->c, render, &t->resp),
-	    RERR_CREATED);
+	assert_int_equal(idempotent_run(&t->c, render, &t->resp), RERR_CREATED);
 	assert_int_equal(fk.runs, 1);
 	assert_int_equal(fk.stores, 1);
 	assert_int_equal(fk.begins, 1);
@@ -249,7 +253,7 @@ test_first_write_recorded_and_committed(void **state)
 static void
 test_retry_replays(void **state)
 {
-	struct call	*t = *state;
+	struct call *t = *state;
 
 	fk.found[0] = 1;
 	fk.outcome = RERR_OK;
@@ -267,7 +271,7 @@ test_retry_replays(void **state)
 static void
 test_other_request_422(void **state)
 {
-	struct call	*t = *state;
+	struct call *t = *state;
 
 	fk.found[0] = 1;
 	fk.other[0] = 1;
@@ -285,11 +289,10 @@ test_other_request_422(void **state)
 static void
 test_failure_not_recorded(void **state)
 {
-	struct call	*t = *state;
+	struct call *t = *state;
 
 	fk.outcome = RERR_PENDING;
-	assert_int_equal(idempotent_run(&t->c, render, &t->resp),
-	    RERR_PENDING);
+	assert_int_equal(idempotent_run(&t->c, render, &t->resp), RERR_PENDING);
 	assert_int_equal(fk.runs, 1);
 	assert_int_equal(fk.stores, 0);
 	assert_int_equal(fk.commits, 0);
@@ -306,7 +309,7 @@ test_failure_not_recorded(void **state)
 static void
 test_twin_committed_first_replays(void **state)
 {
-	struct call	*t = *state;
+	struct call *t = *state;
 
 	fk.outcome = RERR_OK;
 	fk.store_rc[0] = DB_EDUP;
@@ -325,8 +328,8 @@ test_twin_committed_first_replays(void **state)
 static void
 test_deadlocks_exhausted_503(void **state)
 {
-	struct call	*t = *state;
-	int		 i;
+	struct call *t = *state;
+	int          i;
 
 	fk.outcome = RERR_OK;
 	for (i = 0; i < 4; i++)
@@ -348,7 +351,7 @@ test_deadlocks_exhausted_503(void **state)
 static void
 test_lookup_deadlock_reruns(void **state)
 {
-	struct call	*t = *state;
+	struct call *t = *state;
 
 	fk.outcome = RERR_OK;
 	fk.lookup_rc[0] = DB_ERETRY;
@@ -363,10 +366,10 @@ test_lookup_deadlock_reruns(void **state)
 static void
 test_bad_keys_400(void **state)
 {
-	struct call	*t = *state;
-	char		 long_key[IDEM_KEY_MAX + 2];
-	const char	*bad[] = { "", "with space", "tab\there", long_key };
-	size_t		 i;
+	struct call *t = *state;
+	char         long_key[IDEM_KEY_MAX + 2];
+	const char  *bad[] = { "", "with space", "tab\there", long_key };
+	size_t       i;
 
 	memset(long_key, 'k', sizeof(long_key) - 1);
 	long_key[sizeof(long_key) - 1] = '\0';
@@ -384,7 +387,7 @@ test_bad_keys_400(void **state)
 static void
 test_guard_quiet_after_commit(void **state)
 {
-	struct call	*t = *state;
+	struct call *t = *state;
 
 	fk.outcome = RERR_OK;
 	assert_int_equal(idempotent_run(&t->c, render, &t->resp), RERR_OK);
@@ -396,7 +399,7 @@ test_guard_quiet_after_commit(void **state)
 int
 main(void)
 {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_first_write_recorded_and_committed),
 		T(test_retry_replays),

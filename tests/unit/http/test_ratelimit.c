@@ -28,26 +28,26 @@
 
 /* The fake database: rate_windows as a few rows. */
 static struct {
-	char	 key[64];
-	int64_t	 start;
-	long	 hits;
+	char    key[64];
+	int64_t start;
+	long    hits;
 } rows[16];
-static int	nrows, db_calls;
+static int nrows, db_calls;
 
-int	__wrap_db_exec(struct db *, struct arena *, enum stmt,
-	    const struct dbp *, size_t, struct dbres *);
+int __wrap_db_exec(struct db *, struct arena *, enum stmt, const struct dbp *,
+    size_t, struct dbres *);
 
 int
-__wrap_db_exec(struct db *db, struct arena *a, enum stmt s,
-    const struct dbp *p, size_t np, struct dbres *res)
+__wrap_db_exec(struct db *db, struct arena *a, enum stmt s, const struct dbp *p,
+    size_t np, struct dbres *res)
 {
-	int	i;
+	int i;
 
 	(void)db;
 	(void)a;
 	db_calls++;
 	if (s != STMT_RATE_HIT)
-		return 0;	/* the GC: nothing to check here */
+		return 0; /* the GC: nothing to check here */
 	assert_int_equal(np, 2);
 	assert_true(p[0].n < sizeof(rows[0].key));
 	for (i = 0; i < nrows; i++)
@@ -69,8 +69,8 @@ __wrap_db_exec(struct db *db, struct arena *a, enum stmt s,
 	return 0;
 }
 
-static struct config	cfg;
-static struct arena	a;
+static struct config cfg;
+static struct arena  a;
 
 static int
 setup(void **state)
@@ -97,7 +97,7 @@ teardown(void **state)
 static enum rerr
 at(struct ratelimit *rl, int64_t now, const char *key, struct rl_state *st)
 {
-	struct op	op;
+	struct op op;
 
 	op_init(&op, NULL, &a, &cfg, NULL, "test");
 	op.now = now;
@@ -105,16 +105,16 @@ at(struct ratelimit *rl, int64_t now, const char *key, struct rl_state *st)
 }
 
 /* A window starts at a multiple of rate_window seconds since the epoch. */
-#define T0	(1700000040000LL)	/* 28333334 * 60 s */
+#define T0 (1700000040000LL) /* 28333334 * 60 s */
 
 /* rate_store's default is local, and local counts without the database. */
 static void
 test_local_default_counts_without_database(void **state)
 {
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS);
-	struct ratelimit *rl;
-	struct rl_state	 st;
-	int		 i;
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_SLOTS);
+	struct ratelimit     *rl;
+	struct rl_state       st;
+	int                   i;
 
 	(void)state;
 	assert_string_equal(cfg.rate_store, "local");
@@ -150,11 +150,11 @@ test_local_default_counts_without_database(void **state)
 static void
 test_local_full_table_counts_in_database(void **state)
 {
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_PROBE);
-	struct ratelimit *rl;
-	struct rl_state	 st;
-	char		 key[16];
-	int		 i;
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_PROBE);
+	struct ratelimit     *rl;
+	struct rl_state       st;
+	char                  key[16];
+	int                   i;
 
 	(void)state;
 	rl = ratelimit_new(&cfg, t);
@@ -186,7 +186,7 @@ static void
 test_local_without_master_counts_in_database(void **state)
 {
 	struct ratelimit *rl;
-	struct rl_state	 st;
+	struct rl_state   st;
 
 	(void)state;
 	rl = ratelimit_new(&cfg, NULL);
@@ -202,10 +202,10 @@ test_local_without_master_counts_in_database(void **state)
 static void
 test_database_store_ignores_the_table(void **state)
 {
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS);
-	struct ratelimit *rl;
-	struct rl_state	 st;
-	int		 i;
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_SLOTS);
+	struct ratelimit     *rl;
+	struct rl_state       st;
+	int                   i;
 
 	(void)state;
 	snprintf(cfg.rate_store, sizeof(cfg.rate_store), "database");
@@ -223,7 +223,7 @@ test_database_store_ignores_the_table(void **state)
 static void
 test_limit_zero_is_off(void **state)
 {
-	struct rl_state	st;
+	struct rl_state st;
 
 	(void)state;
 	cfg.rate_limit = 0;

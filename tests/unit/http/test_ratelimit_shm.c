@@ -24,12 +24,12 @@
 
 #include "roster/ratelimit_shm.h"
 
-#define PROCS	4
+#define PROCS 4
 
 static void *
 shared(size_t size)
 {
-	void	*p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	assert_true(p != MAP_FAILED);
@@ -39,7 +39,7 @@ shared(size_t size)
 static long
 hit(struct ratelimit_shm *t, const char *key, int64_t window)
 {
-	long	h = -1;
+	long h = -1;
 
 	assert_int_equal(ratelimit_shm_hit(t, key, strlen(key), window, &h), 0);
 	return h;
@@ -60,7 +60,7 @@ wait_go(_Atomic int *go)
 static void
 reap(_Atomic int *go, const pid_t *pids, int n)
 {
-	int	i, st;
+	int i, st;
 
 	*go = 1;
 	for (i = 0; i < n; i++) {
@@ -79,14 +79,14 @@ test_one_key_exact_across_processes(void **state)
 {
 	enum { N = 20000, LIMIT = 30011 };
 	struct res {
-		_Atomic unsigned char	 seen[PROCS * N];
-		_Atomic long		 admitted;
-		_Atomic long		 bad;
-		_Atomic int		 go;
+		_Atomic unsigned char seen[PROCS * N];
+		_Atomic long          admitted;
+		_Atomic long          bad;
+		_Atomic int           go;
 	} *r = shared(sizeof(*r));
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS);
-	pid_t		 pids[PROCS];
-	int		 p, i;
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_SLOTS);
+	pid_t                 pids[PROCS];
+	int                   p, i;
 
 	(void)state;
 	for (p = 0; p < PROCS; p++) {
@@ -134,18 +134,18 @@ overlap(size_t nslots)
 	/* Each (window, key) is hit by two processes per phase it is live
 	 * in, for two phases: 4 x R hits. */
 	struct res {
-		_Atomic unsigned char	 seen[WINDOWS][KEYS][PROCS * R];
-		_Atomic int		 nohit[WINDOWS][KEYS];
-		_Atomic long		 bad;
-		_Atomic int		 go[PHASES];
+		_Atomic unsigned char seen[WINDOWS][KEYS][PROCS * R];
+		_Atomic int           nohit[WINDOWS][KEYS];
+		_Atomic long          bad;
+		_Atomic int           go[PHASES];
 	} *r = shared(sizeof(*r));
-	struct ratelimit_shm	*t = ratelimit_shm_new(nslots);
+	struct ratelimit_shm *t = ratelimit_shm_new(nslots);
 	/* Prime to KEYS: each process's order is a permutation. */
 	static const int mult[PROCS] = { 7, 11, 13, 17 };
-	pid_t		 pids[PROCS];
-	int		 ph, p, i, k, w, n;
-	long		 nohits = 0;
-	char		 key[32];
+	pid_t            pids[PROCS];
+	int              ph, p, i, k, w, n;
+	long             nohits = 0;
+	char             key[32];
 
 	for (ph = 0; ph < PHASES; ph++) {
 		for (p = 0; p < PROCS; p++) {
@@ -159,12 +159,13 @@ overlap(size_t nslots)
 			w = ph + (p & 1);
 			for (i = 0; i < R; i++)
 				for (k = 0; k < KEYS; k++) {
-					int kk = (k * (ph % 2 ? mult[p] : 7) +
-					    i) % KEYS;
+					int kk =
+					    (k * (ph % 2 ? mult[p] : 7) + i) %
+					    KEYS;
 					long h = -1;
 					snprintf(key, sizeof(key), "c:%d", kk);
-					if (ratelimit_shm_hit(t, key, strlen(key),
-					    5000 + w, &h) != 0)
+					if (ratelimit_shm_hit(t, key,
+						strlen(key), 5000 + w, &h) != 0)
 						r->nohit[w][kk]++;
 					else if (h < 1 || h > PROCS * R)
 						r->bad++;
@@ -185,9 +186,10 @@ overlap(size_t nslots)
 			for (i = 0; i < PROCS * R; i++)
 				if (r->seen[w][k][i] != (i < n))
 					fail_msg("window %d key %d: count %d "
-					    "handed out %d times (%d hits "
-					    "counted)", w, k, i + 1,
-					    (int)r->seen[w][k][i], n);
+						 "handed out %d times (%d hits "
+						 "counted)",
+					    w, k, i + 1, (int)r->seen[w][k][i],
+					    n);
 		}
 	ratelimit_shm_free(t);
 	munmap(r, sizeof(*r));
@@ -218,7 +220,7 @@ test_many_keys_crowded(void **state)
 static void
 test_new_window_resets(void **state)
 {
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS);
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_SLOTS);
 
 	(void)state;
 	assert_int_equal(hit(t, "c:a", 100), 1);
@@ -246,16 +248,16 @@ test_new_window_resets(void **state)
 static void
 test_adopt_keeps_counts(void **state)
 {
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS), *small;
-	int		 fd = ratelimit_shm_fd(t), status;
-	pid_t		 pid;
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_SLOTS), *small;
+	int                   fd = ratelimit_shm_fd(t), status;
+	pid_t                 pid;
 
 	(void)state;
 	assert_true(fd >= 3);
 	assert_int_equal(hit(t, "c:up", 7), 1);
 	assert_int_equal(hit(t, "c:up", 7), 2);
 	if ((pid = fork()) == 0) {
-		struct ratelimit_shm	*u;
+		struct ratelimit_shm *u;
 
 		if (ratelimit_shm_adopt(fd, RATETAB_SLOTS * 2) != NULL ||
 		    ratelimit_shm_adopt(0, RATETAB_SLOTS) != NULL)
@@ -263,8 +265,8 @@ test_adopt_keeps_counts(void **state)
 		if ((u = ratelimit_shm_adopt(fd, RATETAB_SLOTS)) == NULL ||
 		    ratelimit_shm_fd(u) != fd)
 			_exit(2);
-		_exit(hit(u, "c:up", 7) == 3 && hit(u, "c:new", 7) == 1 ? 0 :
-		    3);
+		_exit(
+		    hit(u, "c:up", 7) == 3 && hit(u, "c:new", 7) == 1 ? 0 : 3);
 	}
 	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -275,7 +277,8 @@ test_adopt_keeps_counts(void **state)
 	assert_int_equal(hit(t, "c:new", 7), 2);
 	/* A table of another size is not adopted. */
 	small = ratelimit_shm_new(RATETAB_PROBE);
-	assert_null(ratelimit_shm_adopt(ratelimit_shm_fd(small), RATETAB_SLOTS));
+	assert_null(
+	    ratelimit_shm_adopt(ratelimit_shm_fd(small), RATETAB_SLOTS));
 	ratelimit_shm_free(small);
 	ratelimit_shm_free(t);
 }
@@ -284,9 +287,9 @@ test_adopt_keeps_counts(void **state)
 static void
 test_distinct_keys_apart(void **state)
 {
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS);
-	char		 key[32];
-	int		 k, i;
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_SLOTS);
+	char                  key[32];
+	int                   k, i;
 
 	(void)state;
 	for (k = 0; k < 5000; k++) {
@@ -313,10 +316,10 @@ test_distinct_keys_apart(void **state)
 static void
 test_full_table_says_so(void **state)
 {
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_PROBE);
-	char		 key[32];
-	long		 h = 0;
-	int		 k;
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_PROBE);
+	char                  key[32];
+	long                  h = 0;
+	int                   k;
 
 	(void)state;
 	for (k = 0; k < RATETAB_PROBE; k++) {
@@ -344,11 +347,11 @@ test_full_table_says_so(void **state)
 static void
 test_sigkill_leaves_nothing_held(void **state)
 {
-	struct ratelimit_shm	*t = ratelimit_shm_new(RATETAB_SLOTS);
-	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
-	pid_t		 pid[2];
-	long		 h, prev;
-	int		 i, st;
+	struct ratelimit_shm *t = ratelimit_shm_new(RATETAB_SLOTS);
+	struct timespec       ts = { 0, 20 * 1000 * 1000 };
+	pid_t                 pid[2];
+	long                  h, prev;
+	int                   i, st;
 
 	(void)state;
 	for (i = 0; i < 2; i++) {

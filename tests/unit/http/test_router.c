@@ -30,28 +30,28 @@
 
 #include "dispatch.h"
 
-#define SITE	"665f0b3c4d2e1a0012345678"
-#define ID	"665f0b3c4d2e1a00000000d4"
-#define TEAM	"/api/v1/admin/websites/" SITE "/team"
-#define ACCEPT	"/api/v1/invitations/accept"	/* public: no credential */
+#define SITE   "665f0b3c4d2e1a0012345678"
+#define ID     "665f0b3c4d2e1a00000000d4"
+#define TEAM   "/api/v1/admin/websites/" SITE "/team"
+#define ACCEPT "/api/v1/invitations/accept" /* public: no credential */
 /* Well-formed, so it reaches the (unconnected) database. */
-#define TOKEN	"dft_abcdefghijABCDEFGHIJ0123456789-_abcdefghijk"
+#define TOKEN "dft_abcdefghijABCDEFGHIJ0123456789-_abcdefghijk"
 
 /* One request's worth of state; its arena dies in teardown. */
 struct call {
-	struct arena	 a;
-	struct rq	 rq;
-	struct resp	 resp;
-	json_t		*env;
-	json_t		*error;
-	int		 code;		/* error.code, or 0 */
-	const char	*message;	/* error.message, or NULL */
+	struct arena a;
+	struct rq    rq;
+	struct resp  resp;
+	json_t      *env;
+	json_t      *error;
+	int          code;    /* error.code, or 0 */
+	const char  *message; /* error.message, or NULL */
 };
 
 static int
 setup(void **state)
 {
-	struct call	*c = calloc(1, sizeof(*c));
+	struct call *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return -1;
@@ -63,7 +63,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	arena_release(&c->a);
 	free(c);
@@ -75,11 +75,11 @@ teardown(void **state)
  * terminated; the body is `body`.  Parses the envelope into c.
  */
 static void
-serve(struct call *c, const char *body, const char *method,
-    const char *uri, ...)
+serve(struct call *c, const char *body, const char *method, const char *uri,
+    ...)
 {
-	json_t		*v;
-	va_list		 ap;
+	json_t *v;
+	va_list ap;
 
 	va_start(ap, uri);
 	c->env = dispatch(&c->a, &c->rq, &c->resp, body, method, uri, ap);
@@ -95,11 +95,11 @@ serve(struct call *c, const char *body, const char *method,
 
 /* The same, for any answer: nothing is parsed. */
 static struct served
-serve_raw(struct call *c, const char *body, const char *method,
-    const char *uri, ...)
+serve_raw(struct call *c, const char *body, const char *method, const char *uri,
+    ...)
 {
-	struct served	 s;
-	va_list		 ap;
+	struct served s;
+	va_list       ap;
 
 	va_start(ap, uri);
 	s = dispatch_raw(&c->a, &c->rq, &c->resp, body, method, uri, ap);
@@ -115,8 +115,9 @@ static void
 assert_error_envelope(const struct call *c, int status)
 {
 	assert_int_equal(c->resp.status, status);
-	assert_string_equal(json_string_value(json_object_get(c->env,
-	    "status")), "error");
+	assert_string_equal(json_string_value(
+				json_object_get(c->env, "status")),
+	    "error");
 	assert_non_null(c->error);
 	assert_true(json_is_object(c->error));
 	assert_int_equal(c->code, status);
@@ -130,7 +131,7 @@ assert_error_envelope(const struct call *c, int status)
 static void
 test_unknown_path_404(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "GET", "/api/v1/admin/nothing-here", NULL);
 	assert_error_envelope(c, 404);
@@ -151,8 +152,8 @@ test_unknown_paths_404(void **state)
 		"/API/V1/HEALTH",
 	};
 	/* clang-format on */
-	struct call	*c = *state;
-	size_t		 i;
+	struct call *c = *state;
+	size_t       i;
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		/* One arena serves them all; each call is self-contained. */
@@ -165,8 +166,8 @@ test_unknown_paths_404(void **state)
 static void
 test_wrong_method_405_with_allow(void **state)
 {
-	struct call	*c = *state;
-	const char	*allow;
+	struct call *c = *state;
+	const char  *allow;
 
 	serve(c, NULL, "PUT", TEAM, NULL);
 	assert_error_envelope(c, 405);
@@ -177,7 +178,7 @@ test_wrong_method_405_with_allow(void **state)
 static void
 test_wrong_method_405_health(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "DELETE", "/api/v1/health", NULL);
 	assert_error_envelope(c, 405);
@@ -191,7 +192,7 @@ test_wrong_method_405_health(void **state)
 static void
 test_invite_without_authorization_401(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, "{\"email\":\"a@b.cd\"}", "POST", TEAM,
 	    "CONTENT_TYPE=application/json", NULL);
@@ -212,10 +213,10 @@ test_malformed_credentials_401(void **state)
 		"HTTP_AUTHORIZATION=Bearer dft_short",
 		"HTTP_AUTHORIZATION=Bearer " TOKEN "x",
 		"HTTP_AUTHORIZATION=Bearer xyz_abcdefghijABCDEFGHIJ0123456789"
-		    "-_abcdefghijk",
+		"-_abcdefghijk",
 	};
-	struct call	*c = *state;
-	size_t		 i;
+	struct call *c = *state;
+	size_t       i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		serve(c, NULL, "GET", TEAM, bad[i], NULL);
@@ -228,10 +229,9 @@ test_malformed_credentials_401(void **state)
 static void
 test_credential_with_database_down_503(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
-	serve(c, NULL, "GET", TEAM, "HTTP_AUTHORIZATION=Bearer " TOKEN,
-	    NULL);
+	serve(c, NULL, "GET", TEAM, "HTTP_AUTHORIZATION=Bearer " TOKEN, NULL);
 	assert_error_envelope(c, 503);
 }
 
@@ -239,7 +239,7 @@ test_credential_with_database_down_503(void **state)
 static void
 test_health_database_down_503(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "GET", "/api/v1/health", NULL);
 	assert_error_envelope(c, 503);
@@ -250,7 +250,7 @@ test_health_database_down_503(void **state)
 static void
 test_health_head_503(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "HEAD", "/api/v1/health", NULL);
 	assert_error_envelope(c, 503);
@@ -260,9 +260,9 @@ test_health_head_503(void **state)
 static void
 test_early_413(void **state)
 {
-	struct call	*c = *state;
-	char		*body;
-	size_t		 n = (size_t)cfg.max_body + 1;
+	struct call *c = *state;
+	char        *body;
+	size_t       n = (size_t)cfg.max_body + 1;
 
 	body = arena_alloc(&c->a, n + 1);
 	memset(body, ' ', n);
@@ -277,7 +277,7 @@ test_early_413(void **state)
 static void
 test_early_400_before_routing(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "POST", "/nowhere", "CONTENT_LENGTH=abc", NULL);
 	assert_error_envelope(c, 400);
@@ -287,7 +287,7 @@ test_early_400_before_routing(void **state)
 static void
 test_nul_path_404(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "GET", "/api/v1/health%00", NULL);
 	assert_error_envelope(c, 404);
@@ -297,7 +297,7 @@ test_nul_path_404(void **state)
 static void
 test_405_message_names_method(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, NULL, "PUT", TEAM, NULL);
 	assert_non_null(strstr(c->message, "PUT"));
@@ -311,10 +311,9 @@ test_405_message_names_method(void **state)
 static void
 test_required_body_missing_400(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
-	serve(c, NULL, "POST", ACCEPT, "CONTENT_TYPE=application/json",
-	    NULL);
+	serve(c, NULL, "POST", ACCEPT, "CONTENT_TYPE=application/json", NULL);
 	assert_error_envelope(c, 400);
 	serve(c, " \r\n\t", "POST", ACCEPT, "CONTENT_TYPE=application/json",
 	    NULL);
@@ -325,7 +324,7 @@ test_required_body_missing_400(void **state)
 static void
 test_body_not_json_type_415(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve(c, "token=abc", "POST", ACCEPT,
 	    "CONTENT_TYPE=application/x-www-form-urlencoded", NULL);
@@ -346,8 +345,8 @@ test_malformed_json_400(void **state)
 		"{\"a\":\"\\u0000\"}",	/* NUL in a string */
 	};
 	/* clang-format on */
-	struct call	*c = *state;
-	size_t		 i;
+	struct call *c = *state;
+	size_t       i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		serve(c, bad[i], "POST", ACCEPT,
@@ -361,9 +360,9 @@ static void
 test_body_not_object_400(void **state)
 {
 	static const char *const bad[] = { "[]", "[{}]", "\"x\"", "42",
-	    "null" };
-	struct call	*c = *state;
-	size_t		 i;
+		"null" };
+	struct call             *c = *state;
+	size_t                   i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		serve(c, bad[i], "POST", ACCEPT,
@@ -375,7 +374,7 @@ test_body_not_object_400(void **state)
 static const struct route *
 route_named(const char *name)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < api_routes.n; i++)
 		if (strcmp(api_routes.routes[i].name, name) == 0)
@@ -388,8 +387,8 @@ route_named(const char *name)
 static void
 test_match_binds_captures_by_name(void **state)
 {
-	struct call		*c = *state;
-	struct route_match	 m;
+	struct call       *c = *state;
+	struct route_match m;
 
 	route_match(&api_routes, &c->a, M_POST,
 	    TEAM "/invitations/" ID "/resend", &m);
@@ -432,8 +431,8 @@ test_match_binds_captures_by_name(void **state)
 static void
 test_match_most_specific(void **state)
 {
-	struct call		*c = *state;
-	struct route_match	 m;
+	struct call       *c = *state;
+	struct route_match m;
 
 	route_match(&api_routes, &c->a, M_GET, TEAM "/invitations", &m);
 	assert_ptr_equal(m.route, route_named("invitations.list"));
@@ -459,12 +458,12 @@ test_match_most_specific(void **state)
 static void
 test_every_route_reachable(void **state)
 {
-	struct call		*c = *state;
-	const struct route	*r;
-	struct route_match	 m;
-	struct buf		 b;
-	const char		*p;
-	size_t			 i;
+	struct call        *c = *state;
+	const struct route *r;
+	struct route_match  m;
+	struct buf          b;
+	const char         *p;
+	size_t              i;
 
 	for (i = 0; i < api_routes.n; i++) {
 		r = &api_routes.routes[i];
@@ -474,8 +473,8 @@ test_every_route_reachable(void **state)
 				buf_add(&b, p, 1);
 				continue;
 			}
-			buf_puts(&b, strncmp(p, ":key", 4) == 0 ? "member" :
-			    ID);
+			buf_puts(&b,
+			    strncmp(p, ":key", 4) == 0 ? "member" : ID);
 			while (p[1] != '\0' && p[1] != '/')
 				p++;
 		}
@@ -499,8 +498,8 @@ test_every_route_reachable(void **state)
 static void
 test_route_flags_coherent(void **state)
 {
-	const struct route	*r;
-	size_t			 i, j;
+	const struct route *r;
+	size_t              i, j;
 
 	(void)state;
 	for (i = 0; i < api_routes.n; i++) {
@@ -540,7 +539,7 @@ test_route_flags_coherent(void **state)
 static void
 test_plain_dialect(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	serve_raw(c, NULL, "GET", "/join.css", NULL);
 	assert_int_equal(c->resp.status, 200);
@@ -564,7 +563,7 @@ test_plain_dialect(void **state)
 static void
 test_metrics_text(void **state)
 {
-	struct call	*c = *state;
+	struct call *c = *state;
 
 	svc.sb = scoreboard_new(1);
 	serve_raw(c, NULL, "GET", "/metrics", "REMOTE_ADDR=127.0.0.1", NULL);
@@ -582,8 +581,8 @@ test_metrics_text(void **state)
 static void
 test_served_report(void **state)
 {
-	struct call	*c = *state;
-	struct served	 s;
+	struct call  *c = *state;
+	struct served s;
 
 	s = serve_raw(c, NULL, "GET", "/nowhere", NULL);
 	assert_int_equal(s.outcome, RERR_NOT_FOUND);
@@ -603,9 +602,9 @@ test_served_report(void **state)
 static void
 test_team_render(void **state)
 {
-	struct call	*c = *state;
-	struct ctx	 x;
-	struct rq	 rq;
+	struct call      *c = *state;
+	struct ctx        x;
+	struct rq         rq;
 	static const char page[] = "{\"status\":\"success\",\"data\":[1]}";
 
 	memset(&rq, 0, sizeof(rq));
@@ -634,7 +633,7 @@ test_team_render(void **state)
 int
 main(void)
 {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_unknown_path_404),
 		T(test_unknown_paths_404),

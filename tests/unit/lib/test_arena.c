@@ -17,11 +17,11 @@
 static void
 test_alloc_zeroed_and_aligned(void **state)
 {
-	struct arena	 a;
-	unsigned char	*p;
-	size_t		 sizes[] = { 0, 1, 3, 15, 16, 17, 31, 100, 4096, 8191,
-	    8192, 8193, 20000 };
-	size_t		 i, j;
+	struct arena   a;
+	unsigned char *p;
+	size_t sizes[] = { 0, 1, 3, 15, 16, 17, 31, 100, 4096, 8191, 8192, 8193,
+		20000 };
+	size_t i, j;
 
 	(void)state;
 	arena_init(&a);
@@ -48,9 +48,9 @@ test_alloc_zeroed_and_aligned(void **state)
 static void
 test_allocations_distinct(void **state)
 {
-	struct arena	 a;
-	unsigned char	*p[200];
-	size_t		 i, j;
+	struct arena   a;
+	unsigned char *p[200];
+	size_t         i, j;
 
 	(void)state;
 	arena_init(&a);
@@ -68,9 +68,9 @@ test_allocations_distinct(void **state)
 static void
 test_large_allocations(void **state)
 {
-	struct arena	 a;
-	unsigned char	*small1, *big, *small2, *huge;
-	size_t		 i;
+	struct arena   a;
+	unsigned char *small1, *big, *small2, *huge;
+	size_t         i;
 
 	(void)state;
 	arena_init(&a);
@@ -99,8 +99,8 @@ test_large_allocations(void **state)
 static void
 test_strdup_and_printf(void **state)
 {
-	struct arena	 a;
-	char		*s, big[5000];
+	struct arena a;
+	char        *s, big[5000];
 
 	(void)state;
 	arena_init(&a);
@@ -123,8 +123,8 @@ test_strdup_and_printf(void **state)
 	arena_release(&a);
 }
 
-static int	order[16];
-static int	norder;
+static int order[16];
+static int norder;
 
 static void
 record(void *arg)
@@ -136,7 +136,7 @@ record(void *arg)
 static void
 test_defer_runs_last_first_on_reset(void **state)
 {
-	struct arena	a;
+	struct arena a;
 
 	(void)state;
 	norder = 0;
@@ -156,7 +156,7 @@ test_defer_runs_last_first_on_reset(void **state)
 	arena_release(&a);
 }
 
-static struct arena	*reentrant;
+static struct arena *reentrant;
 
 static void
 register_more(void *arg)
@@ -169,7 +169,7 @@ register_more(void *arg)
 static void
 test_defer_from_cleanup_runs(void **state)
 {
-	struct arena	a;
+	struct arena a;
 
 	(void)state;
 	norder = 0;
@@ -189,7 +189,7 @@ test_defer_from_cleanup_runs(void **state)
 static void
 test_release_runs_cleanups(void **state)
 {
-	struct arena	a;
+	struct arena a;
 
 	(void)state;
 	norder = 0;
@@ -204,9 +204,9 @@ test_release_runs_cleanups(void **state)
 static void
 test_reset_keeps_it_usable(void **state)
 {
-	struct arena	 a;
-	char		*s;
-	int		 i;
+	struct arena a;
+	char        *s;
+	int          i;
 
 	(void)state;
 	arena_init(&a);
@@ -228,10 +228,10 @@ test_reset_keeps_it_usable(void **state)
 static void
 test_buf_add_growth(void **state)
 {
-	struct arena	a;
-	struct buf	b;
-	size_t		i;
-	char		c;
+	struct arena a;
+	struct buf   b;
+	size_t       i;
+	char         c;
 
 	(void)state;
 	arena_init(&a);
@@ -261,11 +261,11 @@ test_buf_add_growth(void **state)
 static void
 test_buf_printf_growth(void **state)
 {
-	struct arena	 a;
-	struct buf	 b;
-	char		 expect[16];
-	const char	*p;
-	int		 i;
+	struct arena a;
+	struct buf   b;
+	char         expect[16];
+	const char  *p;
+	int          i;
 
 	(void)state;
 	arena_init(&a);

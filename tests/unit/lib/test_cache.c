@@ -31,8 +31,8 @@ put(enum cache_kind k, const char *key, int64_t gen, const char *val)
 static int
 present(enum cache_kind k, const char *key)
 {
-	int64_t	gen;
-	size_t	len;
+	int64_t gen;
+	size_t  len;
 
 	return get(k, key, &gen, &len) != NULL;
 }
@@ -48,9 +48,9 @@ teardown(void **state)
 static void
 test_round_trip(void **state)
 {
-	const char	*v;
-	int64_t		 gen = -5;
-	size_t		 len = 0;
+	const char *v;
+	int64_t     gen = -5;
+	size_t      len = 0;
 
 	(void)state;
 	cache_init(64);
@@ -76,9 +76,9 @@ test_round_trip(void **state)
 static void
 test_kinds_separate(void **state)
 {
-	const char	*v;
-	int64_t		 gen;
-	size_t		 len;
+	const char *v;
+	int64_t     gen;
+	size_t      len;
 
 	(void)state;
 	cache_init(64);
@@ -104,10 +104,10 @@ test_kinds_separate(void **state)
 static void
 test_replace_same_key(void **state)
 {
-	char		 big[5000];
-	const char	*v;
-	int64_t		 gen;
-	size_t		 len;
+	char        big[5000];
+	const char *v;
+	int64_t     gen;
+	size_t      len;
 
 	(void)state;
 	cache_init(64);
@@ -138,8 +138,8 @@ test_replace_same_key(void **state)
 static void
 test_drop(void **state)
 {
-	int64_t	gen;
-	size_t	len;
+	int64_t gen;
+	size_t  len;
 
 	(void)state;
 	cache_init(64);
@@ -161,9 +161,9 @@ test_drop(void **state)
 static void
 test_disabled(void **state)
 {
-	int64_t		gen = 99;
-	size_t		len = 99;
-	unsigned long	h;
+	int64_t       gen = 99;
+	size_t        len = 99;
+	unsigned long h;
 
 	(void)state;
 	cache_init(64);
@@ -187,10 +187,10 @@ test_disabled(void **state)
 static void
 test_oversize_not_stored(void **state)
 {
-	char		*big, key[CACHE_KEY_MAX + 1];
-	const char	*v;
-	int64_t		 gen;
-	size_t		 len;
+	char       *big, key[CACHE_KEY_MAX + 1];
+	const char *v;
+	int64_t     gen;
+	size_t      len;
 
 	(void)state;
 	cache_init(64);
@@ -211,8 +211,7 @@ test_oversize_not_stored(void **state)
 	/* A key one byte over: never stored, never found. */
 	memset(key, 'k', sizeof(key));
 	cache_put(CACHE_ACTOR, key, CACHE_KEY_MAX + 1, 1, "v", 1);
-	assert_null(cache_get(CACHE_ACTOR, key, CACHE_KEY_MAX + 1, &gen,
-	    &len));
+	assert_null(cache_get(CACHE_ACTOR, key, CACHE_KEY_MAX + 1, &gen, &len));
 	/* Nor under its first CACHE_KEY_MAX bytes. */
 	assert_null(cache_get(CACHE_ACTOR, key, CACHE_KEY_MAX, &gen, &len));
 	/* A key of exactly CACHE_KEY_MAX is fine. */
@@ -230,9 +229,9 @@ test_oversize_not_stored(void **state)
 static void
 test_two_way_lru(void **state)
 {
-	const char	*v;
-	int64_t		 gen;
-	size_t		 len;
+	const char *v;
+	int64_t     gen;
+	size_t      len;
 
 	(void)state;
 	cache_init(2);
@@ -278,10 +277,10 @@ test_two_way_lru(void **state)
 static void
 test_many_keys_last_two_stay(void **state)
 {
-	char	key[32];
-	int64_t	gen;
-	size_t	len;
-	int	i;
+	char    key[32];
+	int64_t gen;
+	size_t  len;
+	int     i;
 
 	(void)state;
 	cache_init(2);
@@ -318,8 +317,8 @@ test_many_keys_last_two_stay(void **state)
 static void
 test_init_drops_everything(void **state)
 {
-	int64_t	gen;
-	size_t	len;
+	int64_t gen;
+	size_t  len;
 
 	(void)state;
 	cache_init(64);
@@ -347,9 +346,9 @@ test_init_drops_everything(void **state)
 static void
 test_counters(void **state)
 {
-	unsigned long	h, m;
-	int64_t		gen;
-	size_t		len;
+	unsigned long h, m;
+	int64_t       gen;
+	size_t        len;
 
 	(void)state;
 	cache_init(64);
@@ -384,8 +383,7 @@ main(void)
 		cmocka_unit_test_teardown(test_two_way_lru, teardown),
 		cmocka_unit_test_teardown(test_many_keys_last_two_stay,
 		    teardown),
-		cmocka_unit_test_teardown(test_init_drops_everything,
-		    teardown),
+		cmocka_unit_test_teardown(test_init_drops_everything, teardown),
 		cmocka_unit_test_teardown(test_counters, teardown),
 	};
 

@@ -15,7 +15,7 @@
 
 #include "roster/config.h"
 
-extern char	**environ;
+extern char **environ;
 
 /*
  * The environment of whoever runs the tests must not leak in: every
@@ -24,11 +24,11 @@ extern char	**environ;
 static int
 clear_env(void **state)
 {
-	char	 name[128], *eq;
-	size_t	 i;
+	char   name[128], *eq;
+	size_t i;
 
 	(void)state;
-	for (i = 0; environ[i] != NULL; ) {
+	for (i = 0; environ[i] != NULL;) {
 		if (strncmp(environ[i], "ROSTER_", 7) != 0 ||
 		    (eq = strchr(environ[i], '=')) == NULL ||
 		    (size_t)(eq - environ[i]) >= sizeof(name)) {
@@ -37,7 +37,7 @@ clear_env(void **state)
 		}
 		memcpy(name, environ[i], (size_t)(eq - environ[i]));
 		name[eq - environ[i]] = '\0';
-		unsetenv(name);		/* environ shifts: look at i again */
+		unsetenv(name); /* environ shifts: look at i again */
 	}
 	return 0;
 }
@@ -54,8 +54,8 @@ parse(struct config *c, const char *text, char *err, size_t errsz)
 static void
 refused(const char *text, const char *what)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	if (parse(&c, text, err, sizeof(err)) != -1)
 		fail_msg("accepted: %s", text);
@@ -66,13 +66,13 @@ refused(const char *text, const char *what)
 static void
 test_defaults(void **state)
 {
-	struct config	c;
+	struct config c;
 
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(c.workers, 4);
-	assert_int_equal(c.max_body, 65536);	/* the API's body limit, 64 KiB */
-	assert_int_equal(c.invite_ttl, 7 * 86400);	/* an invitation's 7 days */
+	assert_int_equal(c.max_body, 65536); /* the API's body limit, 64 KiB */
+	assert_int_equal(c.invite_ttl, 7 * 86400); /* an invitation's 7 days */
 	assert_int_equal(c.listen_mode, 0660);
 	assert_string_equal(c.log, "stderr");
 }
@@ -81,31 +81,30 @@ test_defaults(void **state)
 static void
 test_parse_sets_each_key_type(void **state)
 {
-	static const char text[] =
-	    "listen = 127.0.0.1:9000\n"
-	    "listen_mode = 0640\n"
-	    "listen_group = www-data\n"
-	    "pidfile = /run/roster.pid\n"
-	    "workers = 8\n"
-	    "max_requests = 123456789\n"
-	    "request_timeout = 60\n"
-	    "max_body = 1048576\n"
-	    "db_host = db.internal\n"
-	    "db_port = 3307\n"
-	    "db_socket = /run/mysqld/mysqld.sock\n"
-	    "db_name = team\n"
-	    "db_user = app\n"
-	    "db_password = s3cret=with=equals\n"
-	    "db_timeout = 10\n"
-	    "public_url = https://roster.example.com\n"
-	    "invite_ttl = 86400\n"
-	    "smtp_host = mail.example.com\n"
-	    "smtp_port = 587\n"
-	    "smtp_starttls = on\n"
-	    "smtp_from = team@example.com\n"
-	    "log = syslog\n";
-	struct config	c;
-	char		err[256];
+	static const char text[] = "listen = 127.0.0.1:9000\n"
+				   "listen_mode = 0640\n"
+				   "listen_group = www-data\n"
+				   "pidfile = /run/roster.pid\n"
+				   "workers = 8\n"
+				   "max_requests = 123456789\n"
+				   "request_timeout = 60\n"
+				   "max_body = 1048576\n"
+				   "db_host = db.internal\n"
+				   "db_port = 3307\n"
+				   "db_socket = /run/mysqld/mysqld.sock\n"
+				   "db_name = team\n"
+				   "db_user = app\n"
+				   "db_password = s3cret=with=equals\n"
+				   "db_timeout = 10\n"
+				   "public_url = https://roster.example.com\n"
+				   "invite_ttl = 86400\n"
+				   "smtp_host = mail.example.com\n"
+				   "smtp_port = 587\n"
+				   "smtp_starttls = on\n"
+				   "smtp_from = team@example.com\n"
+				   "log = syslog\n";
+	struct config     c;
+	char              err[256];
 
 	(void)state;
 	assert_int_equal(parse(&c, text, err, sizeof(err)), 0);
@@ -139,9 +138,9 @@ test_bool_values(void **state)
 {
 	static const char *const on[] = { "on", "yes", "1", "true" };
 	static const char *const off[] = { "off", "no", "0", "false" };
-	struct config	c;
-	char		err[256], text[64];
-	size_t		i;
+	struct config            c;
+	char                     err[256], text[64];
+	size_t                   i;
 
 	(void)state;
 	for (i = 0; i < 4; i++) {
@@ -205,13 +204,16 @@ test_out_of_range_named(void **state)
 static void
 test_range_limits_accepted(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
-	assert_int_equal(parse(&c, "workers = 1\ndb_port = 65535\n"
-	    "max_body = 1024\ninvite_ttl = 60\nmax_requests = 0\n", err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    parse(&c,
+		"workers = 1\ndb_port = 65535\n"
+		"max_body = 1024\ninvite_ttl = 60\nmax_requests = 0\n",
+		err, sizeof(err)),
+	    0);
 	assert_int_equal(c.workers, 1);
 	assert_int_equal(c.db_port, 65535);
 	assert_int_equal(c.max_body, 1024);
@@ -225,33 +227,38 @@ test_range_limits_accepted(void **state)
 static void
 test_quoted_values(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	assert_int_equal(parse(&c, "db_password = \"  pa ss  \"\n", err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(c.db_password, "  pa ss  ");
-	assert_int_equal(parse(&c, "db_password = \"\"\n", err,
-	    sizeof(err)), 0);
+	assert_int_equal(parse(&c, "db_password = \"\"\n", err, sizeof(err)),
+	    0);
 	assert_string_equal(c.db_password, "");
 	assert_int_equal(parse(&c, "db_name=\"x\"", err, sizeof(err)), 0);
 	assert_string_equal(c.db_name, "x");
 	/* Unquoted values are trimmed. */
 	assert_int_equal(parse(&c, "db_name =\t  roster2 \t\r\n", err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(c.db_name, "roster2");
 }
 
 static void
 test_comments_and_blank_lines(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
-	assert_int_equal(parse(&c, "# a comment\n\n   \n\t# indented\n"
-	    "workers = 3\n\n# workers = 9\n", err, sizeof(err)), 0);
+	assert_int_equal(parse(&c,
+			     "# a comment\n\n   \n\t# indented\n"
+			     "workers = 3\n\n# workers = 9\n",
+			     err, sizeof(err)),
+	    0);
 	assert_int_equal(c.workers, 3);
 	assert_int_equal(parse(&c, "", err, sizeof(err)), 0);
 	assert_int_equal(c.workers, 4);
@@ -264,15 +271,17 @@ test_comments_and_blank_lines(void **state)
 static void
 test_public_url_slash_stripped(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	assert_int_equal(parse(&c, "public_url = https://a.example/\n", err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(c.public_url, "https://a.example");
 	assert_int_equal(parse(&c, "public_url = http://a.example/base///\n",
-	    err, sizeof(err)), 0);
+			     err, sizeof(err)),
+	    0);
 	assert_string_equal(c.public_url, "http://a.example/base");
 }
 
@@ -289,8 +298,8 @@ test_public_url_scheme_required(void **state)
 static void
 test_log_stderr_or_syslog(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	assert_int_equal(parse(&c, "log = stderr\n", err, sizeof(err)), 0);
@@ -304,20 +313,24 @@ test_log_stderr_or_syslog(void **state)
 static void
 test_rate_store_set(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	config_defaults(&c);
 	assert_string_equal(c.rate_store, "local");
-	assert_int_equal(parse(&c, "rate_store = database\n", err,
-	    sizeof(err)), 0);
+	assert_int_equal(parse(&c, "rate_store = database\n", err, sizeof(err)),
+	    0);
 	assert_string_equal(c.rate_store, "database");
 	assert_int_equal(parse(&c, "rate_store = memcached\n", err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_string_equal(c.rate_store, "memcached");
-	assert_int_equal(parse(&c, "rate_store = database\n"
-	    "rate_store = local\n", err, sizeof(err)), 0);
+	assert_int_equal(parse(&c,
+			     "rate_store = database\n"
+			     "rate_store = local\n",
+			     err, sizeof(err)),
+	    0);
 	assert_string_equal(c.rate_store, "local");
 	refused("rate_store = shm\n", "rate_store");
 	refused("rate_store = Local\n", "rate_store");
@@ -328,17 +341,16 @@ test_rate_store_set(void **state)
 static void
 test_cache_entries_range(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(c.cache_entries, 64);
-	assert_int_equal(parse(&c, "cache_entries = 0\n", err, sizeof(err)),
-	    0);
+	assert_int_equal(parse(&c, "cache_entries = 0\n", err, sizeof(err)), 0);
 	assert_int_equal(c.cache_entries, 0);
-	assert_int_equal(parse(&c, "cache_entries = 1024\n", err,
-	    sizeof(err)), 0);
+	assert_int_equal(parse(&c, "cache_entries = 1024\n", err, sizeof(err)),
+	    0);
 	assert_int_equal(c.cache_entries, 1024);
 	refused("cache_entries = 1025\n", "cache_entries");
 	refused("cache_entries = -1\n", "cache_entries");
@@ -348,15 +360,14 @@ test_cache_entries_range(void **state)
 static void
 test_listen_mode_octal(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	assert_int_equal(parse(&c, "listen_mode = 0600\n", err, sizeof(err)),
 	    0);
 	assert_int_equal(c.listen_mode, 0600);
-	assert_int_equal(parse(&c, "listen_mode = 777\n", err, sizeof(err)),
-	    0);
+	assert_int_equal(parse(&c, "listen_mode = 777\n", err, sizeof(err)), 0);
 	assert_int_equal(c.listen_mode, 0777);
 	refused("listen_mode = 0800\n", "listen_mode");
 	refused("listen_mode = 01000\n", "listen_mode");
@@ -367,7 +378,7 @@ test_listen_mode_octal(void **state)
 static void
 test_too_long_string_named(void **state)
 {
-	char	text[600];
+	char text[600];
 
 	(void)state;
 	snprintf(text, sizeof(text), "db_name = %0100d\n", 0);
@@ -377,26 +388,28 @@ test_too_long_string_named(void **state)
 static void
 test_nul_byte_refused(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, "workers = 2\0\n", 13, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 }
 
 /* Only len bytes are read. */
 static void
 test_len_bounds_the_text(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	config_defaults(&c);
 	assert_int_equal(config_parse(&c, "workers = 7junk", 11, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(c.workers, 7);
 }
 
@@ -404,8 +417,8 @@ test_len_bounds_the_text(void **state)
 static void
 test_env_override(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	config_defaults(&c);
@@ -420,8 +433,8 @@ test_env_override(void **state)
 static void
 test_env_bad_value_named(void **state)
 {
-	struct config	c;
-	char		err[256];
+	struct config c;
+	char          err[256];
 
 	(void)state;
 	config_defaults(&c);
@@ -436,10 +449,10 @@ test_env_bad_value_named(void **state)
 static void
 test_env_overrides_file(void **state)
 {
-	struct config	 c;
-	char		 err[256], path[] = "/tmp/roster-test-config-XXXXXX";
-	FILE		*f;
-	int		 fd;
+	struct config c;
+	char          err[256], path[] = "/tmp/roster-test-config-XXXXXX";
+	FILE         *f;
+	int           fd;
 
 	(void)state;
 	assert_true((fd = mkstemp(path)) >= 0);
@@ -475,9 +488,9 @@ test_env_overrides_file(void **state)
 static char *
 written(void (*fn)(FILE *))
 {
-	char	*text = NULL;
-	size_t	 len = 0;
-	FILE	*f;
+	char  *text = NULL;
+	size_t len = 0;
+	FILE  *f;
 
 	assert_non_null(f = open_memstream(&text, &len));
 	fn(f);
@@ -493,9 +506,9 @@ written(void (*fn)(FILE *))
 static void
 test_example_is_every_default(void **state)
 {
-	struct config	 want, got;
-	char		*text, *p, *line, err[256];
-	size_t		 nkeys = 0;
+	struct config want, got;
+	char         *text, *p, *line, err[256];
+	size_t        nkeys = 0;
 
 	(void)state;
 	text = written(config_write_example);
@@ -521,8 +534,8 @@ static void
 test_table_has_a_row_per_key(void **state)
 {
 	static const char head[] = "| key | default | values | meaning |\n";
-	char	*text, *p;
-	size_t	 rows = 0;
+	char             *text, *p;
+	size_t            rows = 0;
 
 	(void)state;
 	text = written(config_write_table);
@@ -532,7 +545,8 @@ test_table_has_a_row_per_key(void **state)
 	assert_int_equal(rows, NKEYS);
 	assert_non_null(strstr(text, "| `workers` | `4` | 1 to 512 | "));
 	assert_non_null(strstr(text, "| `listen_group` | (empty) | "));
-	assert_non_null(strstr(text, "| `rate_store` | `local` | `local`, "
+	assert_non_null(strstr(text,
+	    "| `rate_store` | `local` | `local`, "
 	    "`database` or `memcached` | "));
 	free(text);
 }

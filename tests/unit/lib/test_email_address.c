@@ -22,7 +22,7 @@ norm(const char *s, char *out)
 static void
 refused(const char *s)
 {
-	char	out[EMAIL_MAX + 1];
+	char out[EMAIL_MAX + 1];
 
 	if (norm(s, out) != -1)
 		fail_msg("accepted an invalid address: \"%s\"", s);
@@ -32,15 +32,15 @@ refused(const char *s)
 static void
 test_trims_and_lowercases(void **state)
 {
-	char	a[EMAIL_MAX + 1], b[EMAIL_MAX + 1];
+	char a[EMAIL_MAX + 1], b[EMAIL_MAX + 1];
 
 	(void)state;
 	assert_int_equal(norm("Bob@Example.COM ", a), 0);
 	assert_int_equal(norm("bob@example.com", b), 0);
 	assert_string_equal(a, b);
 	assert_string_equal(a, "bob@example.com");
-	assert_int_equal(norm(" \t\r\n Alice.Smith+tag@Mail.Example.ORG\t ",
-	    a), 0);
+	assert_int_equal(norm(" \t\r\n Alice.Smith+tag@Mail.Example.ORG\t ", a),
+	    0);
 	assert_string_equal(a, "alice.smith+tag@mail.example.org");
 }
 
@@ -48,8 +48,8 @@ test_trims_and_lowercases(void **state)
 static void
 test_len_bounds_the_input(void **state)
 {
-	const char	*s = "a@b.cdXXXX";
-	char		 out[EMAIL_MAX + 1];
+	const char *s = "a@b.cdXXXX";
+	char        out[EMAIL_MAX + 1];
 
 	(void)state;
 	assert_int_equal(email_normalize(s, 6, out), 0);
@@ -59,7 +59,7 @@ test_len_bounds_the_input(void **state)
 static void
 test_plain_addresses_valid(void **state)
 {
-	char	out[EMAIL_MAX + 1];
+	char out[EMAIL_MAX + 1];
 
 	(void)state;
 	assert_int_equal(norm("a@b.c", out), 0);
@@ -81,7 +81,7 @@ test_invalid_shapes_refused(void **state)
 		"\"a\"@b.c", "a<b>@c.d", "a(b)@c.d", "a,b@c.d", "a@b.c d",
 	};
 	/* clang-format on */
-	size_t	i;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -98,8 +98,8 @@ fill(char *p, char c, size_t n)
 static void
 test_label_over_63_refused(void **state)
 {
-	char	in[128], out[EMAIL_MAX + 1];
-	size_t	n = 0;
+	char   in[128], out[EMAIL_MAX + 1];
+	size_t n = 0;
 
 	(void)state;
 	in[n++] = 'a';
@@ -122,7 +122,7 @@ test_label_over_63_refused(void **state)
 static void
 test_local_over_64_refused(void **state)
 {
-	char	in[128], out[EMAIL_MAX + 1];
+	char in[128], out[EMAIL_MAX + 1];
 
 	(void)state;
 	fill(in, 'l', 64);
@@ -137,7 +137,7 @@ test_local_over_64_refused(void **state)
 static size_t
 make_254(char *in)
 {
-	size_t	n = 0;
+	size_t n = 0;
 
 	fill(in, 'l', 64);
 	n = 64;
@@ -157,8 +157,8 @@ make_254(char *in)
 static void
 test_exactly_254_valid(void **state)
 {
-	char	in[300], out[EMAIL_MAX + 1];
-	size_t	n = make_254(in);
+	char   in[300], out[EMAIL_MAX + 1];
+	size_t n = make_254(in);
 
 	(void)state;
 	assert_int_equal(n, 254);
@@ -177,11 +177,11 @@ test_exactly_254_valid(void **state)
 static void
 test_over_254_refused(void **state)
 {
-	char	in[300], out[EMAIL_MAX + 1];
-	size_t	n = make_254(in);
+	char   in[300], out[EMAIL_MAX + 1];
+	size_t n = make_254(in);
 
 	(void)state;
-	in[n++] = 'c';		/* last label 62, still a valid shape */
+	in[n++] = 'c'; /* last label 62, still a valid shape */
 	assert_int_equal(n, 255);
 	assert_int_equal(email_normalize(in, n, out), -1);
 }
@@ -201,7 +201,7 @@ test_non_ascii_refused(void **state)
 static void
 test_embedded_nul_refused(void **state)
 {
-	char	out[EMAIL_MAX + 1];
+	char out[EMAIL_MAX + 1];
 
 	(void)state;
 	assert_int_equal(email_normalize("a\0b@c.de", 8, out), -1);

@@ -17,11 +17,11 @@
 static int
 lower_hex(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
+			(s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
 }
@@ -30,8 +30,8 @@ lower_hex(const char *s, size_t n)
 static void
 test_id_new_is_24_lowercase_hex(void **state)
 {
-	char	id[ID_LEN + 1];
-	int	i;
+	char id[ID_LEN + 1];
+	int  i;
 
 	(void)state;
 	for (i = 0; i < 100; i++) {
@@ -47,9 +47,9 @@ test_id_new_is_24_lowercase_hex(void **state)
 static void
 test_id_new_starts_with_unix_seconds(void **state)
 {
-	char		 id[ID_LEN + 1], head[9];
-	time_t		 before, after;
-	unsigned long	 t;
+	char          id[ID_LEN + 1], head[9];
+	time_t        before, after;
+	unsigned long t;
 
 	(void)state;
 	before = time(NULL);
@@ -65,7 +65,7 @@ test_id_new_starts_with_unix_seconds(void **state)
 static void
 test_id_new_two_calls_differ(void **state)
 {
-	char	a[ID_LEN + 1], b[ID_LEN + 1];
+	char a[ID_LEN + 1], b[ID_LEN + 1];
 
 	(void)state;
 	id_new(a);
@@ -89,11 +89,11 @@ test_id_valid_refuses(void **state)
 	(void)state;
 	assert_false(id_valid(NULL));
 	assert_false(id_valid(""));
-	assert_false(id_valid("665F0B3C4D2E1A0012345678"));	/* upper */
+	assert_false(id_valid("665F0B3C4D2E1A0012345678")); /* upper */
 	assert_false(id_valid("665f0b3c4d2e1a001234567A"));
-	assert_false(id_valid("665f0b3c4d2e1a001234567"));	/* 23 */
-	assert_false(id_valid("665f0b3c4d2e1a00123456789"));	/* 25 */
-	assert_false(id_valid("665f0b3c4d2e1a001234567g"));	/* non-hex */
+	assert_false(id_valid("665f0b3c4d2e1a001234567"));   /* 23 */
+	assert_false(id_valid("665f0b3c4d2e1a00123456789")); /* 25 */
+	assert_false(id_valid("665f0b3c4d2e1a001234567g"));  /* non-hex */
 	assert_false(id_valid("665f0b3c4d2e1a00 2345678"));
 	assert_false(id_valid("665f0b3c-d2e1a0012345678"));
 	assert_false(id_valid("../../../../../../../etc"));
@@ -103,8 +103,8 @@ static void
 test_hex_encode(void **state)
 {
 	static const unsigned char in[] = { 0x00, 0x01, 0x7f, 0x80, 0xab,
-	    0xff };
-	char	out[2 * sizeof(in) + 1];
+		0xff };
+	char                       out[2 * sizeof(in) + 1];
 
 	(void)state;
 	memset(out, 'X', sizeof(out));

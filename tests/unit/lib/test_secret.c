@@ -17,13 +17,13 @@
 static int
 b64url(const char *s, size_t n)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-		    s[i] == '_'))
+			(s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+			s[i] == '_'))
 			return 0;
 	return 1;
 }
@@ -32,12 +32,12 @@ b64url(const char *s, size_t n)
 static void
 check_new(enum secret_kind kind, const char *prefix)
 {
-	char		 out[SECRET_MAX], disp[DISPLAY_MAX];
-	unsigned char	 hash[SECRET_HASH_LEN], again[SECRET_HASH_LEN];
-	size_t		 plen = strlen(prefix), n;
+	char          out[SECRET_MAX], disp[DISPLAY_MAX];
+	unsigned char hash[SECRET_HASH_LEN], again[SECRET_HASH_LEN];
+	size_t        plen = strlen(prefix), n;
 
 	memset(disp, 'X', sizeof(disp));
-	secret_new(kind, out,  hash, kind == SECRET_INVITE ? NULL : disp);
+	secret_new(kind, out, hash, kind == SECRET_INVITE ? NULL : disp);
 	n = strlen(out);
 	assert_int_equal(n, plen + SECRET_B64_LEN);
 	assert_memory_equal(out, prefix, plen);
@@ -59,7 +59,7 @@ check_new(enum secret_kind kind, const char *prefix)
 static void
 test_new_token_shape(void **state)
 {
-	char	out[SECRET_MAX];
+	char          out[SECRET_MAX];
 	unsigned char hash[SECRET_HASH_LEN];
 
 	(void)state;
@@ -72,7 +72,7 @@ test_new_token_shape(void **state)
 static void
 test_new_key_shape(void **state)
 {
-	char	out[SECRET_MAX];
+	char          out[SECRET_MAX];
 	unsigned char hash[SECRET_HASH_LEN];
 
 	(void)state;
@@ -85,7 +85,7 @@ test_new_key_shape(void **state)
 static void
 test_new_invite_shape(void **state)
 {
-	char	out[SECRET_MAX];
+	char          out[SECRET_MAX];
 	unsigned char hash[SECRET_HASH_LEN];
 
 	(void)state;
@@ -98,8 +98,8 @@ test_new_invite_shape(void **state)
 static void
 test_new_secrets_differ(void **state)
 {
-	char		 a[SECRET_MAX], b[SECRET_MAX];
-	unsigned char	 ha[SECRET_HASH_LEN], hb[SECRET_HASH_LEN];
+	char          a[SECRET_MAX], b[SECRET_MAX];
+	unsigned char ha[SECRET_HASH_LEN], hb[SECRET_HASH_LEN];
 
 	(void)state;
 	secret_new(SECRET_TOKEN, a, ha, NULL);
@@ -120,14 +120,14 @@ test_hash_is_sha256(void **state)
 		0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
 	};
 	/* clang-format on */
-	unsigned char	h[SECRET_HASH_LEN];
+	unsigned char h[SECRET_HASH_LEN];
 
 	(void)state;
 	secret_hash("abc", 3, h);
 	assert_memory_equal(h, abc, SECRET_HASH_LEN);
 }
 
-#define B43 "abcdefghijABCDEFGHIJ0123456789-_abcdefghij"	/* 42 */
+#define B43 "abcdefghijABCDEFGHIJ0123456789-_abcdefghij" /* 42 */
 
 /* A malformed credential is 401, before any lookup. */
 static void
@@ -149,13 +149,13 @@ test_classify_invalid(void **state)
 	assert_int_equal(secret_classify("df_"), -1);
 	assert_int_equal(secret_classify("Bearer"), -1);
 	assert_int_equal(secret_classify("Bearer dft_" B43 "k"), -1);
-	assert_int_equal(secret_classify(B43 "k"), -1);		/* no prefix */
-	assert_int_equal(secret_classify("dft_" B43), -1);	/* 42 */
-	assert_int_equal(secret_classify("dft_" B43 "kk"), -1);	/* 44 */
+	assert_int_equal(secret_classify(B43 "k"), -1);         /* no prefix */
+	assert_int_equal(secret_classify("dft_" B43), -1);      /* 42 */
+	assert_int_equal(secret_classify("dft_" B43 "kk"), -1); /* 44 */
 	assert_int_equal(secret_classify("df_" B43), -1);
 	assert_int_equal(secret_classify("df_" B43 "kk"), -1);
-	assert_int_equal(secret_classify("dft_" B43 "="), -1);	/* padding */
-	assert_int_equal(secret_classify("dft_" B43 "+"), -1);	/* std b64 */
+	assert_int_equal(secret_classify("dft_" B43 "="), -1); /* padding */
+	assert_int_equal(secret_classify("dft_" B43 "+"), -1); /* std b64 */
 	assert_int_equal(secret_classify("dft_" B43 "/"), -1);
 	assert_int_equal(secret_classify("dft_" B43 " "), -1);
 	assert_int_equal(secret_classify("DFT_" B43 "k"), -1);
@@ -180,8 +180,8 @@ test_invite_valid(void **state)
 static void
 test_equal(void **state)
 {
-	unsigned char	a[SECRET_HASH_LEN], b[SECRET_HASH_LEN];
-	size_t		i;
+	unsigned char a[SECRET_HASH_LEN], b[SECRET_HASH_LEN];
+	size_t        i;
 
 	(void)state;
 	secret_hash("x", 1, a);

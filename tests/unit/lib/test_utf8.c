@@ -34,16 +34,16 @@ static void
 test_multibyte_valid(void **state)
 {
 	(void)state;
-	assert_true(ok("caf\xc3\xa9", 100));			/* é */
-	assert_true(ok("\xe6\x97\xa5\xe6\x9c\xac", 100));	/* 日本 */
-	assert_true(ok("\xf0\x9f\x98\x80", 100));		/* 😀 */
-	assert_true(ok("\xc2\x80", 1));				/* U+0080 */
-	assert_true(ok("\xe0\xa0\x80", 1));			/* U+0800 */
-	assert_true(ok("\xef\xbf\xbf", 1));			/* U+FFFF */
-	assert_true(ok("\xf0\x90\x80\x80", 1));			/* U+10000 */
-	assert_true(ok("\xf4\x8f\xbf\xbf", 1));			/* U+10FFFF */
-	assert_true(ok("\xed\x9f\xbf", 1));			/* U+D7FF */
-	assert_true(ok("\xee\x80\x80", 1));			/* U+E000 */
+	assert_true(ok("caf\xc3\xa9", 100));              /* é */
+	assert_true(ok("\xe6\x97\xa5\xe6\x9c\xac", 100)); /* 日本 */
+	assert_true(ok("\xf0\x9f\x98\x80", 100));         /* 😀 */
+	assert_true(ok("\xc2\x80", 1));                   /* U+0080 */
+	assert_true(ok("\xe0\xa0\x80", 1));               /* U+0800 */
+	assert_true(ok("\xef\xbf\xbf", 1));               /* U+FFFF */
+	assert_true(ok("\xf0\x90\x80\x80", 1));           /* U+10000 */
+	assert_true(ok("\xf4\x8f\xbf\xbf", 1));           /* U+10FFFF */
+	assert_true(ok("\xed\x9f\xbf", 1));               /* U+D7FF */
+	assert_true(ok("\xee\x80\x80", 1));               /* U+E000 */
 }
 
 /* RFC 3629: overlong encodings are invalid. */
@@ -64,9 +64,9 @@ static void
 test_surrogates_refused(void **state)
 {
 	(void)state;
-	assert_false(ok("\xed\xa0\x80", 10));	/* U+D800 */
-	assert_false(ok("\xed\xbf\xbf", 10));	/* U+DFFF */
-	assert_false(ok("\xed\xa0\xbd\xed\xb8\x80", 10));	/* CESU pair */
+	assert_false(ok("\xed\xa0\x80", 10));             /* U+D800 */
+	assert_false(ok("\xed\xbf\xbf", 10));             /* U+DFFF */
+	assert_false(ok("\xed\xa0\xbd\xed\xb8\x80", 10)); /* CESU pair */
 }
 
 /* RFC 3629: nothing above U+10FFFF. */
@@ -85,12 +85,12 @@ static void
 test_bad_continuation_refused(void **state)
 {
 	(void)state;
-	assert_false(ok("\x80", 10));			/* lone continuation */
+	assert_false(ok("\x80", 10)); /* lone continuation */
 	/* clang-format would split "a\xbf" "b" over two lines. */
 	/* clang-format off */
 	assert_false(ok("a\xbf" "b", 10));
 	/* clang-format on */
-	assert_false(ok("\xc3\x28", 10));		/* not a continuation */
+	assert_false(ok("\xc3\x28", 10)); /* not a continuation */
 	assert_false(ok("\xe6\x97\x28", 10));
 	assert_false(ok("\xf0\x9f\x98\x28", 10));
 	assert_false(ok("\xc3\xc3\xa9", 10));
@@ -121,8 +121,8 @@ test_truncated_at_end_refused(void **state)
 static void
 test_controls_refused(void **state)
 {
-	char	s[2] = { 0, 0 };
-	int	c;
+	char s[2] = { 0, 0 };
+	int  c;
 
 	(void)state;
 	for (c = 0; c < 0x20; c++) {
@@ -135,7 +135,7 @@ test_controls_refused(void **state)
 	/* clang-format on */
 	assert_false(ok("line\nbreak", 100));
 	assert_false(ok("tab\there", 100));
-	assert_false(utf8_valid("a\0b", 3, 10));	/* NUL within len */
+	assert_false(utf8_valid("a\0b", 3, 10)); /* NUL within len */
 }
 
 /* The limit counts code points, not bytes. */

@@ -20,15 +20,15 @@
 static int
 parse(struct cli *c, const char *line)
 {
-	static char	 buf[512], prog[] = "roster";
-	static char	*argv[64];
-	int		 argc = 0;
-	char		*tok, *save;
+	static char  buf[512], prog[] = "roster";
+	static char *argv[64];
+	int          argc = 0;
+	char        *tok, *save;
 
 	snprintf(buf, sizeof(buf), "%s", line);
 	argv[argc++] = prog;
 	for (tok = strtok_r(buf, " ", &save); tok != NULL;
-	    tok = strtok_r(NULL, " ", &save))
+	     tok = strtok_r(NULL, " ", &save))
 		argv[argc++] = tok;
 	argv[argc] = NULL;
 	return cli_parse(c, argc, argv);
@@ -45,11 +45,13 @@ no_env(void **state)
 static void
 test_two_word_command_and_options(void **state)
 {
-	struct cli	c;
+	struct cli c;
 
 	(void)state;
-	assert_int_equal(parse(&c, "user create --email a@example.com "
-	    "--name Ada"), 0);
+	assert_int_equal(parse(&c,
+			     "user create --email a@example.com "
+			     "--name Ada"),
+	    0);
 	assert_string_equal(c.cmd->name, "user create");
 	assert_string_equal(c.o.email, "a@example.com");
 	assert_string_equal(c.o.name, "Ada");
@@ -62,11 +64,13 @@ test_two_word_command_and_options(void **state)
 static void
 test_config_anywhere(void **state)
 {
-	struct cli	c;
+	struct cli c;
 
 	(void)state;
-	assert_int_equal(parse(&c, "--config /a.conf member add --website "
-	    "W --email e@x.org --role viewer"), 0);
+	assert_int_equal(parse(&c,
+			     "--config /a.conf member add --website "
+			     "W --email e@x.org --role viewer"),
+	    0);
 	assert_string_equal(c.config_path, "/a.conf");
 	assert_string_equal(c.o.role, "viewer");
 	assert_int_equal(parse(&c, "audit --website W --config=/b.conf"), 0);
@@ -84,7 +88,7 @@ test_config_anywhere(void **state)
 static void
 test_required_options(void **state)
 {
-	struct cli	c;
+	struct cli c;
 
 	(void)state;
 	assert_int_equal(parse(&c, "user create"), 2);
@@ -102,16 +106,17 @@ test_required_options(void **state)
 static void
 test_unknown_options(void **state)
 {
-	struct cli	c;
+	struct cli c;
 
 	(void)state;
-	assert_int_equal(parse(&c, "user create --email e@x.org --role x"),
-	    2);
+	assert_int_equal(parse(&c, "user create --email e@x.org --role x"), 2);
 	/* token create takes --websites, not --website. */
 	assert_int_equal(parse(&c, "token create --email e@x.org --website W"),
 	    2);
-	assert_int_equal(parse(&c, "token create --email e@x.org --websites "
-	    "W1,W2 --permissions *"), 0);
+	assert_int_equal(parse(&c,
+			     "token create --email e@x.org --websites "
+			     "W1,W2 --permissions *"),
+	    0);
 	assert_string_equal(c.o.websites, "W1,W2");
 	assert_string_equal(c.o.perms, "*");
 	assert_int_equal(parse(&c, "user create --email"), 2);
@@ -119,8 +124,10 @@ test_unknown_options(void **state)
 	assert_int_equal(parse(&c, "migrate --email e@x.org"), 2);
 	assert_int_equal(parse(&c, "version --format conf"), 2);
 	/* A value is taken as it is, even one that looks like a flag. */
-	assert_int_equal(parse(&c, "user create --email e@x.org --name "
-	    "--help"), 0);
+	assert_int_equal(parse(&c,
+			     "user create --email e@x.org --name "
+			     "--help"),
+	    0);
 	assert_string_equal(c.cmd->name, "user create");
 	assert_string_equal(c.o.name, "--help");
 }
@@ -128,7 +135,7 @@ test_unknown_options(void **state)
 static void
 test_unknown_commands(void **state)
 {
-	struct cli	c;
+	struct cli c;
 
 	(void)state;
 	assert_int_equal(parse(&c, ""), 2);
@@ -143,7 +150,7 @@ test_unknown_commands(void **state)
 static void
 test_help_and_version(void **state)
 {
-	struct cli	c;
+	struct cli c;
 
 	(void)state;
 	assert_int_equal(parse(&c, "help"), 0);
@@ -177,7 +184,7 @@ test_help_and_version(void **state)
 static void
 test_flags(void **state)
 {
-	struct cli	c;
+	struct cli c;
 
 	(void)state;
 	assert_int_equal(parse(&c, "serve"), 0);
