@@ -98,7 +98,7 @@ db_new(const struct config *cfg)
 	return db;
 }
 
-void
+static void
 db_disconnect(struct db *db)
 {
 	int i;
@@ -121,12 +121,6 @@ db_free(struct db *db)
 		return;
 	db_disconnect(db);
 	free(db);
-}
-
-int
-db_alive(const struct db *db)
-{
-	return db->my != NULL;
 }
 
 unsigned long

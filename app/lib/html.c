@@ -31,13 +31,3 @@ html_put(struct buf *b, const char *s)
 	}
 	buf_add(b, run, (size_t)(p - run));
 }
-
-char *
-html_escape(struct arena *a, const char *s)
-{
-	struct buf b;
-
-	buf_init(&b, a, s != NULL ? strlen(s) + 16 : 16);
-	html_put(&b, s);
-	return b.p;
-}

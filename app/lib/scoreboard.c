@@ -50,7 +50,7 @@ scoreboard_free(struct scoreboard *sb)
 	munmap(sb, board_size(sb->nslots));
 }
 
-int
+static int
 met_status_index(int status)
 {
 	int i;

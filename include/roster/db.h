@@ -69,10 +69,6 @@ struct db *db_new(const struct config *);
 void       db_free(struct db *);
 /* Connects if not connected (honouring the back-off). */
 int db_ensure(struct db *);
-/* Closes the connection and every statement handle. */
-void db_disconnect(struct db *);
-/* 1 while a connection is believed alive. */
-int db_alive(const struct db *);
 /* Reconnections made since start, for metrics. */
 unsigned long db_reconnects(const struct db *);
 /* Failed statements (not counting unique-key violations), for metrics. */

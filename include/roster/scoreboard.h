@@ -53,7 +53,6 @@ struct scoreboard *scoreboard_new(int n);
 void               scoreboard_free(struct scoreboard *);
 
 /* Status code → its counter column. */
-int met_status_index(int status);
 int met_status_code(int index);
 /* Counts one request. */
 void met_record(struct met *, int route, int status, int64_t us);
