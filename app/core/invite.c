@@ -540,18 +540,14 @@ accept_tx(struct op *op, void *arg)
 	/* The pending invitation holds a seat already: count the others. */
 	if ((e = team_seat_take(op, o->website_id, limit, o->invitation_id)))
 		return e;
+	/*
+	 * The name names only a user this accept creates: an account that
+	 * exists keeps its name, which its other teams show.  Knowing a link
+	 * proves nothing about who the account's owner is.
+	 */
 	if ((e = user_ensure(op, o->email, a->name, user, &o->created)))
 		return e;
 	o->user_id = arena_strdup(op->a, user);
-	if (a->name != NULL && !o->created) {
-		p[0] = DB_STR(a->name);
-		p[1] = DB_STR(user);
-		if ((rc = db_exec(op->db, op->a, STMT_USER_SET_NAME, p, 2, &r)))
-			return op_db(op, rc);
-		/* The new name shows in the lists of the user's other teams. */
-		if (r.affected > 0 && (e = team_user_changed(op, user)))
-			return e;
-	}
 	if ((e = team_changed(op, o->website_id)))
 		return e;
 	p[0] = DB_STR(o->website_id);

@@ -294,10 +294,6 @@ static const struct stmt_def stmts[STMT__MAX] = {
 	" accepted_at = ? WHERE id = ? AND status = 'pending'"
 	" AND expires_at > ?" },
 
-/* A name given at accept fills an empty one.  Params: name, user id. */
-[STMT_USER_SET_NAME] = { 0,
-	"UPDATE users SET name = ? WHERE id = ? AND name IS NULL" },
-
 /*
  * Params: id, invitation, website, to, subject, text, html, message id,
  * next attempt, created.
