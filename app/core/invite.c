@@ -368,6 +368,19 @@ resend_tx(struct op *op, void *arg)
 		return e;
 	if ((e = get_open(op, a->site, a->id, a->out)) != RERR_OK)
 		return e;
+	/*
+	 * Its email may have joined since (through a newer invitation, or
+	 * `roster member add`): a new link would be an invitation of a
+	 * member, holding a seat and the email's pending slot for nothing.
+	 * The locking read waits for an accept of that email in flight.
+	 */
+	p[0] = DB_STR(a->site);
+	p[1] = DB_STR(a->out->email);
+	if ((rc = db_exec(op->db, op->a, STMT_MEMBER_BY_EMAIL, p, 2, &r)))
+		return op_db(op, rc);
+	if (r.nrows > 0)
+		return op_refuse(op, RERR_ALREADY_MEMBER, "email", WHY_TAKEN,
+		    "This email already belongs to a team member");
 	secret_new(SECRET_INVITE, token, hash, NULL);
 	p[0] = DB_BIN(hash, sizeof(hash));
 	p[1] = DB_I64(op->now + op->cfg->invite_ttl * 1000);

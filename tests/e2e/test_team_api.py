@@ -449,6 +449,35 @@ def test_resend_expired_invitation():
     err(invite(s, e), 409, "the resent invitation is pending again")
 
 
+def test_resend_for_email_that_became_a_member_409():
+    """Resend (issue "Hardening", item 6): an expired invitation whose email has since become a member (through a
+    newer invitation) answers 409 like an invite of a member, takes no seat (a website of 3 seats still takes a new
+    invitation) and stays expired.  So does resending a pending one whose email became a member meanwhile."""
+    s = new_site(seats=3, key=False)
+    e = new_email("rejoined")
+    old = ok(invite(s, e))[0]["invitationId"]
+    sql("UPDATE %s.invitations SET expires_at=1 WHERE id='%s'" % (db(), old))
+    url = ok(invite(s, e, "member"), "invite after expiry")[0]["inviteUrl"]
+    tok = parse_qs(urlparse(url).query)["token"][0]
+    ok(http("POST", "/api/v1/invitations/accept", {"token": tok}), "accept the newer invitation")
+    err(http("POST", s.team + "/invitations/%s/resend" % old, token=s.owner.token), 409,
+        "resend the expired invitation of a member", contains="member")
+    st = sql_value("SELECT status FROM %s.invitations WHERE id='%s'" % (db(), old))
+    assert st in ("expired", "pending") and sql_value(
+        "SELECT expires_at FROM %s.invitations WHERE id='%s'" % (db(), old)) == "1", \
+        "the refused resend changed the invitation: status %s" % st
+    # owner + the new member = 2 of 3 seats: one invitation still fits, a second does not.
+    ok(invite(s, new_email()), "the third seat is free")
+    err(invite(s, new_email()), 403, "a fourth seat")
+    # A pending invitation whose email joined another way (`roster member add`).
+    t = new_site(key=False)
+    f = new_email("added")
+    pend = ok(invite(t, f))[0]["invitationId"]
+    H.cli("member", "add", "--website", t.id, "--email", f, "--role", "viewer")
+    err(http("POST", t.team + "/invitations/%s/resend" % pend, token=t.owner.token), 409,
+        "resend the pending invitation of a member")
+
+
 def test_revoke_invitation():
     """Revoke: DELETE /team/invitations/{id} is 200, the invitation leaves the list, a second revoke is 404."""
     s = new_site(key=False)
