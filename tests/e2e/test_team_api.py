@@ -2,6 +2,7 @@
 invitations, resend/revoke, team list and paging, remove, role change, websites.
 Each test's docstring names the rule of shared/API.md it checks."""
 
+import base64
 import json
 from datetime import timedelta
 from urllib.parse import urlparse, parse_qs, quote
@@ -603,6 +604,37 @@ def test_team_list_bad_paging_400():
     soft.done()
 
 
+def test_team_list_cursor_names_its_website():
+    """Team list paging (issue "Hardening", item 10): a cursor names the website it pages.  A cursor of another
+    website (of the same owner) is 400 on this one, naming the cursor, instead of a wrong or empty page; a cursor
+    of the format before it named its website (a stale one) and a garbled one are 400 too; the cursor still pages
+    its own website."""
+    a = new_site(key=False)
+    b = new_site(key=False, owner=a.owner)
+    for s in (a, b):
+        for _ in range(3):
+            add_member(s, "viewer", token=False)
+    r = http("GET", a.team + "?limit=2", token=a.owner.token)
+    ok(r, "first page of a")
+    cur = r.body.get("nextCursor")
+    assert isinstance(cur, str) and cur, r.body
+    msg = err(http("GET", b.team + "?limit=2&cursor=" + quote(cur, safe=""), token=a.owner.token), 400,
+              "a's cursor on b")
+    assert "cursor" in msg, "the message does not name the cursor: %r" % msg
+    page = ok(http("GET", a.team + "?limit=2&cursor=" + quote(cur, safe=""), token=a.owner.token), "a's cursor on a")
+    assert [m["userId"] for m in page] == [m["userId"] for m in team(a)][2:4], page
+    # The format before cursors named their website: rank, joinedAt and user id only.
+    last = team(a)[1]
+    stale = base64.urlsafe_b64encode(("v1:1:%d:%s" % (int(parse_iso(last["joinedAt"]).timestamp() * 1000),
+                                                       last["userId"])).encode()).decode().rstrip("=")
+    err(http("GET", a.team + "?limit=2&cursor=" + stale, token=a.owner.token), 400, "a cursor of the old format")
+    garbled = cur[:-3] + ("AAA" if cur[-3:] != "AAA" else "BBB")
+    err(http("GET", a.team + "?limit=2&cursor=" + quote(garbled, safe=""), token=a.owner.token), 400,
+        "a garbled cursor")
+
+
+# ---------------------------------------------------------------------------
+# Remove
 # ---------------------------------------------------------------------------
 # Remove
 
