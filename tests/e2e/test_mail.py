@@ -8,9 +8,11 @@ ROSTER_SMTP_HOST/PORT/RETRY=1/CLAIM_TIMEOUT=3) and tests/e2e/smtp_sink.py, which
 stores every message it accepts as a file.  Both are started by the first test
 that needs them and stopped by teardown_module() (run.py calls it)."""
 
+import base64
 import contextlib
 import email
 import email.policy
+import email.quoprimime
 import glob
 import os
 import re
@@ -480,3 +482,49 @@ def test_mail_standalone_mailer_sigkill_restart():
             env.sink.stop()
             env.sink.start()
             set_child_mailer(env, True, original)
+
+
+# ---------------------------------------------------------------------------
+# Hardening
+
+
+def test_mail_long_non_ascii_subject_is_rfc2047():
+    """Mail headers (issue "Hardening", item 7): a website name of 200 non-ASCII characters (2 to 4 bytes each)
+    makes a Subject of RFC 2047 encoded-words of at most 75 characters, on lines of at most 76, each word whole
+    UTF-8 (split on character boundaries); Python's email parser decodes it to the exact subject."""
+    with on_mail_stack() as env:
+        owner = H.new_user()
+        name = ("Équipe ünïcödé 日本語チーム 🚀✨ " * 20)[:200]
+        domain = "%s.e2e.example.com" % H.uniq("utf")
+        sid = H.cli("website", "create", "--domain", domain, "--owner-email", owner.email, "--name", name)["websiteId"]
+        s = H.Site()
+        s.id, s.owner, s.name, s.team = sid, owner, name, "%s/websites/%s/team" % (H.API, sid)
+        to = new_email("subject")
+        invite_link(s, to, "viewer")
+        msgs = wait_for(lambda: env.sink.messages(to), 30, 0.1)
+        assert msgs, "no message for %s:\n%s" % (to, env.stack.log_tail())
+        raw = msgs[0].raw
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        lines = head.split("\r\n")
+        i = next(n for n, ln in enumerate(lines) if ln.lower().startswith("subject:"))
+        field = [lines[i]]
+        for ln in lines[i + 1:]:
+            if not ln[:1] in (" ", "\t"):
+                break
+            field.append(ln)
+        long_lines = [ln for ln in field if len(ln) > 76]
+        assert not long_lines, "Subject lines over 76 characters: %r" % long_lines
+        words = re.findall(r"=\?([^?]+)\?([bBqQ])\?([^?]*)\?=", "\r\n".join(field))
+        assert words, "no encoded-word in %r" % field
+        for cs, enc, text in words:
+            w = "=?%s?%s?%s?=" % (cs, enc, text)
+            assert len(w) <= 75, "an encoded-word of %d characters: %s" % (len(w), w)
+            assert cs.lower() == "utf-8", w
+            data = base64.b64decode(text) if enc in "bB" else email.quoprimime.header_decode(text).encode("latin-1")
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise AssertionError("an encoded-word cut inside a UTF-8 character: %s" % w)
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        want = "You are invited to join %s on roster" % name
+        assert str(parsed["Subject"]) == want, "decoded Subject %r, expected %r" % (str(parsed["Subject"]), want)
