@@ -118,7 +118,7 @@ sender_run(const struct config *cfg)
 	struct sigaction sa;
 	struct arena     a;
 	struct db       *db;
-	char             sender[ID_LEN + 1];
+	char             sender[ID_LEN + 1], err[256];
 	int              n;
 
 	memset(&sa, 0, sizeof(sa));
@@ -136,6 +136,10 @@ sender_run(const struct config *cfg)
 	}
 	if (cfg->smtp_host[0] == '\0') {
 		log_err("mailer: smtp_host is not configured");
+		return 2;
+	}
+	if (config_check_sender(cfg, err, sizeof(err)) != 0) {
+		log_err("mailer: %s", err);
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -486,6 +486,8 @@ def main():
     env["ASAN_OPTIONS"] = "log_path=%s/asan:detect_leaks=1:abort_on_error=0" % root
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:log_path=%s/ubsan:halt_on_error=0" % root
     pw, mpw = uuid.uuid4().hex, uuid.uuid4().hex
+    # Every host seals and opens the links of queued emails with one key.
+    seal_key = uuid.uuid4().hex + uuid.uuid4().hex
     failed_hard = None
     try:
         # -- 1. the cluster, the schema, the hosts, nginx ---------------------------
@@ -507,6 +509,7 @@ def main():
                     "db_name = roster", "db_user = roster", "db_password = " + pw,
                     "db_timeout = 10", "db_sync_wait = 1", "db_failback = 10",
                     "public_url = http://127.0.0.1:%d" % P_POOL,
+                    "seal_key = " + seal_key,
                     # Two hosts on one database: count there, so the limit
                     # is one across the hosts (local would be per host).
                     "rate_limit = 1000000", "rate_window = 60", "rate_store = database",
