@@ -13,6 +13,7 @@ import contextlib
 import email
 import email.policy
 import email.quoprimime
+import json
 import glob
 import os
 import re
@@ -485,7 +486,177 @@ def test_mail_standalone_mailer_sigkill_restart():
 
 
 # ---------------------------------------------------------------------------
-# Hardening
+# Hardening: no live token in a backup, emails of closed invitations, headers, giving up
+
+
+def cma_json(method, path, doc, token):
+    return H.http(method, "/cma" + path, token=token, raw_body=json.dumps(doc) if doc is not None else None,
+                  headers={"Content-Type": "application/vnd.api+json"} if doc is not None else None)
+
+
+def live_tokens_everywhere(s):
+    """Invitation links made every way the API makes one, on the current stack: an invite, an invite with an
+    Idempotency-Key, a resend (Team API), a /cma create, a /cma resend and a /cma role change of a queued email.
+    Returns {what: token} of the links that are live (pending) afterwards."""
+    live = {}
+    live["invite"] = invite_link(s, new_email("dump"), "member")[1]
+    r = H.http("POST", s.team, {"email": new_email("dumpidem")}, token=s.owner.token,
+               headers={"Idempotency-Key": H.uniq("dump-key")})
+    live["invite with Idempotency-Key"] = token_of(ok(r, "invite with a key")[0]["inviteUrl"])
+    d = invite_link(s, new_email("dumpres"), "viewer")[0]
+    r = H.http("POST", s.team + "/invitations/%s/resend" % d["invitationId"], token=s.owner.token)
+    live["resend"] = token_of(ok(r, "resend")[0]["inviteUrl"])
+    scoped = H.make_token(s.owner.email, websites=[s.id])[0]
+    doc = {"data": {"type": "site_invitation", "attributes": {"email": new_email("dumpcma")},
+                    "relationships": {"role": {"data": {"type": "role", "id": "viewer"}}}}}
+    r = cma_json("POST", "/site-invitations", doc, scoped)
+    assert r.status == 201, "cma create: %r" % r
+    cid = r.body["data"]["id"]
+    live["/cma create, then role change"] = token_of(r.body["data"]["attributes"]["invitation_link"])
+    r = cma_json("PUT", "/site-invitations/" + cid, {"data": {"type": "site_invitation", "id": cid, "relationships": {
+        "role": {"data": {"type": "role", "id": "member"}}}}}, scoped)
+    assert r.status == 200, "cma role change: %r" % r
+    r = cma_json("POST", "/site-invitations", dict(doc, data=dict(doc["data"], attributes={
+        "email": new_email("dumpcmares")})), scoped)
+    assert r.status == 201, "cma create: %r" % r
+    r = H.http("POST", "/cma/site-invitations/%s/resend" % r.body["data"]["id"], token=scoped)
+    assert r.status == 200, "cma resend: %r" % r
+    live["/cma resend"] = token_of(r.body["data"]["attributes"]["invitation_link"])
+    return live
+
+
+def assert_not_in_dumps(stack, live):
+    """Neither a plain nor a --hex-blob dump of the stack's database holds a token of `live`, as text or as the
+    hex of its text."""
+    for opts in ((), ("--hex-blob",)):
+        dump = stack.dump(*opts)
+        low = dump.lower()
+        found = ["%s (%s)" % (what, form) for what, tok in live.items()
+                 for form, needle, hay in (("text", tok, dump), ("hex", tok.encode().hex(), low))
+                 if needle in hay]
+        assert not found, "mariadb-dump %s holds live invitation tokens: %s" % (" ".join(opts), ", ".join(found))
+
+
+def test_mail_database_dump_holds_no_live_invite_token():
+    """Invitation links in a backup (issue "Hardening", item 4): after invitations made every way the API makes
+    one (invite, invite with an Idempotency-Key, resend, /cma create, resend and role change), a mariadb-dump of
+    the database (plain and --hex-blob), taken while every email waits in the outbox (this stack sends none),
+    holds none of the live tokens the API answered with; the links still accept."""
+    s = new_site(key=False)
+    live = live_tokens_everywhere(s)
+    n = int(H.sql_value("SELECT COUNT(*) FROM %s.outbox WHERE website_id = '%s' AND status = 'pending'"
+                        % (H.db(), s.id)))
+    assert n == len(live), "%d queued emails for %d live invitations" % (n, len(live))
+    assert_not_in_dumps(H.STACK, live)
+    for what, tok in live.items():
+        ok(accept(tok), "accept the link of the %s" % what)
+
+
+def test_mail_sent_email_keeps_no_link_and_links_work():
+    """Invitation links in a backup, with a sender (item 4): the email arrives with a working link; in the
+    database its row keeps neither the link (dump) nor its sealed form once sent."""
+    with on_mail_stack() as env:
+        s = new_site(key=False)
+        to = new_email("sealed")
+        d, tok, url = invite_link(s, to, "member")
+        where = "invitation_id = '%s'" % d["invitationId"]
+        rows = wait_sent(env, where, 1, 30)
+        assert rows and rows[0][4] == "sent", "not sent: %r\n%s" % (rows, env.stack.log_tail())
+        assert_not_in_dumps(env.stack, {"emailed invite": tok})
+        assert H.sql_value("SELECT link_sealed IS NULL FROM %s.outbox WHERE %s" % (H.db(), where)) == "1", \
+            "the sealed link outlived the sending"
+        msgs = wait_for(lambda: env.sink.messages(to), 10, 0.1)
+        assert msgs, "no message for %s" % to
+        links = LINK_RE.findall(msgs[0].part("text/plain")[0].get_content())
+        html = msgs[0].part("text/html")[0].get_content()
+        assert links == [url] and html.count(url) == 2, "links %r / html %r, inviteUrl %r" % (links, html, url)
+        ok(accept(token_of(links[0])), "accept with the emailed link")
+
+
+def test_mail_role_change_requeues_with_the_same_link():
+    """A role change of an invitation whose email waits (the receiver down) retires that email and queues one
+    naming the new role; when the receiver is back, that one arrives, once, with the link the API answered at
+    creation, which accepts with the new role (issue "Hardening", item 4: links sealed, not lost)."""
+    env = mail_env()
+    env.sink.stop()
+    try:
+        with on_mail_stack():
+            s = new_site(key=False)
+            to = new_email("requeue")
+            d, tok, url = invite_link(s, to, "viewer")
+            where = "invitation_id = '%s'" % d["invitationId"]
+            assert wait_for(lambda: (lambda r: r and int(r[0][5]) >= 1)(env.outbox(where)), 30, 0.2), \
+                "no attempt while the receiver is down: %r" % env.outbox(where)
+            scoped = H.make_token(s.owner.email, websites=[s.id])[0]
+            r = cma_json("PUT", "/site-invitations/" + d["invitationId"], {"data": {
+                "type": "site_invitation", "id": d["invitationId"], "relationships": {
+                    "role": {"data": {"type": "role", "id": "member"}}}}}, scoped)
+            assert r.status == 200, "role change: %r" % r
+            env.sink.start()
+            rows = wait_for(lambda: (lambda r: r if len(r) == 2 and r[1][4] == "sent" else None)(
+                env.outbox(where)), 60, 0.25)
+            assert rows, "the requeued email was not sent: %r\n%s" % (env.outbox(where), env.stack.log_tail())
+            assert rows[0][4] == "retired" and "role change" in rows[0][6], rows[0]
+            time.sleep(1.0)
+            msgs = env.sink.messages(to)
+            assert len(msgs) == 1 and msgs[0].message_id == rows[1][3], "messages %r, rows %r" % (msgs, rows)
+            text = msgs[0].part("text/plain")[0].get_content()
+            assert " as member." in text and LINK_RE.findall(text) == [url], text
+            a = ok(accept(tok), "accept with the link of the requeued email")[0]
+            assert a["role"] == "member", a
+    finally:
+        if env.sink.proc is None:
+            env.sink.start()
+
+
+def test_mail_migrate_seals_links_queued_in_the_clear():
+    """Upgrading (sql/0006_outbox_sealed.sql): an email an older roster queued with its link in its parts (nothing
+    sealed) is sealed by `roster migrate` (as the migration user, with the stack's seal_key): afterwards a dump holds
+    no token, and when the receiver is back the email arrives with that link, which accepts."""
+    env = mail_env()
+    st = env.stack
+    env.sink.stop()
+    try:
+        with on_mail_stack():
+            s = new_site(key=False)
+            to = new_email("legacy")
+            d, tok, url = invite_link(s, to, "viewer")
+            where = "invitation_id = '%s'" % d["invitationId"]
+            mark = "CONCAT(CHAR(26), 'invitation link', CHAR(26))"
+            H.sql("UPDATE %s.outbox SET body_text = REPLACE(body_text, %s, '%s'), body_html = REPLACE(body_html, "
+                  "%s, '%s'), link_sealed = NULL WHERE %s" % (H.db(), mark, url, mark, url, where))
+            with pytest_raises_assertion():
+                assert_not_in_dumps(st, {"legacy": tok})
+            with open(os.path.join(st.state, "db_migrate_password")) as f:
+                mpw = f.read().strip()
+            p = subprocess.run([st.binary, "migrate", "--config", st.conf], cwd=H.ROOT, capture_output=True,
+                               env=dict(st.env, ROSTER_DB_USER="roster_migrate", ROSTER_DB_PASSWORD=mpw),
+                               stdin=subprocess.DEVNULL, timeout=60)
+            assert p.returncode == 0 and json.loads(p.stdout) == {"applied": 0}, "roster migrate: %s %r %r" % (
+                p.returncode, p.stdout, p.stderr[-2000:])
+            assert b"sealed the links of" in p.stderr, p.stderr[-2000:]
+            assert H.sql_value("SELECT link_sealed IS NOT NULL FROM %s.outbox WHERE %s" % (H.db(), where)) == "1"
+            assert_not_in_dumps(st, {"legacy": tok})
+            env.sink.start()
+            rows = wait_sent(env, where, 1, 60)
+            assert rows[0][4] == "sent", "%r\n%s" % (rows, st.log_tail())
+            msgs = wait_for(lambda: env.sink.messages(to), 10, 0.1)
+            assert msgs and LINK_RE.findall(msgs[0].part("text/plain")[0].get_content()) == [url], msgs
+            assert msgs[0].part("text/html")[0].get_content().count(url) == 2
+            ok(accept(tok), "accept with the link of the sealed legacy email")
+    finally:
+        if env.sink.proc is None:
+            env.sink.start()
+
+
+@contextlib.contextmanager
+def pytest_raises_assertion():
+    """The block must fail an assertion (the check it runs would catch what it is meant to)."""
+    try:
+        yield
+    except AssertionError:
+        return
+    raise AssertionError("the check passed where it should have failed")
 
 
 def test_mail_long_non_ascii_subject_is_rfc2047():
