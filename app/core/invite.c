@@ -632,6 +632,9 @@ accept_tx(struct op *op, void *arg)
 		return op_fail(op, RERR_GONE,
 		    "This invitation is no longer "
 		    "valid");
+	/* An email still queued (a mail outage) would bring a used link. */
+	if ((e = supersede_email(op, o->invitation_id, "invitation accepted")))
+		return e;
 	return op_audit(op, o->website_id, "invite.accept", o->invitation_id);
 }
 

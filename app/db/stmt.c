@@ -365,6 +365,23 @@ static const struct stmt_def stmts[STMT__MAX] = {
 	" AND (claimed_until IS NULL OR claimed_until < ?)"
 	" ORDER BY next_attempt LIMIT ?" },
 
+/*
+ * What the sender just claimed, whose invitation can no longer be
+ * accepted (accepted, revoked, expired, or gone), is retired, not sent:
+ * after an outage, nobody gets a dead link.  The writes that close an
+ * invitation retire its email themselves where they can; expiry has no
+ * write, so this is where its email stops.  Params: now, sender.
+ */
+[STMT_OUTBOX_RETIRE_CLOSED] = { 0,
+	"UPDATE outbox o LEFT JOIN invitations i ON i.id = o.invitation_id"
+	" SET o.status = 'retired', o.claimed_by = NULL,"
+	" o.claimed_until = NULL, o.last_error = IF(i.id IS NULL,"
+	"  'invitation gone', CONCAT('invitation ',"
+	"  IF(i.status = 'pending', 'expired', i.status))),"
+	OUTBOX_FORGET_LINK
+	" WHERE o.claimed_by = ? AND o.status = 'pending'"
+	" AND (i.id IS NULL OR i.status <> 'pending' OR i.expires_at <= ?)" },
+
 /* Params: sender. */
 [STMT_OUTBOX_CLAIMED] = { OUTBOX_CLAIMED_C__MAX,
 	"SELECT id, invitation_id, to_email, subject, body_text, body_html,"

@@ -143,7 +143,7 @@ static int
 deliver(const struct config *cfg, struct db *db, struct arena *a,
     const char *sender)
 {
-	struct dbres    r;
+	struct dbres    r, x;
 	struct dbp      p[5];
 	struct claimed *c;
 	char            err[300];
@@ -158,6 +158,14 @@ deliver(const struct config *cfg, struct db *db, struct arena *a,
 	p[4] = DB_I64(BATCH);
 	if ((rc = db_exec(db, a, STMT_OUTBOX_CLAIM, p, 5, NULL)) != 0)
 		return -1;
+	/* Invitations closed while their emails waited: no dead links. */
+	p[0] = DB_STR(sender);
+	p[1] = DB_I64(now);
+	if ((rc = db_exec(db, a, STMT_OUTBOX_RETIRE_CLOSED, p, 2, &x)) != 0)
+		return -1;
+	if (x.affected > 0)
+		log_info("retired %llu emails of invitations no longer pending",
+		    (unsigned long long)x.affected);
 	p[0] = DB_STR(sender);
 	if ((rc = db_rows(db, a, STMT_OUTBOX_CLAIMED, p, 1, &claimed_map,
 		 &r)) != 0)

@@ -573,6 +573,48 @@ def test_mail_sent_email_keeps_no_link_and_links_work():
         ok(accept(token_of(links[0])), "accept with the emailed link")
 
 
+def test_mail_not_sent_for_closed_invitations():
+    """Emails of invitations no longer pending (issue "Hardening", item 5): with the receiver down, four
+    invitations wait in the outbox; one is accepted, one expires, one is revoked.  When the receiver is back only
+    the pending one's email arrives; the others are retired (status 'retired', the reason in last_error, no
+    sealed link), not sent."""
+    env = mail_env()
+    env.sink.stop()
+    try:
+        with on_mail_stack():
+            s = new_site(key=False)
+            inv = {k: invite_link(s, new_email("closed" + k), "viewer") for k in ("pending", "accepted", "expired",
+                                                                                   "revoked")}
+            ids = {k: v[0]["invitationId"] for k, v in inv.items()}
+            # Let the sender try (and fail) each once: their emails are claimed and due again.
+            for k in ids:
+                assert wait_for(lambda: (lambda r: r and int(r[0][5]) >= 1)(
+                    env.outbox("invitation_id = '%s'" % ids[k])), 30, 0.2), \
+                    "no attempt for %s:\n%s" % (k, env.stack.log_tail())
+            ok(accept(inv["accepted"][1]), "accept")
+            H.sql("UPDATE %s.invitations SET expires_at = 1 WHERE id = '%s'" % (H.db(), ids["expired"]))
+            ok(H.http("DELETE", s.team + "/invitations/" + ids["revoked"], token=s.owner.token), "revoke")
+            env.sink.start()
+            rows = wait_sent(env, "invitation_id = '%s'" % ids["pending"], 1, 60)
+            assert rows[0][4] == "sent", "the pending invitation's email: %r\n%s" % (rows, env.stack.log_tail())
+            closed = ("accepted", "expired", "revoked")
+            got = wait_for(lambda: (lambda r: r if all(x[4] == "retired" for x in r.values()) else None)(
+                {k: env.outbox("invitation_id = '%s'" % ids[k])[0] for k in closed}), 30, 0.25)
+            got = got or {k: env.outbox("invitation_id = '%s'" % ids[k])[0] for k in closed}
+            for k in closed:
+                assert got[k][4] == "retired" and k[:6] in got[k][6], "the %s invitation's email: %r" % (k, got[k])
+            time.sleep(1.5)
+            sent_to = {m.rcpt for m in env.sink.messages()}
+            for k in closed:
+                assert inv[k][0]["email"] not in sent_to, "an email went out for the %s invitation" % k
+            assert inv["pending"][0]["email"] in sent_to
+            assert H.sql_value("SELECT COUNT(*) FROM %s.outbox WHERE website_id = '%s' AND link_sealed IS NOT NULL"
+                               % (H.db(), s.id)) == "0", "sealed links outlived their emails"
+    finally:
+        if env.sink.proc is None:
+            env.sink.start()
+
+
 def test_mail_role_change_requeues_with_the_same_link():
     """A role change of an invitation whose email waits (the receiver down) retires that email and queues one
     naming the new role; when the receiver is back, that one arrives, once, with the link the API answered at
