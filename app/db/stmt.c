@@ -412,6 +412,16 @@ static const struct stmt_def stmts[STMT__MAX] = {
 	"  body_html)"
 	" WHERE id = ? AND claimed_by = ? AND status = 'pending'" },
 
+/*
+ * /metrics: what waits, what was given up, and since when the oldest has
+ * waited; each on the outbox_age index (status, created_at), so one
+ * statement reads three index ranges and no row.  Params: none.
+ */
+[STMT_OUTBOX_STATS] = { OUTBOX_STATS_C__MAX,
+	"SELECT (SELECT COUNT(*) FROM outbox WHERE status = 'pending'),"
+	" (SELECT COUNT(*) FROM outbox WHERE status = 'failed'),"
+	" (SELECT MIN(created_at) FROM outbox WHERE status = 'pending')" },
+
 /* Params: user id. */
 [STMT_TOKEN_LIST] = { TOKEN_LIST_C__MAX,
 	"SELECT id, name, display_key, perms, scoped, created_at"

@@ -129,12 +129,17 @@ retry_later(const struct config *cfg, struct db *db, struct arena *a,
 	p[2] = DB_I64(max);
 	p[3] = DB_STR(c->id);
 	p[4] = DB_STR(sender);
-	if (last)
-		log_err("mail %s to %s not sent: %s", c->id, c->m.to, err);
+	/* The log says what the statement decides: attempts + 1 >= max. */
+	if (c->attempts + 1 >= max)
+		log_err(
+		    "mail %s to %s failed (attempt %d of %d): %s; giving up",
+		    c->id, c->m.to, c->attempts + 1,
+		    last ? c->attempts + 1 : max, err);
 	else
-		log_warn("mail %s to %s failed (attempt %d): %s; "
+		log_warn("mail %s to %s failed (attempt %d of %d): %s; "
 			 "retry in %lld s",
-		    c->id, c->m.to, c->attempts + 1, err, (long long)delay);
+		    c->id, c->m.to, c->attempts + 1, max, err,
+		    (long long)delay);
 	return db_exec(db, a, STMT_OUTBOX_RETRY, p, 5, NULL);
 }
 

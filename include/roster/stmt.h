@@ -49,6 +49,7 @@ enum stmt {
 	STMT_OUTBOX_CLAIMED,
 	STMT_OUTBOX_SENT,
 	STMT_OUTBOX_RETRY,
+	STMT_OUTBOX_STATS,
 	STMT_TOKEN_LIST,
 	STMT_TOKEN_LIST_SITES,
 	STMT_KEY_LIST,
@@ -261,6 +262,14 @@ enum outbox_claimed_col {
 	OUTBOX_CLAIMED_C_MESSAGE_ID,    /* message_id */
 	OUTBOX_CLAIMED_C_ATTEMPTS,      /* attempts */
 	OUTBOX_CLAIMED_C__MAX
+};
+
+/* STMT_OUTBOX_STATS. */
+enum outbox_stats_col {
+	OUTBOX_STATS_C_PENDING, /* emails waiting to be sent or retried */
+	OUTBOX_STATS_C_FAILED,  /* emails given up */
+	OUTBOX_STATS_C_OLDEST, /* created_at of the oldest waiting: NULL, none */
+	OUTBOX_STATS_C__MAX
 };
 
 /* STMT_TOKEN_LIST. */

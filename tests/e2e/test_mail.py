@@ -374,14 +374,16 @@ def test_mail_sigkill_mailer_mid_queue_loses_nothing():
 class Standalone:
     """`roster mailer --config F` with the ROSTER_SMTP_* overrides in the environment, output to a log file."""
 
-    def __init__(self, env, logname):
+    def __init__(self, env, logname, extra_env=None):
         self.env, self.proc = env, None
         self.log = os.path.join(env.stack.state, logname)
+        self.extra_env = extra_env or {}
 
     def start(self):
         st = self.env.stack
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([st.binary, "mailer", "--config", st.conf], cwd=H.ROOT, env=st.env,
+            self.proc = subprocess.Popen([st.binary, "mailer", "--config", st.conf], cwd=H.ROOT,
+                                         env=dict(st.env, **self.extra_env),
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
         up = wait_for(lambda: self.proc.poll() is not None or "delivering through" in self.read(), 15, 0.05)
@@ -741,3 +743,81 @@ def test_mail_long_non_ascii_subject_is_rfc2047():
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         want = "You are invited to join %s on roster" % name
         assert str(parsed["Subject"]) == want, "decoded Subject %r, expected %r" % (str(parsed["Subject"]), want)
+
+
+def metrics_of(port):
+    r = H.http("GET", "/metrics", port=port)
+    assert r.status == 200, "GET /metrics: %r" % r
+    out = {}
+    for line in r.raw.decode().splitlines():
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$", line)
+        if m:
+            out[(m.group(1), m.group(2) or "")] = float(m.group(3))
+    return out
+
+
+OUTBOX_PENDING = ("roster_outbox_emails", '{status="pending"}')
+OUTBOX_FAILED = ("roster_outbox_emails", '{status="failed"}')
+OUTBOX_AGE = ("roster_outbox_oldest_pending_age_seconds", "")
+
+
+def test_mail_outbox_in_metrics_without_smtp():
+    """Mail trouble in /metrics (issue "Hardening", item 9): on a stack without smtp_host, /metrics shows the
+    outbox's pending count (what SQL counts), its failed count and the oldest pending email's age, which grows;
+    an invitation adds one pending email."""
+    s = new_site(key=False)
+    invite_link(s, new_email("metric"), "viewer")
+    time.sleep(1.1)
+    before = metrics_of(H.STACK.port)
+    for k in (OUTBOX_PENDING, OUTBOX_FAILED, OUTBOX_AGE):
+        assert k in before, "/metrics lacks %s%s" % k
+    oldest = int(H.sql_value("SELECT MIN(created_at) FROM %s.outbox WHERE status = 'pending'" % H.db()))
+    age = time.time() - oldest / 1000.0
+    assert before[OUTBOX_AGE] >= 1.0 and abs(before[OUTBOX_AGE] - age) < 5, \
+        "oldest pending age %r, SQL says about %.1f s" % (before[OUTBOX_AGE], age)
+    invite_link(s, new_email("metric"), "viewer")
+    after = metrics_of(H.STACK.port)
+    n = int(H.sql_value("SELECT COUNT(*) FROM %s.outbox WHERE status = 'pending'" % H.db()))
+    assert after[OUTBOX_PENDING] == n and after[OUTBOX_PENDING] >= before[OUTBOX_PENDING] + 1, \
+        "pending %r -> %r, SQL counts %d" % (before[OUTBOX_PENDING], after[OUTBOX_PENDING], n)
+    assert after[OUTBOX_FAILED] == int(H.sql_value(
+        "SELECT COUNT(*) FROM %s.outbox WHERE status = 'failed'" % H.db())), after[OUTBOX_FAILED]
+
+
+def test_mail_last_attempt_gives_up_and_counts_failed():
+    """The last attempt (issue "Hardening", item 9): a mailer whose SMTP server refuses connections, with
+    smtp_max_attempts = 2, logs a retry after the first attempt and "giving up" after the second (never "retry
+    in" for it); the email is failed (no sealed link kept) and /metrics counts it as failed."""
+    env = mail_env()
+    st = env.stack
+    with open(st.conf) as f:
+        original = f.read()
+    dead = free_port(PORTS, avoid=(env.sink_port, env.web_port))
+    mailer = Standalone(env, "mailer-giveup.log",
+                        {"ROSTER_SMTP_PORT": str(dead), "ROSTER_SMTP_MAX_ATTEMPTS": "2", "ROSTER_SMTP_RETRY": "1"})
+    try:
+        set_child_mailer(env, False, original)
+        with on_mail_stack():
+            s = new_site(key=False)
+            to = new_email("giveup")
+            d = invite_link(s, to, "viewer")[0]
+            where = "invitation_id = '%s'" % d["invitationId"]
+            before = metrics_of(env.web_port)
+            mailer.start()
+            rows = wait_for(lambda: (lambda r: r if r and r[0][4] == "failed" else None)(env.outbox(where)), 30, 0.2)
+            assert rows, "not failed within 30 s: %r\n%s" % (env.outbox(where), mailer.read()[-3000:])
+            assert int(rows[0][5]) == 2 and rows[0][6], "the failed row: %r" % (rows[0],)
+            row_id = rows[0][0]
+            log = [ln for ln in mailer.read().splitlines() if row_id in ln]
+            assert len(log) == 2, "log lines of %s: %r" % (row_id, log)
+            assert "attempt 1 of 2" in log[0] and "retry in" in log[0], log[0]
+            assert "attempt 2 of 2" in log[1] and "giving up" in log[1] and "retry in" not in log[1], log[1]
+            assert H.sql_value("SELECT link_sealed IS NULL FROM %s.outbox WHERE %s" % (H.db(), where)) == "1"
+            after = metrics_of(env.web_port)
+            assert after[OUTBOX_FAILED] == before[OUTBOX_FAILED] + 1, "failed %r -> %r" % (
+                before[OUTBOX_FAILED], after[OUTBOX_FAILED])
+    finally:
+        try:
+            mailer.stop(signal.SIGKILL, 5)
+        finally:
+            set_child_mailer(env, True, original)
