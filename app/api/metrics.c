@@ -10,7 +10,9 @@
 #include <sodium.h>
 
 #include "roster/arena.h"
+#include "roster/clock.h"
 #include "roster/config.h"
+#include "roster/db.h"
 #include "roster/metrics.h"
 #include "roster/router.h"
 #include "roster/scoreboard.h"
@@ -33,6 +35,42 @@ token_ok(const struct config *cfg, const char *authz)
 	authz += 7;
 	return strlen(authz) == n &&
 	    sodium_memcmp(authz, cfg->metrics_token, n) == 0;
+}
+
+/*
+ * The invitation outbox, read when /metrics is asked (one statement on an
+ * index, app/db/stmt.c): without a sender, or with a broken one, emails pile
+ * up, and this is where it shows.  With the database away the process
+ * counters are still served, without these.
+ */
+static void
+outbox_lines(struct ctx *c, struct buf *b)
+{
+	struct dbres r;
+	int64_t      oldest, age = 0;
+
+	if (c->svc->db == NULL ||
+	    db_exec(c->svc->db, c->rq->a, STMT_OUTBOX_STATS, NULL, 0, &r) !=
+		0 ||
+	    r.nrows != 1)
+		return;
+	oldest = db_cell_i64_or(&r, 0, OUTBOX_STATS_C_OLDEST, -1);
+	if (oldest >= 0 && (age = clock_now_ms() - oldest) < 0)
+		age = 0;
+	buf_printf(b,
+	    "# HELP roster_outbox_emails Invitation emails in the outbox, "
+	    "by status: pending (waiting to be sent or retried) and failed "
+	    "(given up after smtp_max_attempts, or unsendable).\n"
+	    "# TYPE roster_outbox_emails gauge\n"
+	    "roster_outbox_emails{status=\"pending\"} %lld\n"
+	    "roster_outbox_emails{status=\"failed\"} %lld\n"
+	    "# HELP roster_outbox_oldest_pending_age_seconds How long the "
+	    "oldest pending email has waited (0: none waits).\n"
+	    "# TYPE roster_outbox_oldest_pending_age_seconds gauge\n"
+	    "roster_outbox_oldest_pending_age_seconds %.3f\n",
+	    (long long)db_cell_i64(&r, 0, OUTBOX_STATS_C_PENDING),
+	    (long long)db_cell_i64(&r, 0, OUTBOX_STATS_C_FAILED),
+	    (double)age / 1000.0);
 }
 
 /*
@@ -144,6 +182,7 @@ metrics_show(struct ctx *c)
 	    sum.db_errors, sum.db_reconnects, sum.tx_retries, sum.rate_limited,
 	    sum.cache_hits, sum.cache_misses, sb->worker_starts,
 	    sb->worker_crashes, sb->deadline_kills, alive);
+	outbox_lines(c, b);
 	c->raw = text.p;
 	c->raw_len = text.len;
 	c->raw_type = "text/plain; version=0.0.4; charset=utf-8";

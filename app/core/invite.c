@@ -12,6 +12,7 @@
 #include "roster/config.h"
 #include "roster/db.h"
 #include "roster/email_address.h"
+#include "roster/html.h"
 #include "roster/ids.h"
 #include "roster/invite.h"
 #include "roster/invite_email.h"
@@ -28,18 +29,50 @@ link_for(struct op *op, const char *token)
 	    token);
 }
 
+/* A link sealed for an outbox row of the invitation (secret_seal()). */
+struct sealed {
+	const unsigned char *p; /* NULL: none */
+	size_t               n;
+};
+
+/*
+ * The link sealed under the configuration's seal_key and the invitation's
+ * id, in arena memory; none without a seal_key (then nothing can send the
+ * email: the sender refuses to start without one).
+ */
+static struct sealed
+seal_link(struct op *op, const char *invitation, const char *link)
+{
+	struct sealed  s = { NULL, 0 };
+	unsigned char *buf;
+	size_t         n = strlen(link);
+
+	buf = arena_alloc(op->a, n + SECRET_SEAL_OVERHEAD);
+	if (secret_seal(op->cfg->seal_key, link, n, invitation, buf) == 0) {
+		s.p = buf;
+		s.n = n + SECRET_SEAL_OVERHEAD;
+	}
+	return s;
+}
+
+#define NO_SEAL ((struct sealed){ NULL, 0 })
+
 /*
  * Queues the invitation email in the caller's transaction: the message
- * exists exactly when the invitation (or its resend) commits.
+ * exists exactly when the invitation (or its resend) commits.  Its parts
+ * hold no link, only the mark of where it goes; the link is stored sealed
+ * beside them (`sealed`, or v->link sealed here), so that the database and
+ * its backups hold no usable link (include/roster/invite_email.h).
  */
 static enum rerr
-queue_email(struct op *op, const char *site, const struct invitation *v)
+queue_email(struct op *op, const char *site, const struct invitation *v,
+    struct sealed sealed)
 {
 	const struct actor *ac = op->actor;
 	struct invite_email in;
 	struct mail         m;
 	struct dbres        r;
-	struct dbp          p[10];
+	struct dbp          p[11];
 	char                id[ID_LEN + 1];
 	int                 rc;
 
@@ -63,11 +96,12 @@ queue_email(struct op *op, const char *site, const struct invitation *v)
 	    ac->name[0]         ? ac->name :
 	    ac->email[0]        ? ac->email :
 				  NULL;
-	in.link = v->link;
 	in.expires_at = v->expires_at;
 	in.outbox_id = id;
 	in.public_url = op->cfg->public_url;
 	invite_email_compose(op->a, &in, &m);
+	if (sealed.p == NULL && v->link != NULL)
+		sealed = seal_link(op, v->id, v->link);
 	p[0] = DB_STR(id);
 	p[1] = DB_STR(v->id);
 	p[2] = DB_STR(site);
@@ -75,15 +109,19 @@ queue_email(struct op *op, const char *site, const struct invitation *v)
 	p[4] = DB_STR(m.subject);
 	p[5] = DB_STR(m.text);
 	p[6] = DB_STR(m.html);
-	p[7] = DB_STR(m.message_id);
-	p[8] = DB_I64(op->now);
+	p[7] = sealed.p != NULL ? DB_BIN(sealed.p, sealed.n) : DB_NULL;
+	p[8] = DB_STR(m.message_id);
 	p[9] = DB_I64(op->now);
-	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_INSERT, p, 10, NULL)))
+	p[10] = DB_I64(op->now);
+	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_INSERT, p, 11, NULL)))
 		return op_db(op, rc);
 	return RERR_OK;
 }
 
-/* Unsent email of an invitation whose link just died stays unsent. */
+/*
+ * The unsent email of an invitation whose link just died (or whose role
+ * changed) stays unsent: retired, and its sealed link forgotten.
+ */
 static enum rerr
 supersede_email(struct op *op, const char *invitation, const char *why)
 {
@@ -100,15 +138,19 @@ supersede_email(struct op *op, const char *invitation, const char *why)
 /*
  * An email of the invitation still queued names its old role: queue it
  * again with the new one and the same link.  The link lives in that email
- * only (the invitation keeps its token's hash), so it is taken from there.
- * An email sent already stays as it was; the join page and the accept use
- * the invitation's current role.  A sender that claimed the old email just
- * now may still send it: the later email names the right role.
+ * only, sealed (the invitation keeps its token's hash), so the sealed copy
+ * moves to the new row as it is: it is bound to the invitation, not to the
+ * row.  An email queued by a roster from before links were sealed has its
+ * link in its text, which is sealed now.  An email sent already stays as
+ * it was; the join page and the accept use the invitation's current role.
+ * A sender that claimed the old email just now may still send it: the
+ * later email names the right role.
  */
 static enum rerr
 requeue_email(struct op *op, const char *site, const struct invitation *v)
 {
 	struct invitation w = *v;
+	struct sealed     sealed = { NULL, 0 };
 	struct dbres      r;
 	struct dbp        p[1];
 	enum rerr         e;
@@ -117,13 +159,19 @@ requeue_email(struct op *op, const char *site, const struct invitation *v)
 	p[0] = DB_STR(v->id);
 	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_QUEUED, p, 1, &r)))
 		return op_db(op, rc);
-	if (r.nrows == 0 ||
-	    (w.link = invite_email_link(op->a,
-		 db_cell(&r, 0, OUTBOX_QUEUED_C_BODY_TEXT))) == NULL)
+	if (r.nrows == 0)
+		return RERR_OK;
+	w.link = NULL;
+	if ((sealed.p = (const unsigned char *)db_cell(&r, 0,
+		 OUTBOX_QUEUED_C_LINK_SEALED)) != NULL)
+		sealed.n = db_cell_len(&r, 0, OUTBOX_QUEUED_C_LINK_SEALED);
+	else if ((w.link = invite_email_link(op->a,
+		      db_cell(&r, 0, OUTBOX_QUEUED_C_BODY_TEXT))) == NULL)
+		/* Queued without a seal_key: no link to give the new one. */
 		return RERR_OK;
 	if ((e = supersede_email(op, v->id, "superseded by a role change")))
 		return e;
-	return queue_email(op, site, &w);
+	return queue_email(op, site, &w, sealed);
 }
 
 struct create_args {
@@ -204,7 +252,7 @@ create_tx(struct op *op, void *arg)
 	a->out->expires_at = op->now + op->cfg->invite_ttl * 1000;
 	a->out->expired = 0;
 	a->out->link = link_for(op, token);
-	if ((e = queue_email(op, a->site, a->out)) != RERR_OK)
+	if ((e = queue_email(op, a->site, a->out, NO_SEAL)) != RERR_OK)
 		return e;
 	return op_audit(op, a->site, "invite.create", a->out->id);
 }
@@ -368,6 +416,19 @@ resend_tx(struct op *op, void *arg)
 		return e;
 	if ((e = get_open(op, a->site, a->id, a->out)) != RERR_OK)
 		return e;
+	/*
+	 * Its email may have joined since (through a newer invitation, or
+	 * `roster member add`): a new link would be an invitation of a
+	 * member, holding a seat and the email's pending slot for nothing.
+	 * The locking read waits for an accept of that email in flight.
+	 */
+	p[0] = DB_STR(a->site);
+	p[1] = DB_STR(a->out->email);
+	if ((rc = db_exec(op->db, op->a, STMT_MEMBER_BY_EMAIL, p, 2, &r)))
+		return op_db(op, rc);
+	if (r.nrows > 0)
+		return op_refuse(op, RERR_ALREADY_MEMBER, "email", WHY_TAKEN,
+		    "This email already belongs to a team member");
 	secret_new(SECRET_INVITE, token, hash, NULL);
 	p[0] = DB_BIN(hash, sizeof(hash));
 	p[1] = DB_I64(op->now + op->cfg->invite_ttl * 1000);
@@ -386,7 +447,7 @@ resend_tx(struct op *op, void *arg)
 	a->out->link = link_for(op, token);
 	if ((e = supersede_email(op, a->id, "superseded by a resend")) !=
 		RERR_OK ||
-	    (e = queue_email(op, a->site, a->out)) != RERR_OK)
+	    (e = queue_email(op, a->site, a->out, NO_SEAL)) != RERR_OK)
 		return e;
 	return op_audit(op, a->site, "invite.resend", a->id);
 }
@@ -540,18 +601,14 @@ accept_tx(struct op *op, void *arg)
 	/* The pending invitation holds a seat already: count the others. */
 	if ((e = team_seat_take(op, o->website_id, limit, o->invitation_id)))
 		return e;
+	/*
+	 * The name names only a user this accept creates: an account that
+	 * exists keeps its name, which its other teams show.  Knowing a link
+	 * proves nothing about who the account's owner is.
+	 */
 	if ((e = user_ensure(op, o->email, a->name, user, &o->created)))
 		return e;
 	o->user_id = arena_strdup(op->a, user);
-	if (a->name != NULL && !o->created) {
-		p[0] = DB_STR(a->name);
-		p[1] = DB_STR(user);
-		if ((rc = db_exec(op->db, op->a, STMT_USER_SET_NAME, p, 2, &r)))
-			return op_db(op, rc);
-		/* The new name shows in the lists of the user's other teams. */
-		if (r.affected > 0 && (e = team_user_changed(op, user)))
-			return e;
-	}
 	if ((e = team_changed(op, o->website_id)))
 		return e;
 	p[0] = DB_STR(o->website_id);
@@ -575,6 +632,9 @@ accept_tx(struct op *op, void *arg)
 		return op_fail(op, RERR_GONE,
 		    "This invitation is no longer "
 		    "valid");
+	/* An email still queued (a mail outage) would bring a used link. */
+	if ((e = supersede_email(op, o->invitation_id, "invitation accepted")))
+		return e;
 	return op_audit(op, o->website_id, "invite.accept", o->invitation_id);
 }
 
@@ -605,4 +665,55 @@ invite_accept(struct op *op, const char *token, const char *name,
 	a.name = name;
 	a.out = out;
 	return op_tx(op, accept_tx, &a);
+}
+
+static enum rerr
+seal_queued_tx(struct op *op, void *arg)
+{
+	long        *n = arg;
+	struct dbres r;
+	struct dbp   p[6];
+	struct buf   h;
+	const char  *link, *inv;
+	size_t       i;
+	int          rc;
+
+	*n = 0;
+	if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_CLEAR_LINKS, NULL, 0, &r)))
+		return op_db(op, rc);
+	for (i = 0; i < r.nrows; i++) {
+		struct sealed sl;
+
+		inv = db_cell(&r, i, OUTBOX_CLEAR_LINKS_C_INVITATION_ID);
+		link = invite_email_link(op->a,
+		    db_cell(&r, i, OUTBOX_CLEAR_LINKS_C_BODY_TEXT));
+		if (link == NULL)
+			continue;
+		if ((sl = seal_link(op, inv, link)).p == NULL)
+			return op_fail(op, RERR_INTERNAL,
+			    "seal_key is not set");
+		/* The HTML part holds the link as the composer escaped it. */
+		buf_init(&h, op->a, strlen(link) + 16);
+		html_put(&h, link);
+		p[0] = DB_BIN(sl.p, sl.n);
+		p[1] = DB_STR(link);
+		p[2] = DB_STR(INVITE_EMAIL_LINK_MARK);
+		p[3] = DB_STR(h.p);
+		p[4] = DB_STR(INVITE_EMAIL_LINK_MARK);
+		p[5] = DB_STR(db_cell(&r, i, OUTBOX_CLEAR_LINKS_C_ID));
+		if ((rc = db_exec(op->db, op->a, STMT_OUTBOX_SEAL_LINK, p, 6,
+			 NULL)))
+			return op_db(op, rc);
+		(*n)++;
+	}
+	return RERR_OK;
+}
+
+enum rerr
+invite_seal_queued(struct op *op, long *n)
+{
+	*n = 0;
+	if (op->cfg->seal_key[0] == '\0')
+		return RERR_OK;
+	return op_tx(op, seal_queued_tx, n);
 }

@@ -27,12 +27,40 @@ url_host(struct arena *a, const char *url)
 		       arena_strdup(a, "roster.invalid");
 }
 
+/*
+ * A value as the email shows it: control characters blanked, so that no
+ * name breaks a line of the plain part or forges the link's mark.
+ */
+static const char *
+clean(struct arena *a, const char *s)
+{
+	char  *c;
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; s[i] != '\0' && (unsigned char)s[i] >= 0x20 && s[i] != 0x7f;
+	     i++)
+		;
+	if (s[i] == '\0')
+		return s;
+	c = arena_strdup(a, s);
+	for (; c[i] != '\0'; i++)
+		if ((unsigned char)c[i] < 0x20 || c[i] == 0x7f)
+			c[i] = ' ';
+	return c;
+}
+
 void
 invite_email_compose(struct arena *a, const struct invite_email *in,
     struct mail *m)
 {
-	const char *who = in->inviter != NULL ? in->inviter : "The owner";
-	const char *site = in->website_name;
+	const char *who =
+	    clean(a, in->inviter != NULL ? in->inviter : "The owner");
+	const char *site = clean(a, in->website_name);
+	const char *domain = clean(a, in->website_domain);
+	const char *role = clean(a, in->role);
+	const char *link = INVITE_EMAIL_LINK_MARK;
 	char        exp[32];
 	struct buf  h;
 
@@ -48,7 +76,7 @@ invite_email_compose(struct arena *a, const struct invite_email *in,
 	    "The link works once and expires at %s (UTC).\r\n"
 	    "If it has expired, ask the website's owner to resend it.\r\n\r\n"
 	    "If you did not expect this email, you can ignore it.\r\n",
-	    who, site, in->website_domain, in->role, in->link, exp);
+	    who, site, domain, role, link, exp);
 	buf_init(&h, a, 2048);
 	buf_puts(&h,
 	    "<!DOCTYPE html><html><body style=\"font-family:"
@@ -57,21 +85,46 @@ invite_email_compose(struct arena *a, const struct invite_email *in,
 	buf_puts(&h, " invited you to join the team of <strong>");
 	html_put(&h, site);
 	buf_puts(&h, "</strong> (");
-	html_put(&h, in->website_domain);
+	html_put(&h, domain);
 	buf_puts(&h, ") as <strong>");
-	html_put(&h, in->role);
+	html_put(&h, role);
 	buf_puts(&h, "</strong>.</p><p><a href=\"");
-	html_put(&h, in->link);
+	buf_puts(&h, link);
 	buf_puts(&h,
 	    "\">Accept the invitation</a></p><p>Or paste this link "
 	    "into your browser:<br>");
-	html_put(&h, in->link);
+	buf_puts(&h, link);
 	buf_puts(&h, "</p><p>The link works once and expires at ");
 	html_put(&h, exp);
 	buf_puts(&h,
 	    " (UTC). If it has expired, ask the website's owner to "
 	    "resend it.</p></body></html>\r\n");
 	m->html = h.p;
+}
+
+int
+invite_email_wants_link(const char *part)
+{
+	return part != NULL && strstr(part, INVITE_EMAIL_LINK_MARK) != NULL;
+}
+
+char *
+invite_email_fill(struct arena *a, const char *part, const char *link, int html)
+{
+	const char *p, *m;
+	struct buf  b;
+
+	buf_init(&b, a, strlen(part) + 2 * strlen(link) + 64);
+	for (p = part; (m = strstr(p, INVITE_EMAIL_LINK_MARK)) != NULL;
+	     p = m + strlen(INVITE_EMAIL_LINK_MARK)) {
+		buf_add(&b, p, (size_t)(m - p));
+		if (html)
+			html_put(&b, link);
+		else
+			buf_puts(&b, link);
+	}
+	buf_puts(&b, p);
+	return b.p;
 }
 
 char *
@@ -82,7 +135,9 @@ invite_email_link(struct arena *a, const char *text)
 	if (text == NULL || (p = strstr(text, LINK_INTRO)) == NULL)
 		return NULL;
 	p += strlen(LINK_INTRO);
-	if ((e = strstr(p, "\r\n")) == NULL || e == p)
+	/* A link holds no control character; the mark does. */
+	if ((e = strstr(p, "\r\n")) == NULL || e == p ||
+	    memchr(p, '\x1a', (size_t)(e - p)) != NULL)
 		return NULL;
 	return arena_strndup(a, p, (size_t)(e - p));
 }

@@ -19,22 +19,27 @@
 #include "roster/team.h"
 #include "roster/user.h"
 
+/*
+ * A cursor is "v2:WEBSITE:RANK:JOINED:USER" in unpadded base64url: the sort
+ * key of the last row of the page before, and the website whose team it
+ * pages, so that a cursor carried to another website's list is refused
+ * instead of paging that list from a foreign position.  "v1" cursors (no
+ * website) came from roster before that and are refused the same way.
+ */
 char *
 team_cursor_encode(struct arena *a, const struct team_cursor *c)
 {
-	char  plain[96];
-	char *out;
-	int   n;
+	char   plain[96];
+	char  *out;
+	size_t len;
+	int    n;
 
-	n = snprintf(plain, sizeof(plain), "v1:%d:%" PRId64 ":%s", c->rank,
-	    c->joined, c->user_id);
-	out = arena_alloc(a,
-	    sodium_base64_ENCODED_LEN((size_t)n,
-		sodium_base64_VARIANT_URLSAFE_NO_PADDING));
-	sodium_bin2base64(out,
-	    sodium_base64_ENCODED_LEN((size_t)n,
-		sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-	    (const unsigned char *)plain, (size_t)n,
+	n = snprintf(plain, sizeof(plain), "v2:%s:%d:%" PRId64 ":%s", c->site,
+	    c->rank, c->joined, c->user_id);
+	len = sodium_base64_ENCODED_LEN((size_t)n,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	out = arena_alloc(a, len);
+	sodium_bin2base64(out, len, (const unsigned char *)plain, (size_t)n,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return out;
 }
@@ -54,9 +59,16 @@ team_cursor_decode(const char *s, struct team_cursor *c)
 		return -1;
 	memcpy(text, plain, n);
 	text[n] = '\0';
-	if (strlen(text) != n || strncmp(text, "v1:", 3) != 0)
+	if (strlen(text) != n || strncmp(text, "v2:", 3) != 0)
 		return -1;
 	p = text + 3;
+	if (strlen(p) <= ID_LEN || p[ID_LEN] != ':')
+		return -1;
+	p[ID_LEN] = '\0';
+	if (!id_valid(p))
+		return -1;
+	memcpy(c->site, p, ID_LEN + 1);
+	p += ID_LEN + 1;
 	if (!(p[0] == '0' || p[0] == '1') || p[1] != ':')
 		return -1;
 	c->rank = p[0] - '0';
@@ -230,7 +242,11 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 		return op_invalid(op, "limit",
 		    "limit must be a whole number from 1 to 1000");
 	if (cursor != NULL && team_cursor_decode(cursor, &c) != 0)
-		return op_invalid(op, "cursor", "cursor is not valid");
+		return op_invalid(op, "cursor",
+		    "cursor is not valid: start again from the first page");
+	if (cursor != NULL && strcmp(c.site, site) != 0)
+		return op_invalid(op, "cursor",
+		    "cursor belongs to another website's team list");
 	/*
 	 * The request's authentication read the website's team generation;
 	 * a page cached at that generation is the page the statement below
@@ -262,6 +278,7 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	pg->v = db_map(op->a, &r, &team_map, n);
 	pg->n = n;
 	if (r.nrows > (size_t)limit) {
+		snprintf(c.site, sizeof(c.site), "%s", site);
 		c.rank = (int)db_cell_i64(&r, n - 1, TEAM_C_SORT_RANK);
 		c.joined = pg->v[n - 1].joined_at;
 		snprintf(c.user_id, sizeof(c.user_id), "%s",

@@ -55,6 +55,20 @@ struct stmt_def {
 #define INVITE_FROM \
 	" FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
 
+/*
+ * An email row done with (sent, given up or retired) keeps no way into the
+ * team: its sealed link goes, and so does a link written into its parts by
+ * a roster from before links were sealed (sql/0006_outbox_sealed.sql).
+ */
+#define LINK_REMOVED(part) \
+	"REGEXP_REPLACE(" part ", 'join[?]token=[-A-Za-z0-9_]+'," \
+	" 'join (link removed)')"
+#define OUTBOX_FORGET_LINK \
+	" link_sealed = NULL," \
+	" body_text = " LINK_REMOVED( \
+	    "body_text") "," \
+			 " body_html = " LINK_REMOVED("body_html")
+
 /* STMT_AUDIT_LIST and STMT_AUDIT_LIST_USER (enum audit_col). */
 #define AUDIT_SELECT \
 	"SELECT id, created_at, website_id, user_id, credential_id, action," \
@@ -294,34 +308,51 @@ static const struct stmt_def stmts[STMT__MAX] = {
 	" accepted_at = ? WHERE id = ? AND status = 'pending'"
 	" AND expires_at > ?" },
 
-/* A name given at accept fills an empty one.  Params: name, user id. */
-[STMT_USER_SET_NAME] = { 0,
-	"UPDATE users SET name = ? WHERE id = ? AND name IS NULL" },
-
 /*
- * Params: id, invitation, website, to, subject, text, html, message id,
- * next attempt, created.
+ * The parts hold a mark where the link goes; the link itself is sealed
+ * (NULL without a seal_key).  Params: id, invitation, website, to,
+ * subject, text, html, sealed link, message id, next attempt, created.
  */
 [STMT_OUTBOX_INSERT] = { 0,
 	"INSERT INTO outbox (id, invitation_id, website_id, to_email, subject,"
-	" body_text, body_html, message_id, next_attempt, created_at)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
+	" body_text, body_html, link_sealed, message_id, next_attempt,"
+	" created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
 
 /*
  * The newest email of an invitation not sent yet, locked: a role change
  * writes it again.  Params: invitation id.
  */
 [STMT_OUTBOX_QUEUED] = { OUTBOX_QUEUED_C__MAX,
-	"SELECT body_text FROM outbox WHERE invitation_id = ?"
+	"SELECT body_text, link_sealed FROM outbox WHERE invitation_id = ?"
 	" AND status = 'pending' ORDER BY created_at DESC, id DESC LIMIT 1"
 	" FOR UPDATE" },
 
 /*
- * A revoked or resent invitation's unsent email must not go out with a
- * dead link.  Params: reason, invitation id.
+ * Emails queued by a roster from before links were sealed, their links in
+ * the clear, for `roster migrate` to seal (invite_seal_queued()).
+ */
+[STMT_OUTBOX_CLEAR_LINKS] = { OUTBOX_CLEAR_LINKS_C__MAX,
+	"SELECT id, invitation_id, body_text FROM outbox"
+	" WHERE status = 'pending' AND link_sealed IS NULL"
+	" AND body_text LIKE '%join?token=%' FOR UPDATE" },
+
+/*
+ * Params: sealed link, link, mark, link as HTML, mark, id.
+ */
+[STMT_OUTBOX_SEAL_LINK] = { 0,
+	"UPDATE outbox SET link_sealed = ?, body_text = REPLACE(body_text, ?, ?),"
+	" body_html = REPLACE(body_html, ?, ?)"
+	" WHERE id = ? AND status = 'pending' AND link_sealed IS NULL" },
+
+/*
+ * The unsent email of an invitation that was revoked, resent, accepted or
+ * given a new role must not go out with a dead link (or the old role):
+ * retired, not failed, so that 'failed' counts only what could not be
+ * delivered.  Params: reason, invitation id.
  */
 [STMT_OUTBOX_SUPERSEDE] = { 0,
-	"UPDATE outbox SET status = 'failed', last_error = ?"
+	"UPDATE outbox SET status = 'retired', last_error = ?,"
+	OUTBOX_FORGET_LINK
 	" WHERE invitation_id = ? AND status = 'pending'" },
 
 /*
@@ -334,29 +365,62 @@ static const struct stmt_def stmts[STMT__MAX] = {
 	" AND (claimed_until IS NULL OR claimed_until < ?)"
 	" ORDER BY next_attempt LIMIT ?" },
 
+/*
+ * What the sender just claimed, whose invitation can no longer be
+ * accepted (accepted, revoked, expired, or gone), is retired, not sent:
+ * after an outage, nobody gets a dead link.  The writes that close an
+ * invitation retire its email themselves where they can; expiry has no
+ * write, so this is where its email stops.  Params: now, sender.
+ */
+[STMT_OUTBOX_RETIRE_CLOSED] = { 0,
+	"UPDATE outbox o LEFT JOIN invitations i ON i.id = o.invitation_id"
+	" SET o.status = 'retired', o.claimed_by = NULL,"
+	" o.claimed_until = NULL, o.last_error = IF(i.id IS NULL,"
+	"  'invitation gone', CONCAT('invitation ',"
+	"  IF(i.status = 'pending', 'expired', i.status))),"
+	OUTBOX_FORGET_LINK
+	" WHERE o.claimed_by = ? AND o.status = 'pending'"
+	" AND (i.id IS NULL OR i.status <> 'pending' OR i.expires_at <= ?)" },
+
 /* Params: sender. */
 [STMT_OUTBOX_CLAIMED] = { OUTBOX_CLAIMED_C__MAX,
-	"SELECT id, to_email, subject, body_text, body_html, message_id,"
-	" attempts FROM outbox WHERE claimed_by = ? AND status = 'pending'"
-	" ORDER BY next_attempt" },
+	"SELECT id, invitation_id, to_email, subject, body_text, body_html,"
+	" link_sealed, message_id, attempts FROM outbox WHERE claimed_by = ?"
+	" AND status = 'pending' ORDER BY next_attempt" },
 
 /* Params: now, id, sender. */
 [STMT_OUTBOX_SENT] = { 0,
 	"UPDATE outbox SET status = 'sent', sent_at = ?,"
-	" attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL"
+	" attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL,"
+	OUTBOX_FORGET_LINK
 	" WHERE id = ? AND claimed_by = ?" },
 
 /*
  * Assignments run left to right in MariaDB, so status sees the new
- * attempts.  A message retired meanwhile (its invitation revoked or
- * resent) stays retired.  Params: next attempt, error, max attempts, id,
- * sender.
+ * attempts, and what follows it the new status.  A message retired
+ * meanwhile (its invitation revoked or resent) stays retired.  Params:
+ * next attempt, error, max attempts (0: fail now), id, sender.
  */
 [STMT_OUTBOX_RETRY] = { 0,
 	"UPDATE outbox SET attempts = attempts + 1, next_attempt = ?,"
 	" last_error = ?, claimed_by = NULL, claimed_until = NULL,"
-	" status = IF(attempts >= ?, 'failed', 'pending')"
+	" status = IF(attempts >= ?, 'failed', 'pending'),"
+	" link_sealed = IF(status = 'failed', NULL, link_sealed),"
+	" body_text = IF(status = 'failed', " LINK_REMOVED("body_text") ","
+	"  body_text),"
+	" body_html = IF(status = 'failed', " LINK_REMOVED("body_html") ","
+	"  body_html)"
 	" WHERE id = ? AND claimed_by = ? AND status = 'pending'" },
+
+/*
+ * /metrics: what waits, what was given up, and since when the oldest has
+ * waited; each on the outbox_age index (status, created_at), so one
+ * statement reads three index ranges and no row.  Params: none.
+ */
+[STMT_OUTBOX_STATS] = { OUTBOX_STATS_C__MAX,
+	"SELECT (SELECT COUNT(*) FROM outbox WHERE status = 'pending'),"
+	" (SELECT COUNT(*) FROM outbox WHERE status = 'failed'),"
+	" (SELECT MIN(created_at) FROM outbox WHERE status = 'pending')" },
 
 /* Params: user id. */
 [STMT_TOKEN_LIST] = { TOKEN_LIST_C__MAX,

@@ -11,7 +11,17 @@
 
 #include "roster/config.h"
 
-enum ctype { C_STR, C_INT, C_LONG, C_MODE, C_LOGDEST, C_URL, C_BOOL, C_STORE };
+enum ctype {
+	C_STR,
+	C_INT,
+	C_LONG,
+	C_MODE,
+	C_LOGDEST,
+	C_URL,
+	C_BOOL,
+	C_STORE,
+	C_KEY
+};
 
 struct ckey {
 	const char *name;
@@ -137,6 +147,19 @@ set_key(struct config *c, const struct ckey *k, const char *v,
 	case C_URL:
 	case C_STR:
 		return set_text(dst, k, v, where, err, errsz);
+	case C_KEY:
+		/* Empty, or exactly 32 bytes' worth: a short key is a typo. */
+		n = (long)strlen(v);
+		if (n != 0 &&
+		    (n != 64 || strspn(v, "0123456789abcdefABCDEF") != 64)) {
+			snprintf(err, errsz,
+			    "%s: %s must be 64 hexadecimal digits (openssl "
+			    "rand -hex 32)",
+			    where, k->name);
+			return -1;
+		}
+		snprintf(dst, k->size, "%s", v);
+		return 0;
 	case C_LOGDEST:
 	case C_STORE:
 		for (set = set_of(k->type); *set != NULL; set++)
@@ -339,6 +362,19 @@ config_load(struct config *c, const char *path, char *err, size_t errsz)
 	return 0;
 }
 
+int
+config_check_sender(const struct config *c, char *err, size_t errsz)
+{
+	if (c->smtp_host[0] != '\0' && c->seal_key[0] == '\0') {
+		snprintf(err, errsz,
+		    "smtp_host is set but seal_key is not: emails "
+		    "could not carry their invitation links (make one with "
+		    "openssl rand -hex 32)");
+		return -1;
+	}
+	return 0;
+}
+
 /* What a key accepts, in words; md: with Markdown's code marks. */
 static const char *
 values_text(const struct ckey *k, int md, char *buf, size_t sz)
@@ -351,6 +387,9 @@ values_text(const struct ckey *k, int md, char *buf, size_t sz)
 		break;
 	case C_URL:
 		snprintf(buf, sz, "URL, at most %zu bytes", k->size - 1);
+		break;
+	case C_KEY:
+		snprintf(buf, sz, "64 hexadecimal digits, or empty");
 		break;
 	case C_LOGDEST:
 	case C_STORE:

@@ -78,3 +78,71 @@ secret_equal(const unsigned char *a, const unsigned char *b)
 {
 	return sodium_memcmp(a, b, SECRET_HASH_LEN) == 0;
 }
+
+_Static_assert(SECRET_SEAL_OVERHEAD ==
+	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES +
+	    crypto_aead_xchacha20poly1305_ietf_ABYTES,
+    "SECRET_SEAL_OVERHEAD");
+
+/*
+ * The sealing key: the configured key hashed under a label of its own, so
+ * that the same seal_key could key something else without the two uses
+ * ever sharing a key.
+ */
+static int
+seal_key_of(const char *keyhex, unsigned char *k)
+{
+	static const char label[] = "roster seal v1";
+	unsigned char     master[32];
+	size_t            n;
+
+	if (keyhex == NULL || strlen(keyhex) != 64 ||
+	    sodium_hex2bin(master, sizeof(master), keyhex, 64, NULL, &n,
+		NULL) != 0 ||
+	    n != sizeof(master))
+		return -1;
+	crypto_generichash(k, crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+	    (const unsigned char *)label, sizeof(label) - 1, master,
+	    sizeof(master));
+	sodium_memzero(master, sizeof(master));
+	return 0;
+}
+
+int
+secret_seal(const char *keyhex, const void *plain, size_t n, const char *ad,
+    unsigned char *out)
+{
+	unsigned char k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	const size_t  nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	if (seal_key_of(keyhex, k) != 0)
+		return -1;
+	randombytes_buf(out, nb);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + nb, NULL, plain, n,
+	    (const unsigned char *)ad, ad != NULL ? strlen(ad) : 0, NULL, out,
+	    k);
+	sodium_memzero(k, sizeof(k));
+	return 0;
+}
+
+int
+secret_open(const char *keyhex, const unsigned char *sealed, size_t n,
+    const char *ad, char *out)
+{
+	unsigned char      k[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	const size_t       nb = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	unsigned long long m;
+	int                rc;
+
+	if (sealed == NULL || n < SECRET_SEAL_OVERHEAD ||
+	    seal_key_of(keyhex, k) != 0)
+		return -1;
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out,
+	    &m, NULL, sealed + nb, n - nb, (const unsigned char *)ad,
+	    ad != NULL ? strlen(ad) : 0, sealed, k);
+	sodium_memzero(k, sizeof(k));
+	if (rc != 0)
+		return -1;
+	out[m] = '\0';
+	return 0;
+}

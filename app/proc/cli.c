@@ -23,6 +23,7 @@
 #include "roster/cred.h"
 #include "roster/db.h"
 #include "roster/email_address.h"
+#include "roster/invite.h"
 #include "roster/jsonmem.h"
 #include "roster/log.h"
 #include "roster/master.h"
@@ -510,10 +511,18 @@ static int
 cmd_migrate(struct cli *c)
 {
 	struct op *op = c->op;
+	long       sealed = 0;
 	int        n;
+	enum rerr  e;
 
 	if ((n = migrate_run(op->db, op->a)) < 0)
 		return fail("migration failed; see the log above");
+	/* Emails an older roster queued with their links in the clear. */
+	if ((e = invite_seal_queued(op, &sealed)) != RERR_OK)
+		return outcome(op, e);
+	if (sealed > 0)
+		log_info("migrate: sealed the links of %ld queued emails",
+		    sealed);
 	return print(json_pack("{s:i}", "applied", n));
 }
 

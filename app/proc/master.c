@@ -280,7 +280,8 @@ reload(struct pool *p)
 	char          err[512];
 
 	config_defaults(&next);
-	if (config_load(&next, p->config_path, err, sizeof(err)) != 0) {
+	if (config_load(&next, p->config_path, err, sizeof(err)) != 0 ||
+	    config_check_sender(&next, err, sizeof(err)) != 0) {
 		log_err("reload refused, keeping the old config: %s", err);
 		return;
 	}
@@ -389,6 +390,7 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 	sigset_t           set;
 	siginfo_t          si;
 	const char        *env;
+	char               err[256];
 	int64_t            deadline = 0;
 	int                sig, i, rfd;
 
@@ -421,6 +423,16 @@ master_run(struct config *cfg, const char *config_path, char **argv)
 		mysql_library_end();
 		return rc;
 	}
+	/* The mailer child would exit at once, and again each second. */
+	if (config_check_sender(cfg, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		listen_close(cfg, p.fd, origin);
+		return 1;
+	}
+	if (cfg->seal_key[0] == '\0')
+		log_warn("seal_key is not set: invitation emails are queued "
+			 "without their links and cannot be sent (the API's "
+			 "answers carry the links)");
 	if ((p.pidfd = pidfile_take(cfg->pidfile)) == -2) {
 		listen_close(cfg, p.fd, origin);
 		return 1;

@@ -13,26 +13,80 @@
 #include "roster/config.h"
 #include "roster/smtp_client.h"
 
-/* RFC 2047 "encoded word" for a header with non-ASCII; CR/LF never pass. */
-static void
-header_encode(char *out, size_t outsz, const char *name, const char *v)
+/* RFC 2047, section 2: a word's own limit, and its line's. */
+#define HDR_WORD_MAX 75
+#define HDR_LINE_MAX 76
+/* "=?UTF-8?B?" and "?=" around the base64 text. */
+#define HDR_WORD_FRAME 12
+
+/* The byte length of the UTF-8 character at s (1 for a stray byte). */
+static size_t
+utf8_len(const unsigned char *s, size_t left)
 {
-	char   b64[1024];
-	size_t n = strlen(v), i;
-	int    ascii = 1;
+	size_t n = *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc0 ? 2 : 1, i;
+
+	if (n > left)
+		return 1;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 1;
+	return n;
+}
+
+int
+smtp_header_encode(char *out, size_t outsz, const char *name, const char *v)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	size_t               n = strlen(v), i, at, take, c, room, len, lead;
+	char                 b64[HDR_WORD_MAX], plain[HDR_WORD_MAX];
+	int                  ascii = 1, w;
 
 	for (i = 0; i < n; i++)
-		if ((unsigned char)v[i] >= 0x80 || v[i] == '\r' || v[i] == '\n')
+		if (s[i] < 0x20 || s[i] >= 0x7f)
 			ascii = 0;
 	if (ascii) {
-		snprintf(out, outsz, "%s: %s", name, v);
-		return;
+		w = snprintf(out, outsz, "%s: %s", name, v);
+		return w < 0 || (size_t)w >= outsz ? -1 : 0;
 	}
-	if (n > 600)
-		n = 600;
-	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)v, n,
-	    sodium_base64_VARIANT_ORIGINAL);
-	snprintf(out, outsz, "%s: =?UTF-8?B?%s?=", name, b64);
+	w = snprintf(out, outsz, "%s:", name);
+	if (w < 0 || (size_t)w >= outsz)
+		return -1;
+	len = (size_t)w;
+	/* What precedes a word on its line: "Name: ", then one blank. */
+	lead = len + 1;
+	for (at = 0; at < n; at += take) {
+		/*
+		 * As many whole characters as the line has room for: base64
+		 * makes 4 characters of 3 bytes.  A header name too long to
+		 * leave room for one folds before the first word.
+		 */
+		room = lead + HDR_WORD_FRAME + 4 < HDR_LINE_MAX ?
+		    (HDR_LINE_MAX - lead - HDR_WORD_FRAME) / 4 * 3 :
+		    0;
+		if (room < 4) {
+			lead = 1;
+			room = (HDR_LINE_MAX - lead - HDR_WORD_FRAME) / 4 * 3;
+		}
+		for (take = 0; at + take < n; take += c) {
+			c = utf8_len(s + at + take, n - at - take);
+			if (take + c > room)
+				break;
+		}
+		memcpy(plain, v + at, take);
+		/* A line break in a value would end the header. */
+		for (i = 0; i < take; i++)
+			if (plain[i] == '\r' || plain[i] == '\n')
+				plain[i] = ' ';
+		sodium_bin2base64(b64, sizeof(b64), (unsigned char *)plain,
+		    take, sodium_base64_VARIANT_ORIGINAL);
+		w = snprintf(out + len, outsz - len,
+		    "%s=?UTF-8?B?%s?=", lead == 1 ? "\r\n " : " ", b64);
+		if (w < 0 || (size_t)w >= outsz - len)
+			return -1;
+		len += (size_t)w;
+		lead = 1;
+	}
+	return 0;
 }
 
 int
@@ -44,6 +98,7 @@ smtp_send(const struct config *cfg, const struct smtp_msg *m, char *err,
 	curl_mimepart     *part;
 	struct curl_slist *rcpt = NULL, *hdr = NULL, *slist = NULL;
 	char               url[320], from[300], to[300], line[1200];
+	char               subject[SMTP_HEADER_MAX];
 	char               date[64];
 	time_t             now = time(NULL);
 	struct tm          tm;
@@ -79,8 +134,15 @@ smtp_send(const struct config *cfg, const struct smtp_msg *m, char *err,
 	hdr = curl_slist_append(hdr, line);
 	snprintf(line, sizeof(line), "To: <%s>", m->to);
 	hdr = curl_slist_append(hdr, line);
-	header_encode(line, sizeof(line), "Subject", m->subject);
-	hdr = curl_slist_append(hdr, line);
+	if (smtp_header_encode(subject, sizeof(subject), "Subject",
+		m->subject) != 0) {
+		snprintf(err, errsz, "subject too long");
+		curl_slist_free_all(rcpt);
+		curl_slist_free_all(hdr);
+		curl_easy_cleanup(c);
+		return -1;
+	}
+	hdr = curl_slist_append(hdr, subject);
 	/* The same Message-ID on every retry: receivers can drop duplicates. */
 	snprintf(line, sizeof(line), "Message-ID: %s", m->message_id);
 	hdr = curl_slist_append(hdr, line);

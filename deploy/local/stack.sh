@@ -8,16 +8,18 @@
 #   stack.sh db-stop  STATE_DIR                 # stop mariadbd only
 #   stack.sh db-start STATE_DIR                 # start it again on the same datadir
 #   stack.sh sql      STATE_DIR 'SQL'           # as the DB superuser; tab-separated rows
+#   stack.sh dump     STATE_DIR [OPTION...]     # mariadb-dump of the roster database
 #   stack.sh env      STATE_DIR                 # shell exports (ROSTER_CONFIG, PORT, ...)
 #
 # What STATE_DIR holds:
 #   db/                 MariaDB datadir        mysql.sock, mysqld.pid, mysqld.log
 #   db_password         password of `roster`   db_migrate_password (of `roster_migrate`)
+#   seal_key            roster's seal_key      (made once, like the passwords)
 #   roster.conf         roster's config        roster.sock, roster.pid, roster.log
 #   nginx.conf          generated              nginx-site.conf (deploy/nginx/roster.conf
 #                                              with @LISTEN@/@SOCKET@ filled in),
 #                                              nginx.pid, nginx-access.log, nginx-error.log
-# `up` on an existing STATE_DIR keeps the datadir and passwords, reuses a running
+# `up` on an existing STATE_DIR keeps the datadir, passwords and key, reuses a running
 # mariadbd, and restarts roster and nginx (a rebuilt binary or a new port takes effect).
 # Logs of the previous roster/nginx run are kept as *.log.1.
 #
@@ -25,7 +27,8 @@
 #   ROSTER_WORKERS (default 4), and, when set, ROSTER_MAX_REQUESTS,
 #   ROSTER_REQUEST_TIMEOUT, ROSTER_MAX_BODY, ROSTER_DB_TIMEOUT, ROSTER_INVITE_TTL,
 #   ROSTER_LOG, ROSTER_LISTEN_MODE, ROSTER_PUBLIC_URL, ROSTER_RATE_*, ROSTER_SMTP_*,
-#   ROSTER_METRICS_TOKEN: written into roster.conf.
+#   ROSTER_METRICS_TOKEN: written into roster.conf.  ROSTER_SEAL_KEY (64 hex
+#   digits) replaces the key kept in STATE_DIR/seal_key.
 #   Every ROSTER_* variable is then removed from the environment of the roster
 #   processes, so roster.conf alone says how the stack runs.
 #   NGINX_WORKERS (default 2).
@@ -52,7 +55,7 @@ HEALTH_TIMEOUT=20       # seconds until GET /api/v1/health is 200
 DB_SUPERUSER=$(id -un)
 
 usage() {
-	sed -n '6,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '6,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -225,12 +228,13 @@ db_stop() {
 	stop_pidfile mariadbd "$DB_PIDFILE" TERM "$DB_STOP_TIMEOUT" "--datadir=$DATADIR"
 }
 
-# new_password FILE: 32 hex chars from /dev/urandom, made once, kept 0600.
+# new_password FILE [BYTES]: 2 x BYTES (default 16) hex chars from
+# /dev/urandom, made once, kept 0600.
 new_password() {
-	local file=$1 pw
+	local file=$1 bytes=${2:-16} pw
 	if [ ! -s "$file" ]; then
-		pw=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-		[ ${#pw} -eq 32 ] || die "cannot read /dev/urandom"
+		pw=$(od -An -N"$bytes" -tx1 /dev/urandom | tr -d ' \n')
+		[ ${#pw} -eq $((2 * bytes)) ] || die "cannot read /dev/urandom"
 		(umask 077 && printf '%s\n' "$pw" >"$file")
 	fi
 	chmod 600 -- "$file"
@@ -259,6 +263,9 @@ db_setup() {
 	SQL
 	DB_PASSWORD=$pw
 	DB_MIGRATE_PASSWORD=$mpw
+	# The key that seals the invitation links of queued emails: it lives
+	# as long as the database, or the links queued under it would not open.
+	SEAL_KEY=${ROSTER_SEAL_KEY:-$(new_password "$STATE/seal_key" 32)}
 }
 
 # ---------------------------------------------------------------- roster
@@ -293,6 +300,7 @@ write_roster_conf() {
 		printf 'db_user = roster\n'
 		printf 'db_password = %s\n' "$DB_PASSWORD"
 		printf 'public_url = %s\n' "${ROSTER_PUBLIC_URL:-http://127.0.0.1:$port}"
+		printf 'seal_key = %s\n' "$SEAL_KEY"
 		for key in max_requests request_timeout max_body db_timeout invite_ttl log listen_mode \
 			rate_limit rate_window rate_store memcached metrics_token \
 			smtp_host smtp_port smtp_starttls db_hosts db_sync_wait db_failback \
@@ -579,6 +587,17 @@ cmd_sql() {
 	db_client -N -B -e "$2" roster
 }
 
+# What an admin's backup of the database holds: mariadb-dump as the superuser,
+# one consistent snapshot, on stdout; OPTIONs go to mariadb-dump (--hex-blob).
+cmd_dump() {
+	[ $# -ge 1 ] || usage
+	set_state "$1"
+	shift
+	db_ping || die "mariadbd of $STATE does not answer on $DB_SOCK"
+	mariadb-dump --no-defaults --socket="$DB_SOCK" -u"$DB_SUPERUSER" \
+		--single-transaction "$@" roster
+}
+
 cmd_env() {
 	[ $# -eq 1 ] || usage
 	set_state "$1"
@@ -606,6 +625,7 @@ main() {
 	db-stop) cmd_db_stop "$@" ;;
 	db-start) cmd_db_start "$@" ;;
 	sql) cmd_sql "$@" ;;
+	dump) cmd_dump "$@" ;;
 	env) cmd_env "$@" ;;
 	-h | --help | help) usage ;;
 	*) say "unknown command: $cmd"; usage ;;

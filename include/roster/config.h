@@ -22,7 +22,8 @@
  *
  *   type	STR text; URL an http:// or https:// URL with a host, trailing
  *		slashes dropped; LOGDEST stderr or syslog; STORE local,
- *		database or memcached (all four a char[size]);
+ *		database or memcached; KEY empty or 64 hexadecimal digits, a
+ *		32-byte secret (all five a char[size]);
  *		INT, LONG a whole number from min to max; MODE an octal file
  *		mode up to max (unsigned); BOOL on/yes/1/true or
  *		off/no/0/false (int)
@@ -94,6 +95,17 @@
 	    "dropped")							\
 	X(invite_ttl, LONG, 0, 60, 366L * 86400, "604800",		\
 	    "seconds an invitation stays valid (604800: 7 days)")	\
+	X(seal_key, KEY, 65, 0, 0, "",					\
+	    "32 random bytes in hex (`openssl rand -hex 32`), the same on "	\
+	    "every host and kept secret like the database password: it "	\
+	    "seals the invitation link of each queued email, so the "	\
+	    "database and its backups hold no usable link; a sender "	\
+	    "opens it at sending time and the database forgets it once "	\
+	    "sent. Empty: emails are queued without their links (the "	\
+	    "API's answers carry them) and nothing sends them: "		\
+	    "`roster serve` with `smtp_host` and `roster mailer` refuse "	\
+	    "to start. A new key makes the links queued under the old "	\
+	    "one unsendable (those emails fail; resend the invitations)")	\
 	X(log, LOGDEST, 16, 0, 0, "stderr",				\
 	    "where log lines go: `stderr` (kept by the web server or "	\
 	    "systemd) or `syslog`")					\
@@ -147,6 +159,7 @@
 #define CONFIG_FIELD_URL(n, size)     char n[size];
 #define CONFIG_FIELD_LOGDEST(n, size) char n[size];
 #define CONFIG_FIELD_STORE(n, size)   char n[size];
+#define CONFIG_FIELD_KEY(n, size)     char n[size];
 #define CONFIG_FIELD_INT(n, size)     int n;
 #define CONFIG_FIELD_LONG(n, size)    long n;
 #define CONFIG_FIELD_MODE(n, size)    unsigned n;
@@ -170,6 +183,13 @@ int config_load(struct config *, const char *path, char *err, size_t errsz);
 /* Parses one `key = value` text (not a file); for tests and fuzzers. */
 int config_parse(struct config *, const char *text, size_t len, char *err,
     size_t errsz);
+
+/*
+ * What `roster serve` and `roster mailer` need beyond each key's own
+ * check: a sender (smtp_host) needs seal_key, or every email it took
+ * would go out without its link.  -1 with a message in err when not.
+ */
+int config_check_sender(const struct config *, char *err, size_t errsz);
 
 /*
  * The keys as a Markdown table (key, default, values, meaning), for

@@ -89,4 +89,13 @@ enum rerr invite_lookup(struct op *, const char *token, struct invite_view *);
 enum rerr invite_accept(struct op *, const char *token, const char *name,
     struct accepted *);
 
+/*
+ * Emails queued by a roster from before links were sealed hold their link
+ * in the clear (sql/0006_outbox_sealed.sql): with a seal_key, each gets its
+ * link sealed and the mark in its place, in one transaction; *n says how
+ * many.  Without one nothing changes: they keep their links until sent or
+ * retired.  For `roster migrate`.
+ */
+enum rerr invite_seal_queued(struct op *, long *n);
+
 #endif

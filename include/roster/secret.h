@@ -34,4 +34,28 @@ int secret_invite_valid(const char *s);
 /* Constant-time equality of two hashes. */
 int secret_equal(const unsigned char *, const unsigned char *);
 
+/*
+ * Sealing, for a secret roster must read back later (an invitation link
+ * waiting in the email outbox): XChaCha20-Poly1305 under a key derived
+ * from the configuration's seal_key (64 hex digits), with a random nonce
+ * in front, bound to `ad` (e.g. the invitation's id), so that a sealed
+ * value copied into another row does not open there.  What the database
+ * holds is then useless without the configuration.
+ */
+#define SECRET_SEAL_OVERHEAD 40 /* nonce (24) + tag (16) */
+
+/*
+ * Seals plain[0..n) into out[n + SECRET_SEAL_OVERHEAD].  0, or -1 when
+ * keyhex is not a key (empty or malformed).
+ */
+int secret_seal(const char *keyhex, const void *plain, size_t n, const char *ad,
+    unsigned char *out);
+/*
+ * Opens what secret_seal() made into out[n - SECRET_SEAL_OVERHEAD + 1],
+ * NUL-terminated.  0, or -1 when keyhex is not a key, the value is too
+ * short, or it was sealed under another key or ad, or altered.
+ */
+int secret_open(const char *keyhex, const unsigned char *sealed, size_t n,
+    const char *ad, char *out);
+
 #endif

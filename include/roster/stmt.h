@@ -39,14 +39,17 @@ enum stmt {
 	STMT_INVITE_BY_TOKEN,
 	STMT_INVITE_BY_TOKEN_LOCK,
 	STMT_INVITE_MARK_ACCEPTED,
-	STMT_USER_SET_NAME,
 	STMT_OUTBOX_INSERT,
 	STMT_OUTBOX_QUEUED,
+	STMT_OUTBOX_CLEAR_LINKS,
+	STMT_OUTBOX_SEAL_LINK,
 	STMT_OUTBOX_SUPERSEDE,
 	STMT_OUTBOX_CLAIM,
+	STMT_OUTBOX_RETIRE_CLOSED,
 	STMT_OUTBOX_CLAIMED,
 	STMT_OUTBOX_SENT,
 	STMT_OUTBOX_RETRY,
+	STMT_OUTBOX_STATS,
 	STMT_TOKEN_LIST,
 	STMT_TOKEN_LIST_SITES,
 	STMT_KEY_LIST,
@@ -234,20 +237,39 @@ enum invite_by_token_lock_col {
 
 /* STMT_OUTBOX_QUEUED. */
 enum outbox_queued_col {
-	OUTBOX_QUEUED_C_BODY_TEXT, /* body_text */
+	OUTBOX_QUEUED_C_BODY_TEXT,   /* body_text */
+	OUTBOX_QUEUED_C_LINK_SEALED, /* link_sealed: NULL, none */
 	OUTBOX_QUEUED_C__MAX
+};
+
+/* STMT_OUTBOX_CLEAR_LINKS. */
+enum outbox_clear_links_col {
+	OUTBOX_CLEAR_LINKS_C_ID,            /* id */
+	OUTBOX_CLEAR_LINKS_C_INVITATION_ID, /* invitation_id */
+	OUTBOX_CLEAR_LINKS_C_BODY_TEXT,     /* body_text: the link in it */
+	OUTBOX_CLEAR_LINKS_C__MAX
 };
 
 /* STMT_OUTBOX_CLAIMED. */
 enum outbox_claimed_col {
-	OUTBOX_CLAIMED_C_ID,         /* id */
-	OUTBOX_CLAIMED_C_TO,         /* to_email */
-	OUTBOX_CLAIMED_C_SUBJECT,    /* subject */
-	OUTBOX_CLAIMED_C_TEXT,       /* body_text */
-	OUTBOX_CLAIMED_C_HTML,       /* body_html */
-	OUTBOX_CLAIMED_C_MESSAGE_ID, /* message_id */
-	OUTBOX_CLAIMED_C_ATTEMPTS,   /* attempts */
+	OUTBOX_CLAIMED_C_ID,            /* id */
+	OUTBOX_CLAIMED_C_INVITATION_ID, /* invitation_id: the seal's ad */
+	OUTBOX_CLAIMED_C_TO,            /* to_email */
+	OUTBOX_CLAIMED_C_SUBJECT,       /* subject */
+	OUTBOX_CLAIMED_C_TEXT,          /* body_text */
+	OUTBOX_CLAIMED_C_HTML,          /* body_html */
+	OUTBOX_CLAIMED_C_LINK_SEALED,   /* link_sealed: NULL, none */
+	OUTBOX_CLAIMED_C_MESSAGE_ID,    /* message_id */
+	OUTBOX_CLAIMED_C_ATTEMPTS,      /* attempts */
 	OUTBOX_CLAIMED_C__MAX
+};
+
+/* STMT_OUTBOX_STATS. */
+enum outbox_stats_col {
+	OUTBOX_STATS_C_PENDING, /* emails waiting to be sent or retried */
+	OUTBOX_STATS_C_FAILED,  /* emails given up */
+	OUTBOX_STATS_C_OLDEST, /* created_at of the oldest waiting: NULL, none */
+	OUTBOX_STATS_C__MAX
 };
 
 /* STMT_TOKEN_LIST. */

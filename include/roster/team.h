@@ -32,8 +32,12 @@ struct team_page {
 	int64_t        gen;  /* team generation read at; -1: unknown */
 };
 
-/* Where a page starts: the sort key of the last row of the page before. */
+/*
+ * Where a page starts: the sort key of the last row of the page before,
+ * on the website whose team it pages.
+ */
 struct team_cursor {
+	char    site[ID_LEN + 1];
 	int     rank;
 	int64_t joined;
 	char    user_id[ID_LEN + 1];
@@ -41,8 +45,9 @@ struct team_cursor {
 
 /*
  * GET /websites/{id}/team: one page in list order (owner first, then by
- * joined_at).  cursor NULL: the first page.  RERR_INVALID for a bad
- * cursor or a limit outside 1..1000.
+ * joined_at).  cursor NULL: the first page.  RERR_INVALID for a limit
+ * outside 1..1000, or a cursor that is garbled, of an older format, or of
+ * another website.
  */
 enum rerr team_list(struct op *, const char *site, long limit,
     const char *cursor, struct team_page *);
@@ -78,7 +83,10 @@ enum rerr team_user_changed(struct op *, const char *user);
 size_t team_page_key(char *k, size_t cap, const char *site, long limit,
     const char *cursor);
 
-/* The cursor's text form, owned by the arena; and back (0 or -1). */
+/*
+ * The cursor's text form, owned by the arena; and back (0, or -1 when s is
+ * not a cursor of this format).  Decoding does not compare the website.
+ */
 char *team_cursor_encode(struct arena *, const struct team_cursor *);
 int   team_cursor_decode(const char *, struct team_cursor *);
 

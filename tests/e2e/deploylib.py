@@ -173,7 +173,8 @@ class Deploy:
         (None drops one).  Mode 0644: a web server's user may run roster."""
         base = main_conf()
         conf = {}
-        for k in ("db_host", "db_port", "db_socket", "db_name", "db_user", "db_password", "public_url"):
+        for k in ("db_host", "db_port", "db_socket", "db_name", "db_user", "db_password", "public_url",
+                  "seal_key"):
             if k in base:
                 conf[k] = base[k]
         conf["workers"] = "2"

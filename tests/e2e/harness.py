@@ -157,6 +157,13 @@ class Stack:
         assert rc == 0, "stack.sh sql %r: exit %s\n%s" % (q, rc, out)
         return [line.split("\t") for line in out.splitlines() if line != ""]
 
+    def dump(self, *opts):
+        """The roster database as an admin backs it up (`stack.sh dump`: mariadb-dump, one snapshot)."""
+        rc, out = self.stack("dump", self.state, *opts, timeout=120, check=False)
+        assert rc == 0, "stack.sh dump: exit %s\n%s" % (rc, out[-3000:])
+        assert "CREATE TABLE `outbox`" in out, "the dump holds no outbox table:\n%s" % out[-3000:]
+        return out
+
 
 # ---------------------------------------------------------------------------
 # HTTP

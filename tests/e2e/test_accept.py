@@ -45,6 +45,41 @@ def test_accept_existing_user_keeps_account():
     assert [m[:2] for m in members(s.id)] == [[u.id, "member"]], members(s.id)
 
 
+def nameless_member_elsewhere(prefix):
+    """A user made by `roster user create` without a name, a member of a website of someone else: an account that
+    exists before any invitation of this test.  Returns (user id, email, that website)."""
+    email = new_email(prefix)
+    uid = cli("user", "create", "--email", email)["userId"]
+    other = new_site(key=False)
+    cli("member", "add", "--website", other.id, "--email", email, "--role", "viewer")
+    return uid, email, other
+
+
+def names_in_teams(uid, *sites):
+    """The name each website's team list shows for the user."""
+    return [[m.get("name") for m in team(s) if m["userId"] == uid] for s in sites]
+
+
+def test_accept_name_never_renames_an_existing_account():
+    """Accept (issue "Hardening", item 1): a name given at accept may only name a user created by that accept.  An
+    owner invites an email that already has an account (a member elsewhere, no name) and accepts with its
+    inviteUrl and "name": the account joins, and its name stays null on every website; a user the accept creates
+    gets the name."""
+    uid, email, other = nameless_member_elsewhere("named")
+    s = new_site(key=False)
+    d, tok, _ = invite_link(s, email, "member")
+    a = ok(accept(tok, "Support - call +1 555 0100"), "accept for an existing account")[0]
+    assert a["userId"] == uid, a
+    assert H.sql_value("SELECT IFNULL(name, 'NULL') FROM %s.users WHERE id = '%s'" % (H.db(), uid)) == "NULL", \
+        "the accept renamed the existing account"
+    assert names_in_teams(uid, other, s) == [[None], [None]], "team lists show %r" % names_in_teams(uid, other, s)
+    # The name still names a user the accept creates.
+    fresh = new_email("fresh")
+    _, tok2, _ = invite_link(s, fresh, "viewer")
+    a2 = ok(accept(tok2, "New Person"), "accept creating the user")[0]
+    assert names_in_teams(a2["userId"], s) == [["New Person"]]
+
+
 def test_16_simultaneous_accepts_one_token():
     """Accept race: 16 simultaneous accepts of one token give exactly one 200 and 15x 410; one membership row,
     one user."""

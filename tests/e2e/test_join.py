@@ -188,6 +188,24 @@ def test_join_gone_pages_410():
     assert invitation_status(exp["invitationId"]) != "accepted"
 
 
+def test_join_form_name_never_renames_an_existing_account():
+    """Join form (issue "Hardening", item 1): POST /join with a name, for an email that already has an account
+    (a member elsewhere, no name): the account joins (200 page) and keeps its null name in every team list."""
+    email = new_email("formname")
+    uid = cli("user", "create", "--email", email)["userId"]
+    other = new_site(key=False)
+    cli("member", "add", "--website", other.id, "--email", email, "--role", "viewer")
+    s = new_site(key=False)
+    d, tok, _ = invite_link(s, email, "viewer")
+    check_html(join_post(tok, "Support - call +1 555 0100"), 200, "POST /join for an existing account",
+               h1="You have joined")
+    assert [m[0] for m in members(s.id)] == [uid], members(s.id)
+    for site in (other, s):
+        got = [m.get("name") for m in team(site) if m["userId"] == uid]
+        assert got == [None], "the team list of %s shows the name %r" % (site.id, got)
+    assert H.sql_value("SELECT IFNULL(name, 'NULL') FROM %s.users WHERE id = '%s'" % (H.db(), uid)) == "NULL"
+
+
 def test_join_post_form_errors_are_html():
     """Join form: the wrong Content-Type, a missing token and an already-member email are HTML pages, not JSON."""
     s = new_site(key=False)

@@ -8,9 +8,12 @@ ROSTER_SMTP_HOST/PORT/RETRY=1/CLAIM_TIMEOUT=3) and tests/e2e/smtp_sink.py, which
 stores every message it accepts as a file.  Both are started by the first test
 that needs them and stopped by teardown_module() (run.py calls it)."""
 
+import base64
 import contextlib
 import email
 import email.policy
+import email.quoprimime
+import json
 import glob
 import os
 import re
@@ -371,14 +374,16 @@ def test_mail_sigkill_mailer_mid_queue_loses_nothing():
 class Standalone:
     """`roster mailer --config F` with the ROSTER_SMTP_* overrides in the environment, output to a log file."""
 
-    def __init__(self, env, logname):
+    def __init__(self, env, logname, extra_env=None):
         self.env, self.proc = env, None
         self.log = os.path.join(env.stack.state, logname)
+        self.extra_env = extra_env or {}
 
     def start(self):
         st = self.env.stack
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([st.binary, "mailer", "--config", st.conf], cwd=H.ROOT, env=st.env,
+            self.proc = subprocess.Popen([st.binary, "mailer", "--config", st.conf], cwd=H.ROOT,
+                                         env=dict(st.env, **self.extra_env),
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
         up = wait_for(lambda: self.proc.poll() is not None or "delivering through" in self.read(), 15, 0.05)
@@ -479,4 +484,340 @@ def test_mail_standalone_mailer_sigkill_restart():
         finally:
             env.sink.stop()
             env.sink.start()
+            set_child_mailer(env, True, original)
+
+
+# ---------------------------------------------------------------------------
+# Hardening: no live token in a backup, emails of closed invitations, headers, giving up
+
+
+def cma_json(method, path, doc, token):
+    return H.http(method, "/cma" + path, token=token, raw_body=json.dumps(doc) if doc is not None else None,
+                  headers={"Content-Type": "application/vnd.api+json"} if doc is not None else None)
+
+
+def live_tokens_everywhere(s):
+    """Invitation links made every way the API makes one, on the current stack: an invite, an invite with an
+    Idempotency-Key, a resend (Team API), a /cma create, a /cma resend and a /cma role change of a queued email.
+    Returns {what: token} of the links that are live (pending) afterwards."""
+    live = {}
+    live["invite"] = invite_link(s, new_email("dump"), "member")[1]
+    r = H.http("POST", s.team, {"email": new_email("dumpidem")}, token=s.owner.token,
+               headers={"Idempotency-Key": H.uniq("dump-key")})
+    live["invite with Idempotency-Key"] = token_of(ok(r, "invite with a key")[0]["inviteUrl"])
+    d = invite_link(s, new_email("dumpres"), "viewer")[0]
+    r = H.http("POST", s.team + "/invitations/%s/resend" % d["invitationId"], token=s.owner.token)
+    live["resend"] = token_of(ok(r, "resend")[0]["inviteUrl"])
+    scoped = H.make_token(s.owner.email, websites=[s.id])[0]
+    doc = {"data": {"type": "site_invitation", "attributes": {"email": new_email("dumpcma")},
+                    "relationships": {"role": {"data": {"type": "role", "id": "viewer"}}}}}
+    r = cma_json("POST", "/site-invitations", doc, scoped)
+    assert r.status == 201, "cma create: %r" % r
+    cid = r.body["data"]["id"]
+    live["/cma create, then role change"] = token_of(r.body["data"]["attributes"]["invitation_link"])
+    r = cma_json("PUT", "/site-invitations/" + cid, {"data": {"type": "site_invitation", "id": cid, "relationships": {
+        "role": {"data": {"type": "role", "id": "member"}}}}}, scoped)
+    assert r.status == 200, "cma role change: %r" % r
+    r = cma_json("POST", "/site-invitations", dict(doc, data=dict(doc["data"], attributes={
+        "email": new_email("dumpcmares")})), scoped)
+    assert r.status == 201, "cma create: %r" % r
+    r = H.http("POST", "/cma/site-invitations/%s/resend" % r.body["data"]["id"], token=scoped)
+    assert r.status == 200, "cma resend: %r" % r
+    live["/cma resend"] = token_of(r.body["data"]["attributes"]["invitation_link"])
+    return live
+
+
+def assert_not_in_dumps(stack, live):
+    """Neither a plain nor a --hex-blob dump of the stack's database holds a token of `live`, as text or as the
+    hex of its text."""
+    for opts in ((), ("--hex-blob",)):
+        dump = stack.dump(*opts)
+        low = dump.lower()
+        found = ["%s (%s)" % (what, form) for what, tok in live.items()
+                 for form, needle, hay in (("text", tok, dump), ("hex", tok.encode().hex(), low))
+                 if needle in hay]
+        assert not found, "mariadb-dump %s holds live invitation tokens: %s" % (" ".join(opts), ", ".join(found))
+
+
+def test_mail_database_dump_holds_no_live_invite_token():
+    """Invitation links in a backup (issue "Hardening", item 4): after invitations made every way the API makes
+    one (invite, invite with an Idempotency-Key, resend, /cma create, resend and role change), a mariadb-dump of
+    the database (plain and --hex-blob), taken while every email waits in the outbox (this stack sends none),
+    holds none of the live tokens the API answered with; the links still accept."""
+    s = new_site(key=False)
+    live = live_tokens_everywhere(s)
+    n = int(H.sql_value("SELECT COUNT(*) FROM %s.outbox WHERE website_id = '%s' AND status = 'pending'"
+                        % (H.db(), s.id)))
+    assert n == len(live), "%d queued emails for %d live invitations" % (n, len(live))
+    assert_not_in_dumps(H.STACK, live)
+    for what, tok in live.items():
+        ok(accept(tok), "accept the link of the %s" % what)
+
+
+def test_mail_sent_email_keeps_no_link_and_links_work():
+    """Invitation links in a backup, with a sender (item 4): the email arrives with a working link; in the
+    database its row keeps neither the link (dump) nor its sealed form once sent."""
+    with on_mail_stack() as env:
+        s = new_site(key=False)
+        to = new_email("sealed")
+        d, tok, url = invite_link(s, to, "member")
+        where = "invitation_id = '%s'" % d["invitationId"]
+        rows = wait_sent(env, where, 1, 30)
+        assert rows and rows[0][4] == "sent", "not sent: %r\n%s" % (rows, env.stack.log_tail())
+        assert_not_in_dumps(env.stack, {"emailed invite": tok})
+        assert H.sql_value("SELECT link_sealed IS NULL FROM %s.outbox WHERE %s" % (H.db(), where)) == "1", \
+            "the sealed link outlived the sending"
+        msgs = wait_for(lambda: env.sink.messages(to), 10, 0.1)
+        assert msgs, "no message for %s" % to
+        links = LINK_RE.findall(msgs[0].part("text/plain")[0].get_content())
+        html = msgs[0].part("text/html")[0].get_content()
+        assert links == [url] and html.count(url) == 2, "links %r / html %r, inviteUrl %r" % (links, html, url)
+        ok(accept(token_of(links[0])), "accept with the emailed link")
+
+
+def test_mail_not_sent_for_closed_invitations():
+    """Emails of invitations no longer pending (issue "Hardening", item 5): with the receiver down, four
+    invitations wait in the outbox; one is accepted, one expires, one is revoked.  When the receiver is back only
+    the pending one's email arrives; the others are retired (status 'retired', the reason in last_error, no
+    sealed link), not sent."""
+    env = mail_env()
+    env.sink.stop()
+    try:
+        with on_mail_stack():
+            s = new_site(key=False)
+            inv = {k: invite_link(s, new_email("closed" + k), "viewer") for k in ("pending", "accepted", "expired",
+                                                                                   "revoked")}
+            ids = {k: v[0]["invitationId"] for k, v in inv.items()}
+            # Let the sender try (and fail) each once: their emails are claimed and due again.
+            for k in ids:
+                assert wait_for(lambda: (lambda r: r and int(r[0][5]) >= 1)(
+                    env.outbox("invitation_id = '%s'" % ids[k])), 30, 0.2), \
+                    "no attempt for %s:\n%s" % (k, env.stack.log_tail())
+            ok(accept(inv["accepted"][1]), "accept")
+            H.sql("UPDATE %s.invitations SET expires_at = 1 WHERE id = '%s'" % (H.db(), ids["expired"]))
+            ok(H.http("DELETE", s.team + "/invitations/" + ids["revoked"], token=s.owner.token), "revoke")
+            env.sink.start()
+            rows = wait_sent(env, "invitation_id = '%s'" % ids["pending"], 1, 60)
+            assert rows[0][4] == "sent", "the pending invitation's email: %r\n%s" % (rows, env.stack.log_tail())
+            closed = ("accepted", "expired", "revoked")
+            got = wait_for(lambda: (lambda r: r if all(x[4] == "retired" for x in r.values()) else None)(
+                {k: env.outbox("invitation_id = '%s'" % ids[k])[0] for k in closed}), 30, 0.25)
+            got = got or {k: env.outbox("invitation_id = '%s'" % ids[k])[0] for k in closed}
+            for k in closed:
+                assert got[k][4] == "retired" and k[:6] in got[k][6], "the %s invitation's email: %r" % (k, got[k])
+            time.sleep(1.5)
+            sent_to = {m.rcpt for m in env.sink.messages()}
+            for k in closed:
+                assert inv[k][0]["email"] not in sent_to, "an email went out for the %s invitation" % k
+            assert inv["pending"][0]["email"] in sent_to
+            assert H.sql_value("SELECT COUNT(*) FROM %s.outbox WHERE website_id = '%s' AND link_sealed IS NOT NULL"
+                               % (H.db(), s.id)) == "0", "sealed links outlived their emails"
+    finally:
+        if env.sink.proc is None:
+            env.sink.start()
+
+
+def test_mail_role_change_requeues_with_the_same_link():
+    """A role change of an invitation whose email waits (the receiver down) retires that email and queues one
+    naming the new role; when the receiver is back, that one arrives, once, with the link the API answered at
+    creation, which accepts with the new role (issue "Hardening", item 4: links sealed, not lost)."""
+    env = mail_env()
+    env.sink.stop()
+    try:
+        with on_mail_stack():
+            s = new_site(key=False)
+            to = new_email("requeue")
+            d, tok, url = invite_link(s, to, "viewer")
+            where = "invitation_id = '%s'" % d["invitationId"]
+            assert wait_for(lambda: (lambda r: r and int(r[0][5]) >= 1)(env.outbox(where)), 30, 0.2), \
+                "no attempt while the receiver is down: %r" % env.outbox(where)
+            scoped = H.make_token(s.owner.email, websites=[s.id])[0]
+            r = cma_json("PUT", "/site-invitations/" + d["invitationId"], {"data": {
+                "type": "site_invitation", "id": d["invitationId"], "relationships": {
+                    "role": {"data": {"type": "role", "id": "member"}}}}}, scoped)
+            assert r.status == 200, "role change: %r" % r
+            env.sink.start()
+            rows = wait_for(lambda: (lambda r: r if len(r) == 2 and r[1][4] == "sent" else None)(
+                env.outbox(where)), 60, 0.25)
+            assert rows, "the requeued email was not sent: %r\n%s" % (env.outbox(where), env.stack.log_tail())
+            assert rows[0][4] == "retired" and "role change" in rows[0][6], rows[0]
+            time.sleep(1.0)
+            msgs = env.sink.messages(to)
+            assert len(msgs) == 1 and msgs[0].message_id == rows[1][3], "messages %r, rows %r" % (msgs, rows)
+            text = msgs[0].part("text/plain")[0].get_content()
+            assert " as member." in text and LINK_RE.findall(text) == [url], text
+            a = ok(accept(tok), "accept with the link of the requeued email")[0]
+            assert a["role"] == "member", a
+    finally:
+        if env.sink.proc is None:
+            env.sink.start()
+
+
+def test_mail_migrate_seals_links_queued_in_the_clear():
+    """Upgrading (sql/0006_outbox_sealed.sql): an email an older roster queued with its link in its parts (nothing
+    sealed) is sealed by `roster migrate` (as the migration user, with the stack's seal_key): afterwards a dump holds
+    no token, and when the receiver is back the email arrives with that link, which accepts."""
+    env = mail_env()
+    st = env.stack
+    env.sink.stop()
+    try:
+        with on_mail_stack():
+            s = new_site(key=False)
+            to = new_email("legacy")
+            d, tok, url = invite_link(s, to, "viewer")
+            where = "invitation_id = '%s'" % d["invitationId"]
+            mark = "CONCAT(CHAR(26), 'invitation link', CHAR(26))"
+            H.sql("UPDATE %s.outbox SET body_text = REPLACE(body_text, %s, '%s'), body_html = REPLACE(body_html, "
+                  "%s, '%s'), link_sealed = NULL WHERE %s" % (H.db(), mark, url, mark, url, where))
+            with pytest_raises_assertion():
+                assert_not_in_dumps(st, {"legacy": tok})
+            with open(os.path.join(st.state, "db_migrate_password")) as f:
+                mpw = f.read().strip()
+            p = subprocess.run([st.binary, "migrate", "--config", st.conf], cwd=H.ROOT, capture_output=True,
+                               env=dict(st.env, ROSTER_DB_USER="roster_migrate", ROSTER_DB_PASSWORD=mpw),
+                               stdin=subprocess.DEVNULL, timeout=60)
+            assert p.returncode == 0 and json.loads(p.stdout) == {"applied": 0}, "roster migrate: %s %r %r" % (
+                p.returncode, p.stdout, p.stderr[-2000:])
+            assert b"sealed the links of" in p.stderr, p.stderr[-2000:]
+            assert H.sql_value("SELECT link_sealed IS NOT NULL FROM %s.outbox WHERE %s" % (H.db(), where)) == "1"
+            assert_not_in_dumps(st, {"legacy": tok})
+            env.sink.start()
+            rows = wait_sent(env, where, 1, 60)
+            assert rows[0][4] == "sent", "%r\n%s" % (rows, st.log_tail())
+            msgs = wait_for(lambda: env.sink.messages(to), 10, 0.1)
+            assert msgs and LINK_RE.findall(msgs[0].part("text/plain")[0].get_content()) == [url], msgs
+            assert msgs[0].part("text/html")[0].get_content().count(url) == 2
+            ok(accept(tok), "accept with the link of the sealed legacy email")
+    finally:
+        if env.sink.proc is None:
+            env.sink.start()
+
+
+@contextlib.contextmanager
+def pytest_raises_assertion():
+    """The block must fail an assertion (the check it runs would catch what it is meant to)."""
+    try:
+        yield
+    except AssertionError:
+        return
+    raise AssertionError("the check passed where it should have failed")
+
+
+def test_mail_long_non_ascii_subject_is_rfc2047():
+    """Mail headers (issue "Hardening", item 7): a website name of 200 non-ASCII characters (2 to 4 bytes each)
+    makes a Subject of RFC 2047 encoded-words of at most 75 characters, on lines of at most 76, each word whole
+    UTF-8 (split on character boundaries); Python's email parser decodes it to the exact subject."""
+    with on_mail_stack() as env:
+        owner = H.new_user()
+        name = ("Équipe ünïcödé 日本語チーム 🚀✨ " * 20)[:200]
+        domain = "%s.e2e.example.com" % H.uniq("utf")
+        sid = H.cli("website", "create", "--domain", domain, "--owner-email", owner.email, "--name", name)["websiteId"]
+        s = H.Site()
+        s.id, s.owner, s.name, s.team = sid, owner, name, "%s/websites/%s/team" % (H.API, sid)
+        to = new_email("subject")
+        invite_link(s, to, "viewer")
+        msgs = wait_for(lambda: env.sink.messages(to), 30, 0.1)
+        assert msgs, "no message for %s:\n%s" % (to, env.stack.log_tail())
+        raw = msgs[0].raw
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        lines = head.split("\r\n")
+        i = next(n for n, ln in enumerate(lines) if ln.lower().startswith("subject:"))
+        field = [lines[i]]
+        for ln in lines[i + 1:]:
+            if not ln[:1] in (" ", "\t"):
+                break
+            field.append(ln)
+        long_lines = [ln for ln in field if len(ln) > 76]
+        assert not long_lines, "Subject lines over 76 characters: %r" % long_lines
+        words = re.findall(r"=\?([^?]+)\?([bBqQ])\?([^?]*)\?=", "\r\n".join(field))
+        assert words, "no encoded-word in %r" % field
+        for cs, enc, text in words:
+            w = "=?%s?%s?%s?=" % (cs, enc, text)
+            assert len(w) <= 75, "an encoded-word of %d characters: %s" % (len(w), w)
+            assert cs.lower() == "utf-8", w
+            data = base64.b64decode(text) if enc in "bB" else email.quoprimime.header_decode(text).encode("latin-1")
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise AssertionError("an encoded-word cut inside a UTF-8 character: %s" % w)
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        want = "You are invited to join %s on roster" % name
+        assert str(parsed["Subject"]) == want, "decoded Subject %r, expected %r" % (str(parsed["Subject"]), want)
+
+
+def metrics_of(port):
+    r = H.http("GET", "/metrics", port=port)
+    assert r.status == 200, "GET /metrics: %r" % r
+    out = {}
+    for line in r.raw.decode().splitlines():
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$", line)
+        if m:
+            out[(m.group(1), m.group(2) or "")] = float(m.group(3))
+    return out
+
+
+OUTBOX_PENDING = ("roster_outbox_emails", '{status="pending"}')
+OUTBOX_FAILED = ("roster_outbox_emails", '{status="failed"}')
+OUTBOX_AGE = ("roster_outbox_oldest_pending_age_seconds", "")
+
+
+def test_mail_outbox_in_metrics_without_smtp():
+    """Mail trouble in /metrics (issue "Hardening", item 9): on a stack without smtp_host, /metrics shows the
+    outbox's pending count (what SQL counts), its failed count and the oldest pending email's age, which grows;
+    an invitation adds one pending email."""
+    s = new_site(key=False)
+    invite_link(s, new_email("metric"), "viewer")
+    time.sleep(1.1)
+    before = metrics_of(H.STACK.port)
+    for k in (OUTBOX_PENDING, OUTBOX_FAILED, OUTBOX_AGE):
+        assert k in before, "/metrics lacks %s%s" % k
+    oldest = int(H.sql_value("SELECT MIN(created_at) FROM %s.outbox WHERE status = 'pending'" % H.db()))
+    age = time.time() - oldest / 1000.0
+    assert before[OUTBOX_AGE] >= 1.0 and abs(before[OUTBOX_AGE] - age) < 5, \
+        "oldest pending age %r, SQL says about %.1f s" % (before[OUTBOX_AGE], age)
+    invite_link(s, new_email("metric"), "viewer")
+    after = metrics_of(H.STACK.port)
+    n = int(H.sql_value("SELECT COUNT(*) FROM %s.outbox WHERE status = 'pending'" % H.db()))
+    assert after[OUTBOX_PENDING] == n and after[OUTBOX_PENDING] >= before[OUTBOX_PENDING] + 1, \
+        "pending %r -> %r, SQL counts %d" % (before[OUTBOX_PENDING], after[OUTBOX_PENDING], n)
+    assert after[OUTBOX_FAILED] == int(H.sql_value(
+        "SELECT COUNT(*) FROM %s.outbox WHERE status = 'failed'" % H.db())), after[OUTBOX_FAILED]
+
+
+def test_mail_last_attempt_gives_up_and_counts_failed():
+    """The last attempt (issue "Hardening", item 9): a mailer whose SMTP server refuses connections, with
+    smtp_max_attempts = 2, logs a retry after the first attempt and "giving up" after the second (never "retry
+    in" for it); the email is failed (no sealed link kept) and /metrics counts it as failed."""
+    env = mail_env()
+    st = env.stack
+    with open(st.conf) as f:
+        original = f.read()
+    dead = free_port(PORTS, avoid=(env.sink_port, env.web_port))
+    mailer = Standalone(env, "mailer-giveup.log",
+                        {"ROSTER_SMTP_PORT": str(dead), "ROSTER_SMTP_MAX_ATTEMPTS": "2", "ROSTER_SMTP_RETRY": "1"})
+    try:
+        set_child_mailer(env, False, original)
+        with on_mail_stack():
+            s = new_site(key=False)
+            to = new_email("giveup")
+            d = invite_link(s, to, "viewer")[0]
+            where = "invitation_id = '%s'" % d["invitationId"]
+            before = metrics_of(env.web_port)
+            mailer.start()
+            rows = wait_for(lambda: (lambda r: r if r and r[0][4] == "failed" else None)(env.outbox(where)), 30, 0.2)
+            assert rows, "not failed within 30 s: %r\n%s" % (env.outbox(where), mailer.read()[-3000:])
+            assert int(rows[0][5]) == 2 and rows[0][6], "the failed row: %r" % (rows[0],)
+            row_id = rows[0][0]
+            log = [ln for ln in mailer.read().splitlines() if row_id in ln]
+            assert len(log) == 2, "log lines of %s: %r" % (row_id, log)
+            assert "attempt 1 of 2" in log[0] and "retry in" in log[0], log[0]
+            assert "attempt 2 of 2" in log[1] and "giving up" in log[1] and "retry in" not in log[1], log[1]
+            assert H.sql_value("SELECT link_sealed IS NULL FROM %s.outbox WHERE %s" % (H.db(), where)) == "1"
+            after = metrics_of(env.web_port)
+            assert after[OUTBOX_FAILED] == before[OUTBOX_FAILED] + 1, "failed %r -> %r" % (
+                before[OUTBOX_FAILED], after[OUTBOX_FAILED])
+    finally:
+        try:
+            mailer.stop(signal.SIGKILL, 5)
+        finally:
             set_child_mailer(env, True, original)

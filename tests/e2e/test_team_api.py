@@ -2,6 +2,7 @@
 invitations, resend/revoke, team list and paging, remove, role change, websites.
 Each test's docstring names the rule of shared/API.md it checks."""
 
+import base64
 import json
 from datetime import timedelta
 from urllib.parse import urlparse, parse_qs, quote
@@ -449,6 +450,35 @@ def test_resend_expired_invitation():
     err(invite(s, e), 409, "the resent invitation is pending again")
 
 
+def test_resend_for_email_that_became_a_member_409():
+    """Resend (issue "Hardening", item 6): an expired invitation whose email has since become a member (through a
+    newer invitation) answers 409 like an invite of a member, takes no seat (a website of 3 seats still takes a new
+    invitation) and stays expired.  So does resending a pending one whose email became a member meanwhile."""
+    s = new_site(seats=3, key=False)
+    e = new_email("rejoined")
+    old = ok(invite(s, e))[0]["invitationId"]
+    sql("UPDATE %s.invitations SET expires_at=1 WHERE id='%s'" % (db(), old))
+    url = ok(invite(s, e, "member"), "invite after expiry")[0]["inviteUrl"]
+    tok = parse_qs(urlparse(url).query)["token"][0]
+    ok(http("POST", "/api/v1/invitations/accept", {"token": tok}), "accept the newer invitation")
+    err(http("POST", s.team + "/invitations/%s/resend" % old, token=s.owner.token), 409,
+        "resend the expired invitation of a member", contains="member")
+    st = sql_value("SELECT status FROM %s.invitations WHERE id='%s'" % (db(), old))
+    assert st in ("expired", "pending") and sql_value(
+        "SELECT expires_at FROM %s.invitations WHERE id='%s'" % (db(), old)) == "1", \
+        "the refused resend changed the invitation: status %s" % st
+    # owner + the new member = 2 of 3 seats: one invitation still fits, a second does not.
+    ok(invite(s, new_email()), "the third seat is free")
+    err(invite(s, new_email()), 403, "a fourth seat")
+    # A pending invitation whose email joined another way (`roster member add`).
+    t = new_site(key=False)
+    f = new_email("added")
+    pend = ok(invite(t, f))[0]["invitationId"]
+    H.cli("member", "add", "--website", t.id, "--email", f, "--role", "viewer")
+    err(http("POST", t.team + "/invitations/%s/resend" % pend, token=t.owner.token), 409,
+        "resend the pending invitation of a member")
+
+
 def test_revoke_invitation():
     """Revoke: DELETE /team/invitations/{id} is 200, the invitation leaves the list, a second revoke is 404."""
     s = new_site(key=False)
@@ -574,6 +604,37 @@ def test_team_list_bad_paging_400():
     soft.done()
 
 
+def test_team_list_cursor_names_its_website():
+    """Team list paging (issue "Hardening", item 10): a cursor names the website it pages.  A cursor of another
+    website (of the same owner) is 400 on this one, naming the cursor, instead of a wrong or empty page; a cursor
+    of the format before it named its website (a stale one) and a garbled one are 400 too; the cursor still pages
+    its own website."""
+    a = new_site(key=False)
+    b = new_site(key=False, owner=a.owner)
+    for s in (a, b):
+        for _ in range(3):
+            add_member(s, "viewer", token=False)
+    r = http("GET", a.team + "?limit=2", token=a.owner.token)
+    ok(r, "first page of a")
+    cur = r.body.get("nextCursor")
+    assert isinstance(cur, str) and cur, r.body
+    msg = err(http("GET", b.team + "?limit=2&cursor=" + quote(cur, safe=""), token=a.owner.token), 400,
+              "a's cursor on b")
+    assert "cursor" in msg, "the message does not name the cursor: %r" % msg
+    page = ok(http("GET", a.team + "?limit=2&cursor=" + quote(cur, safe=""), token=a.owner.token), "a's cursor on a")
+    assert [m["userId"] for m in page] == [m["userId"] for m in team(a)][2:4], page
+    # The format before cursors named their website: rank, joinedAt and user id only.
+    last = team(a)[1]
+    stale = base64.urlsafe_b64encode(("v1:1:%d:%s" % (int(parse_iso(last["joinedAt"]).timestamp() * 1000),
+                                                       last["userId"])).encode()).decode().rstrip("=")
+    err(http("GET", a.team + "?limit=2&cursor=" + stale, token=a.owner.token), 400, "a cursor of the old format")
+    garbled = cur[:-3] + ("AAA" if cur[-3:] != "AAA" else "BBB")
+    err(http("GET", a.team + "?limit=2&cursor=" + quote(garbled, safe=""), token=a.owner.token), 400,
+        "a garbled cursor")
+
+
+# ---------------------------------------------------------------------------
+# Remove
 # ---------------------------------------------------------------------------
 # Remove
 

@@ -3,8 +3,9 @@
  * unknown key or a bad value is refused with a message naming the key or
  * line; so on success every value is within its documented range, every
  * string is terminated inside its field, public_url is an http(s) URL
- * without a trailing slash, log is stderr or syslog and rate_store is
- * local, database or memcached; on failure the
+ * without a trailing slash, log is stderr or syslog, rate_store is
+ * local, database or memcached and seal_key is empty or 64 hex digits; on
+ * failure the
  * message is a terminated, non-empty line.
  */
 #include <limits.h>
@@ -89,6 +90,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	TERMINATED(smtp_user);
 	TERMINATED(smtp_password);
 	TERMINATED(smtp_from);
+	TERMINATED(seal_key);
+	/* The links of queued emails are sealed with it: no short key. */
+	n = strlen(c.seal_key);
+	FUZZ_CHECK(n == 0 ||
+		(n == 64 && strspn(c.seal_key, "0123456789abcdefABCDEF") == 64),
+	    "seal_key = \"%s\"", c.seal_key);
 	FUZZ_CHECK(strcmp(c.log, "stderr") == 0 || strcmp(c.log, "syslog") == 0,
 	    "log = \"%s\"", c.log);
 	FUZZ_CHECK(strcmp(c.rate_store, "local") == 0 ||

@@ -4,14 +4,17 @@
  * (app/lib/secret.c), free text (app/lib/utf8.c) and urlencoded parameters
  * (app/http/http.c), all on the same bytes.
  *
- * Checks: a cursor that decodes re-encodes to one that decodes to the same
- * sort key (and stays within decode's length limit); id_valid,
+ * Checks: a cursor that decodes names a website (24 hex) and re-encodes to
+ * one that decodes to the same website and sort key (and stays within
+ * decode's length limit); only the current format ("v2:") decodes; id_valid,
  * secret_invite_valid and secret_classify agree with their definitions;
  * utf8_valid agrees with Unicode's table of well-formed UTF-8 (a second,
  * independent decoder in common.c); a decoded parameter is no longer than
  * its encoding and percent-encoding it again decodes to the same value.
  */
 #include <string.h>
+
+#include <sodium.h>
 
 #include "common.h"
 #include "roster/http.h"
@@ -52,10 +55,18 @@ check_cursor(const char *s)
 {
 	struct team_cursor c, d;
 	const char        *enc;
+	unsigned char      plain[160];
+	size_t             n;
 
 	memset(&c, 0, sizeof(c));
 	if (team_cursor_decode(s, &c) != 0)
 		return;
+	FUZZ_CHECK(sodium_base642bin(plain, sizeof(plain), s, strlen(s), NULL,
+		       &n, NULL,
+		       sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+		n >= 3 && memcmp(plain, "v2:", 3) == 0,
+	    "\"%s\" decoded and is no v2 cursor", s);
+	FUZZ_CHECK(fuzz_hex24(c.site), "website \"%s\"", c.site);
 	FUZZ_CHECK(c.rank == 0 || c.rank == 1, "rank %d", c.rank);
 	FUZZ_CHECK(c.joined >= 0, "joined %lld", (long long)c.joined);
 	FUZZ_CHECK(fuzz_hex24(c.user_id), "user id \"%s\"", c.user_id);
@@ -67,8 +78,8 @@ check_cursor(const char *s)
 	    "\"%s\" does not decode "
 	    "(from \"%s\")",
 	    enc, s);
-	FUZZ_CHECK(d.rank == c.rank && d.joined == c.joined &&
-		strcmp(d.user_id, c.user_id) == 0,
+	FUZZ_CHECK(strcmp(d.site, c.site) == 0 && d.rank == c.rank &&
+		d.joined == c.joined && strcmp(d.user_id, c.user_id) == 0,
 	    "round trip changed the "
 	    "cursor \"%s\"",
 	    s);

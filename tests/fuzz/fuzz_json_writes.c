@@ -203,7 +203,10 @@ oracle_accept(struct ctx *c)
 	return RERR_UNAVAILABLE;
 }
 
-/* GET .../team?limit=&cursor=: 400 for either; else the database. */
+/*
+ * GET .../team?limit=&cursor=: 400 for either (a cursor must decode and name
+ * this website); else the database.
+ */
 static enum rerr
 oracle_list(struct ctx *c)
 {
@@ -228,7 +231,8 @@ oracle_list(struct ctx *c)
 		if (limit < 1 || limit > 1000)
 			return RERR_INVALID;
 	}
-	if (cur != NULL && *cur != '\0' && team_cursor_decode(cur, &tc) != 0)
+	if (cur != NULL && *cur != '\0' &&
+	    (team_cursor_decode(cur, &tc) != 0 || strcmp(tc.site, SITE) != 0))
 		return RERR_INVALID;
 	return RERR_UNAVAILABLE;
 }

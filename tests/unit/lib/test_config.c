@@ -413,6 +413,63 @@ test_len_bounds_the_text(void **state)
 	assert_int_equal(c.workers, 7);
 }
 
+/*
+ * seal_key is empty (the default) or 32 bytes in hex; anything else, a
+ * short key above all, is refused naming the key.
+ */
+static void
+test_seal_key_hex_or_empty(void **state)
+{
+	struct config c;
+	char          err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_string_equal(c.seal_key, "");
+	assert_int_equal(parse(&c,
+			     "seal_key = 00112233445566778899aabbccddeeff"
+			     "00112233445566778899AABBCCDDEEFF\n",
+			     err, sizeof(err)),
+	    0);
+	assert_int_equal(strlen(c.seal_key), 64);
+	assert_int_equal(parse(&c, "seal_key =\n", err, sizeof(err)), 0);
+	assert_string_equal(c.seal_key, "");
+	refused("seal_key = 0011\n", "seal_key");
+	refused("seal_key = 00112233445566778899aabbccddeeff"
+		"00112233445566778899aabbccddeef\n",
+	    "seal_key");
+	refused("seal_key = 00112233445566778899aabbccddeeff"
+		"00112233445566778899aabbccddeeff0\n",
+	    "seal_key");
+	refused("seal_key = 00112233445566778899aabbccddeeff"
+		"00112233445566778899aabbccddeefg\n",
+	    "seal_key");
+}
+
+/* A sender (smtp_host) without a seal_key could send no link. */
+static void
+test_sender_needs_seal_key(void **state)
+{
+	struct config c;
+	char          err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_check_sender(&c, err, sizeof(err)), 0);
+	assert_int_equal(parse(&c, "smtp_host = mail.example\n", err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(config_check_sender(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "seal_key"));
+	assert_int_equal(parse(&c,
+			     "smtp_host = mail.example\nseal_key = "
+			     "00112233445566778899aabbccddeeff"
+			     "00112233445566778899aabbccddeeff\n",
+			     err, sizeof(err)),
+	    0);
+	assert_int_equal(config_check_sender(&c, err, sizeof(err)), 0);
+}
+
 /* Each key is overridable by ROSTER_<KEY>. */
 static void
 test_env_override(void **state)
@@ -572,6 +629,8 @@ main(void)
 		cmocka_unit_test(test_cache_entries_range),
 		cmocka_unit_test(test_listen_mode_octal),
 		cmocka_unit_test(test_too_long_string_named),
+		cmocka_unit_test(test_seal_key_hex_or_empty),
+		cmocka_unit_test(test_sender_needs_seal_key),
 		cmocka_unit_test(test_nul_byte_refused),
 		cmocka_unit_test(test_len_bounds_the_text),
 		cmocka_unit_test_setup(test_env_override, clear_env),

@@ -195,6 +195,80 @@ test_equal(void **state)
 	assert_true(secret_equal(a, b));
 }
 
+#define KEY1 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define KEY2 "f0112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define INV1 "6b0000000000000000000001"
+#define LINK \
+	"https://team.example/join?token=abcdefghijABCDEFGHIJ0123456789-_abcdefghijk"
+
+/*
+ * A sealed link opens with the key and the invitation it was sealed for,
+ * and holds nothing of the link in the clear; each seal is new (a random
+ * nonce).
+ */
+static void
+test_seal_round_trip(void **state)
+{
+	unsigned char a[sizeof(LINK) - 1 + SECRET_SEAL_OVERHEAD];
+	unsigned char b[sizeof(a)];
+	char          out[sizeof(LINK)];
+
+	(void)state;
+	assert_int_equal(secret_seal(KEY1, LINK, sizeof(LINK) - 1, INV1, a), 0);
+	assert_int_equal(secret_seal(KEY1, LINK, sizeof(LINK) - 1, INV1, b), 0);
+	assert_memory_not_equal(a, b, sizeof(a));
+	assert_null(memmem(a, sizeof(a), "token=", 6));
+	assert_null(memmem(a, sizeof(a), "abcdefghij", 10));
+	memset(out, 'x', sizeof(out));
+	assert_int_equal(secret_open(KEY1, a, sizeof(a), INV1, out), 0);
+	assert_string_equal(out, LINK);
+	/* Upper-case hex is the same key. */
+	assert_int_equal(secret_open("00112233445566778899AABBCCDDEEFF"
+				     "00112233445566778899AABBCCDDEEFF",
+			     b, sizeof(b), INV1, out),
+	    0);
+	assert_string_equal(out, LINK);
+}
+
+/*
+ * Another key, another invitation (a sealed value copied into another
+ * row), a flipped byte or a short value: it does not open.  No key: no
+ * seal.
+ */
+static void
+test_seal_refuses(void **state)
+{
+	unsigned char a[sizeof(LINK) - 1 + SECRET_SEAL_OVERHEAD];
+	char          out[sizeof(LINK)];
+	size_t        i;
+
+	(void)state;
+	assert_int_equal(secret_seal(KEY1, LINK, sizeof(LINK) - 1, INV1, a), 0);
+	assert_int_equal(secret_open(KEY2, a, sizeof(a), INV1, out), -1);
+	assert_int_equal(secret_open(KEY1, a, sizeof(a),
+			     "6b0000000000000000000002", out),
+	    -1);
+	assert_int_equal(secret_open(KEY1, a, SECRET_SEAL_OVERHEAD - 1, INV1,
+			     out),
+	    -1);
+	assert_int_equal(secret_open(KEY1, a, sizeof(a) - 1, INV1, out), -1);
+	for (i = 0; i < sizeof(a); i += 7) {
+		a[i] ^= 1;
+		assert_int_equal(secret_open(KEY1, a, sizeof(a), INV1, out),
+		    -1);
+		a[i] ^= 1;
+	}
+	assert_int_equal(secret_open(KEY1, a, sizeof(a), INV1, out), 0);
+	assert_int_equal(secret_seal("", LINK, 3, INV1, a), -1);
+	assert_int_equal(secret_seal(NULL, LINK, 3, INV1, a), -1);
+	assert_int_equal(secret_seal("0011", LINK, 3, INV1, a), -1);
+	assert_int_equal(secret_open("", a, sizeof(a), INV1, out), -1);
+	assert_int_equal(secret_seal("zz112233445566778899aabbccddeeff"
+				     "00112233445566778899aabbccddeeff",
+			     LINK, 3, INV1, a),
+	    -1);
+}
+
 int
 main(void)
 {
@@ -208,6 +282,8 @@ main(void)
 		cmocka_unit_test(test_classify_invalid),
 		cmocka_unit_test(test_invite_valid),
 		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_seal_round_trip),
+		cmocka_unit_test(test_seal_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
