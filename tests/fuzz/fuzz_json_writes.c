@@ -390,6 +390,7 @@ actor_init(struct actor *ac)
 	snprintf(ac->user_id, sizeof(ac->user_id), "%s", OWNER);
 	snprintf(ac->email, sizeof(ac->email), "%s", EMAIL);
 	snprintf(ac->name, sizeof(ac->name), "The Owner");
+	ac->grant = PERM_STAR;
 	ac->perms = PERM_ALL;
 	snprintf(ac->site, sizeof(ac->site), "%s", SITE);
 	ac->site_exists = 1;

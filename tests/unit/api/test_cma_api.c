@@ -7,6 +7,7 @@
  * dialect, an unknown path is 404 and a wrong method 405 with Allow, here
  * in this dialect's envelope.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -101,7 +102,9 @@ str(json_t *o, const char *key)
 static void
 assert_api_error(const struct call *c, int status, const char *code)
 {
-	json_t *attrs;
+	json_t     *attrs;
+	const char *url, *hash;
+	size_t      i;
 
 	assert_int_equal(c->resp.status, status);
 	assert_string_equal(c->resp.content_type,
@@ -117,6 +120,21 @@ assert_api_error(const struct call *c, int status, const char *code)
 	assert_string_equal(str(attrs, "code"), code);
 	assert_true(json_is_object(json_object_get(attrs, "details")));
 	assert_null(json_object_get(attrs, "transient"));
+	/*
+	 * doc_url (declared by the client's types): the code's section of
+	 * roster's API reference, served at PUBLIC_URL/docs/api.md.
+	 */
+	url = str(attrs, "doc_url");
+	assert_non_null(url);
+	assert_int_equal(strncmp(url, cfg.public_url, strlen(cfg.public_url)),
+	    0);
+	assert_int_equal(strncmp(url + strlen(cfg.public_url), "/docs/api.md#",
+			     13),
+	    0);
+	hash = strchr(url, '#') + 1;
+	assert_int_equal(strlen(hash), strlen(code));
+	for (i = 0; code[i] != '\0'; i++)
+		assert_int_equal(hash[i], tolower((unsigned char)code[i]));
 }
 
 /* "an unknown path is 404", in DatoCMS's shape under /cma. */
@@ -284,7 +302,7 @@ test_wire_every_outcome(void **state)
 
 /*
  * API.md DatoCMS codes: INVALID_AUTHORIZATION_HEADER 401, NOT_FOUND 404,
- * INVALID_FIELD 422 (a pending invitation too), TOO_MANY_REQUESTS 429.
+ * INVALID_FIELD 422 (a pending invitation too), RATE_LIMIT_EXCEEDED 429.
  */
 static void
 test_wire_codes(void **state)
@@ -299,7 +317,8 @@ test_wire_codes(void **state)
 	assert_string_equal(cma_api_code(RERR_INVALID), "INVALID_FIELD");
 	assert_int_equal(cma_api_status(RERR_INVALID), 422);
 	assert_string_equal(cma_api_code(RERR_RATE_LIMITED),
-	    "TOO_MANY_REQUESTS");
+	    "RATE_LIMIT_EXCEEDED");
+	assert_int_equal(cma_api_status(RERR_RATE_LIMITED), 429);
 }
 
 int
