@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "roster/arena.h"
+#include "roster/docs.h"
 #include "roster/cma_api.h"
 #include "roster/config.h"
 #include "roster/db.h"
@@ -321,6 +322,29 @@ test_wire_codes(void **state)
 	assert_int_equal(cma_api_status(RERR_RATE_LIMITED), 429);
 }
 
+/*
+ * Every error code's doc_url lands on a section of the reference roster
+ * serves (docs/api.md, embedded): a heading naming the code, whose anchor
+ * is the code in lower case.
+ */
+static void
+test_every_code_documented(void **state)
+{
+	char head[128];
+	int  e;
+
+	(void)state;
+	for (e = 0; e < RERR__MAX; e++) {
+		if (rerr_success((enum rerr)e))
+			continue;
+		snprintf(head, sizeof(head), "\n#### `%s`\n",
+		    cma_api_code((enum rerr)e));
+		if (strstr(docs_api_md, head) == NULL)
+			fail_msg("docs/api.md has no heading %s", head);
+	}
+	assert_int_equal(strlen(docs_api_md), docs_api_md_len);
+}
+
 int
 main(void)
 {
@@ -336,6 +360,7 @@ main(void)
 		T(test_early_413),
 		cmocka_unit_test(test_wire_every_outcome),
 		cmocka_unit_test(test_wire_codes),
+		cmocka_unit_test(test_every_code_documented),
 	};
 #undef T
 
