@@ -743,6 +743,12 @@ cma_api_user_update(struct ctx *c)
 			    "roster does not deactivate collaborators: remove "
 			    "them instead");
 	}
+	/* Refused before any read: a role nobody can be given (the core's
+	 * rule, said before the 404 of a non-collaborator). */
+	if (role != NULL && role_parse(role) != ROLE_MEMBER &&
+	    role_parse(role) != ROLE_VIEWER)
+		return op_invalid(&c->op, "role",
+		    "role must be \"member\" or \"viewer\"");
 	if ((e = collaborator(c, &m)) != RERR_OK)
 		return e;
 	if (role != NULL &&
