@@ -93,15 +93,15 @@ build/migrations.c: $(MIGRATIONS) Makefile
 	  echo 'const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);'; \
 	} > $@.tmp && mv $@.tmp $@
 
-# The API reference (docs/api.md), which roster serves at /docs/api.md: the
+# The API reference (docs/api-reference.md), which roster serves at /docs/api-reference.md: the
 # DatoCMS dialect's errors link there (doc_url), so the page is the one of
 # the binary that answered.
-build/docs_api.c: docs/api.md Makefile
+build/docs_api.c: docs/api-reference.md Makefile
 	@mkdir -p $(@D)
 	@echo "  GEN     $@"
 	$(Q){ echo '#include <stddef.h>'; echo '#include "roster/docs.h"'; \
 	  echo 'const char docs_api_md[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' docs/api.md; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' docs/api-reference.md; \
 	  echo ';'; \
 	  echo 'const size_t docs_api_md_len = sizeof(docs_api_md) - 1;'; \
 	} > $@.tmp && mv $@.tmp $@

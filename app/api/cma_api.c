@@ -116,8 +116,8 @@ static const char *const why_codes[] = {
  * such a body); the rate limit is RATE_LIMIT_EXCEEDED, as DatoCMS's error
  * page lists it (the client itself reads only the status and
  * X-RateLimit-Reset).  Every error's doc_url leads to the code's section
- * of roster's own API reference (docs/api.md, which roster serves at
- * PUBLIC_URL/docs/api.md): its anchor is the code in lower case.
+ * of roster's own API reference (docs/api-reference.md, which roster serves at
+ * PUBLIC_URL/docs/api-reference.md): its anchor is the code in lower case.
  * CONFLICT, GONE and the 405 have no DatoCMS counterpart on a /cma route;
  * nginx's own /cma errors (deploy/nginx) use the same codes for 413 and
  * 5xx.  CREATED is the one success DatoCMS answers 201.
@@ -185,14 +185,14 @@ cma_api_code(enum rerr e)
 }
 
 /*
- * Where an error code is explained: its section of docs/api.md as roster
- * serves it (GET /docs/api.md), "#" and the code in lower case, which is
+ * Where an error code is explained: its section of docs/api-reference.md as roster
+ * serves it (GET /docs/api-reference.md), "#" and the code in lower case, which is
  * the anchor its heading gets.
  */
 static const char *
 doc_url(struct ctx *c, const char *code)
 {
-	char *u = arena_printf(c->rq->a, "%s/docs/api.md#%s",
+	char *u = arena_printf(c->rq->a, "%s/docs/api-reference.md#%s",
 	    c->svc->cfg != NULL ? c->svc->cfg->public_url : "", code);
 	char *p = strchr(u, '#');
 

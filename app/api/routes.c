@@ -42,7 +42,7 @@ static const struct route routes[] = {
 	{ .method = M_GET, .path = "/join.css", .fn = join_page_css,
 	  .flags = ROUTE_NO_RATE, .body = BODY_NONE, .dialect = D_PLAIN,
 	  .name = "join.css" },
-	{ .method = M_GET, .path = "/docs/api.md", .fn = docs_api_show,
+	{ .method = M_GET, .path = "/docs/api-reference.md", .fn = docs_api_show,
 	  .flags = ROUTE_NO_RATE, .body = BODY_NONE, .dialect = D_PLAIN,
 	  .name = "docs.api" },
 	{ .method = M_GET, .path = ADM "/account",

@@ -14,7 +14,7 @@
 #include "roster/operation.h"
 #include "roster/secret.h"
 
-/* DataFast's vocabulary, in the order API.md lists it. */
+/* DataFast's vocabulary, in the order docs/api-reference.md lists it. */
 /* clang-format off */
 static const struct {
 	const char	*name;

@@ -76,7 +76,7 @@ listed(const struct dbres *allow, const char *site)
 }
 
 /*
- * Whether the acting token may see and manage token t (API.md: a token
+ * Whether the acting token may see and manage token t (a token
  * scoped to some websites sees only tokens whose scope lies within its
  * own); allow is its allowlist (actor_sites()).
  */

@@ -471,7 +471,7 @@ remove_tx(struct op *op, void *arg)
 		return op_fail(op, RERR_NOT_FOUND,
 		    "User is not a member of this website");
 	}
-	/* Their keys would go on reading the team (API.md). */
+	/* Their keys would go on reading the team: they go with them. */
 	if ((e = cred_keys_revoke_creator(op, a->site, a->user)) != RERR_OK)
 		return e;
 	return op_audit(op, a->site, "member.remove", a->user);
@@ -521,7 +521,7 @@ role_tx(struct op *op, void *arg)
 		return op_fail(op, RERR_NOT_FOUND,
 		    "User is not a member of this website");
 	}
-	/* A viewer cannot manage keys, so keeps none it made (API.md). */
+	/* A viewer cannot manage keys, so keeps none it made. */
 	if (role_parse(a->role) == ROLE_VIEWER &&
 	    (e = cred_keys_revoke_creator(op, a->site, a->user)) != RERR_OK)
 		return e;

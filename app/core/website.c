@@ -317,7 +317,7 @@ update_tx(struct op *op, void *arg)
 	return op_audit(op, a->site, "website.update", a->site);
 }
 
-/* The owner's settings (API.md): anyone else asking for them is refused. */
+/* The owner's own settings: anyone else asking for them is refused. */
 static int
 owner_only(const struct website_change *ch)
 {

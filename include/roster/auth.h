@@ -19,7 +19,8 @@
 struct op;
 
 /*
- * DataFast's permission vocabulary (API.md "Credentials"), a bit per name.
+ * DataFast's permission vocabulary (docs/api-reference.md, "Credentials and
+ * permissions"), a bit per name.
  * A token's grant is stored as given (perm_encode()) and returned as
  * given; what a request may do is the grant's closure (perm_close()):
  * `*` is every name, and X:write implies X:read.  roster enforces the

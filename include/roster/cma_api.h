@@ -5,7 +5,7 @@
  * dialect's envelope: {"data": resource or [resources]} on success,
  * {"data":[{"id","type":"api_error","attributes":{"code","details"}}]} on
  * failure, always Content-Type application/json.  Its doc_url leads to
- * the code's section of docs/api.md, as roster serves it.
+ * the code's section of docs/api-reference.md, as roster serves it.
  *
  * No path names the website: the router resolves it from the credential or
  * the X-Site-Id header (ROUTE_OWN_SITE) and hands it over in ctx->site.

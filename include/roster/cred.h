@@ -27,7 +27,7 @@ struct cred_info {
 	int64_t      last_used_at; /* ms; -1: never */
 };
 
-/* The most live keys a website may have (API.md): the next is 400. */
+/* The most live keys a website may have: the next is 400. */
 #define CRED_KEYS_MAX 10
 
 /*

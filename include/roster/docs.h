@@ -1,6 +1,6 @@
 /*
- * roster's API reference, docs/api.md, embedded at build time (the
- * Makefile's build/docs_api.c) and served at GET /docs/api.md: where the
+ * roster's API reference, docs/api-reference.md, embedded at build time (the
+ * Makefile's build/docs_api.c) and served at GET /docs/api-reference.md: where the
  * DatoCMS dialect's errors point (doc_url), so every deployment links to
  * the reference of the binary that answered.
  */
@@ -14,7 +14,7 @@
 extern const char   docs_api_md[];
 extern const size_t docs_api_md_len;
 
-/* GET /docs/api.md (public): 200, the Markdown text. */
+/* GET /docs/api-reference.md (public): 200, the Markdown text. */
 enum rerr docs_api_show(struct ctx *);
 
 #endif

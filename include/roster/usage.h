@@ -1,5 +1,5 @@
 /*
- * When each credential was last used (API.md "Credentials": lastUsedAt,
+ * When each credential was last used (lastUsedAt in the API reference,
  * exact to about a minute, at no measurable cost to the read path).
  *
  * A worker notes every authenticated request here, in memory only; between

@@ -1,6 +1,6 @@
 /*
- * Websites: the teams' containers, and their settings (API.md "The Team
- * API": GET/POST /websites, GET/PUT /websites/{id}).
+ * Websites: the teams' containers, and their settings (GET/POST
+ * /websites, GET/PUT /websites/{id}; docs/api-reference.md, "Websites").
  */
 #ifndef ROSTER_WEBSITE_H
 #define ROSTER_WEBSITE_H

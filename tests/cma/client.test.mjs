@@ -111,10 +111,10 @@ async function rejects(promise, status, code, details) {
   assert.equal(typeof found.attributes.details, 'object');
   assert.notEqual(found.attributes.transient, true);
   // doc_url (the client's types declare it): the code's section of the API
-  // reference roster serves, PUBLIC_URL/docs/api.md#code.
+  // reference roster serves, PUBLIC_URL/docs/api-reference.md#code.
   assert.equal(
     found.attributes.doc_url,
-    `${origin}/docs/api.md#${code.toLowerCase()}`,
+    `${origin}/docs/api-reference.md#${code.toLowerCase()}`,
   );
   const ct = error.response.headers['content-type'];
   assert.match(ct, /^application\/json/);

@@ -748,10 +748,10 @@ def test_site_find_raw():
 
 def test_doc_url_on_every_error():
     """Every /cma error carries attributes.doc_url, a link to the code's section of roster's own API
-    reference (served at /docs/api.md): 401, 403, 404, 405, 422 and 415 alike."""
+    reference (served at /docs/api-reference.md): 401, 403, 404, 405, 422 and 415 alike."""
     s = new_site()
     t = scoped(s)
-    base = "http://127.0.0.1:%d/docs/api.md#" % H.STACK.port
+    base = "http://127.0.0.1:%d/docs/api-reference.md#" % H.STACK.port
     cases = [(cma("GET", "/users"), 401, "INVALID_AUTHORIZATION_HEADER"),
              (cma("POST", "/site-invitations", inv_doc(new_email()), token=s.key), 403,
               "INSUFFICIENT_PERMISSIONS"),
@@ -760,11 +760,11 @@ def test_doc_url_on_every_error():
              (cma("POST", "/site-invitations", inv_doc("bad"), token=t), 422, "INVALID_FIELD"),
              (cma("POST", "/site-invitations", raw="x", token=t, headers={"Content-Type": "text/plain"}), 415,
               "INVALID_CONTENT_TYPE_HEADER")]
-    page = http("GET", "/docs/api.md")
+    page = http("GET", "/docs/api-reference.md")
     assert page.status == 200 and page.headers["content-type"].startswith("text/plain"), page
     text = page.raw.decode()
     for r, status, code in cases:
         cma_err(r, status, code)
         url = r.body["data"][0]["attributes"].get("doc_url")
         assert url == base + code.lower(), "%s: doc_url %r" % (code, url)
-        assert "\n#### `%s`\n" % code in text, "no section for %s in /docs/api.md" % code
+        assert "\n#### `%s`\n" % code in text, "no section for %s in /docs/api-reference.md" % code

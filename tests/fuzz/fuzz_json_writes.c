@@ -136,7 +136,7 @@ name_ok(struct ctx *c)
 static enum rerr
 oracle_token(struct ctx *c)
 {
-	/* DataFast's vocabulary (API.md "Credentials"). */
+	/* DataFast's vocabulary (docs/api-reference.md). */
 	static const char *const perms[] = { "analytics:read", "websites:read",
 		"websites:write", "api-keys:read", "api-keys:write",
 		"team:read", "team:write", "alerts:read", "alerts:write",

@@ -123,14 +123,14 @@ assert_api_error(const struct call *c, int status, const char *code)
 	assert_null(json_object_get(attrs, "transient"));
 	/*
 	 * doc_url (declared by the client's types): the code's section of
-	 * roster's API reference, served at PUBLIC_URL/docs/api.md.
+	 * roster's API reference, served at PUBLIC_URL/docs/api-reference.md.
 	 */
 	url = str(attrs, "doc_url");
 	assert_non_null(url);
 	assert_int_equal(strncmp(url, cfg.public_url, strlen(cfg.public_url)),
 	    0);
-	assert_int_equal(strncmp(url + strlen(cfg.public_url), "/docs/api.md#",
-			     13),
+	assert_int_equal(strncmp(url + strlen(cfg.public_url),
+			     "/docs/api-reference.md#", 13),
 	    0);
 	hash = strchr(url, '#') + 1;
 	assert_int_equal(strlen(hash), strlen(code));
@@ -324,7 +324,7 @@ test_wire_codes(void **state)
 
 /*
  * Every error code's doc_url lands on a section of the reference roster
- * serves (docs/api.md, embedded): a heading naming the code, whose anchor
+ * serves (docs/api-reference.md, embedded): a heading naming the code, whose anchor
  * is the code in lower case.
  */
 static void
@@ -340,7 +340,8 @@ test_every_code_documented(void **state)
 		snprintf(head, sizeof(head), "\n#### `%s`\n",
 		    cma_api_code((enum rerr)e));
 		if (strstr(docs_api_md, head) == NULL)
-			fail_msg("docs/api.md has no heading %s", head);
+			fail_msg("docs/api-reference.md has no heading %s",
+			    head);
 	}
 	assert_int_equal(strlen(docs_api_md), docs_api_md_len);
 }

@@ -19,7 +19,7 @@
 #include "roster/err.h"
 #include "roster/operation.h"
 
-/* API.md "Credentials": DataFast's whole vocabulary, in its order. */
+/* DataFast's whole vocabulary, in its order (docs/api-reference.md). */
 static const char *const vocabulary[] = {
 	"analytics:read",
 	"websites:read",
