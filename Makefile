@@ -120,9 +120,10 @@ build/obj-asan/%.o: build/%.c
 # tests/unit/ itself is on the include path for the helpers the layers'
 # tests share (dispatch.h).  TEST_LDFLAGS_test_NAME adds a test's own link
 # flags: test_ratelimit and test_idempotent put a fake in place of the
-# database (--wrap).
+# database (--wrap), test_usage a recorder in place of cred_touch.
 TEST_LDFLAGS_test_ratelimit := -Wl,--wrap=db_exec
 TEST_LDFLAGS_test_idempotent := -Wl,--wrap=db_begin,--wrap=db_commit,--wrap=db_rollback,--wrap=idem_lookup,--wrap=idem_store
+TEST_LDFLAGS_test_usage := -Wl,--wrap=cred_touch
 build/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	@echo "  CC-TEST $<"
