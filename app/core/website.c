@@ -197,15 +197,16 @@ website_add(struct op *op, const char *domain, const char *timezone,
 static void
 split_domains(struct op *op, const char *s, struct website_info *w)
 {
-	char  *copy, *tok, *save = NULL;
-	size_t n = 1;
+	const char *q;
+	char       *copy, *tok, *save = NULL;
+	size_t      n = 1;
 
 	w->email_domains = NULL;
 	w->n_email_domains = 0;
 	if (s == NULL || *s == '\0')
 		return;
-	for (tok = (char *)s; *tok != '\0'; tok++)
-		n += *tok == ',';
+	for (q = s; *q != '\0'; q++)
+		n += *q == ',';
 	w->email_domains = arena_alloc(op->a, (n + 1) * sizeof(char *));
 	copy = arena_strdup(op->a, s);
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
@@ -260,6 +261,7 @@ join_domains(struct op *op, const struct website_change *ch, char **out)
 			    "allowedEmailDomains", WHY_FORMAT,
 			    "allowedEmailDomains must hold host names such as "
 			    "example.com");
+		/* A repeat is dropped (50 at most: a scan is enough). */
 		seen = arena_printf(op->a, ",%s,", dom);
 		if (b.len > 0 &&
 		    strstr(arena_printf(op->a, ",%s,", b.p), seen) != NULL)
