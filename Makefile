@@ -42,10 +42,12 @@ endif
 # app/LAYER/NAME.c, one folder per layer (tests/lint/check_layers.py).
 SRCS     := $(wildcard app/*/*.c)
 LIB_SRCS := $(filter-out app/proc/main.c,$(SRCS))
-OBJS     := $(SRCS:app/%.c=build/obj/%.o) build/obj/migrations.o
-LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj/%.o) build/obj/migrations.o
-ASAN_OBJS := $(SRCS:app/%.c=build/obj-asan/%.o) build/obj-asan/migrations.o
-ASAN_LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj-asan/%.o) build/obj-asan/migrations.o
+# Generated sources: the migrations and the API reference, embedded.
+GEN      := migrations docs_api
+OBJS     := $(SRCS:app/%.c=build/obj/%.o) $(GEN:%=build/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj/%.o) $(GEN:%=build/obj/%.o)
+ASAN_OBJS := $(SRCS:app/%.c=build/obj-asan/%.o) $(GEN:%=build/obj-asan/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:app/%.c=build/obj-asan/%.o) $(GEN:%=build/obj-asan/%.o)
 # tests/unit/LAYER/test_NAME.c tests app/LAYER/NAME.c.
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
@@ -91,11 +93,25 @@ build/migrations.c: $(MIGRATIONS) Makefile
 	  echo 'const size_t nmigrations = sizeof(migrations) / sizeof(migrations[0]);'; \
 	} > $@.tmp && mv $@.tmp $@
 
-build/obj/migrations.o: build/migrations.c
+# The API reference (docs/api-reference.md), which roster serves at /docs/api-reference.md: the
+# DatoCMS dialect's errors link there (doc_url), so the page is the one of
+# the binary that answered.
+build/docs_api.c: docs/api-reference.md Makefile
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q){ echo '#include <stddef.h>'; echo '#include "roster/docs.h"'; \
+	  echo 'const char docs_api_md[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' docs/api-reference.md; \
+	  echo ';'; \
+	  echo 'const size_t docs_api_md_len = sizeof(docs_api_md) - 1;'; \
+	} > $@.tmp && mv $@.tmp $@
+
+build/obj/%.o: build/%.c
+	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/obj-asan/migrations.o: build/migrations.c
+build/obj-asan/%.o: build/%.c
 	@mkdir -p $(@D)
 	@echo "  CC-ASAN $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
@@ -104,9 +120,10 @@ build/obj-asan/migrations.o: build/migrations.c
 # tests/unit/ itself is on the include path for the helpers the layers'
 # tests share (dispatch.h).  TEST_LDFLAGS_test_NAME adds a test's own link
 # flags: test_ratelimit and test_idempotent put a fake in place of the
-# database (--wrap).
+# database (--wrap), test_usage a recorder in place of cred_touch.
 TEST_LDFLAGS_test_ratelimit := -Wl,--wrap=db_exec
 TEST_LDFLAGS_test_idempotent := -Wl,--wrap=db_begin,--wrap=db_commit,--wrap=db_rollback,--wrap=idem_lookup,--wrap=idem_store
+TEST_LDFLAGS_test_usage := -Wl,--wrap=cred_touch
 build/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	@echo "  CC-TEST $<"
@@ -172,7 +189,7 @@ FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer \
 FUZZ_WRAP  := -Wl,--wrap=arena_alloc,--wrap=arena_strdup,--wrap=arena_strndup,--wrap=arena_printf
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
-FUZZ_OBJS  := $(LIB_SRCS:app/%.c=build/obj-fuzz/%.o) build/obj-fuzz/migrations.o
+FUZZ_OBJS  := $(LIB_SRCS:app/%.c=build/obj-fuzz/%.o) $(GEN:%=build/obj-fuzz/%.o)
 
 .PHONY: fuzz fuzz-regress
 # Only pattern rules name the objects: keep make from deleting them.
@@ -183,7 +200,7 @@ build/obj-fuzz/%.o: app/%.c
 	@echo "  CC-FUZZ $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-build/obj-fuzz/migrations.o: build/migrations.c
+build/obj-fuzz/%.o: build/%.c
 	@mkdir -p $(@D)
 	@echo "  CC-FUZZ $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<

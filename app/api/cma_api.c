@@ -15,11 +15,17 @@
  */
 #include <string.h>
 
+#include <ctype.h>
+
 #include "roster/cma_api.h"
 #include "roster/auth.h"
+#include "roster/clock.h"
+#include "roster/config.h"
+#include "roster/cred.h"
 #include "roster/invite.h"
 #include "roster/jsonmem.h"
 #include "roster/team.h"
+#include "roster/website.h"
 
 /*
  * Roles.  DatoCMS role ids are strings ("34"); roster's invitable roles
@@ -27,7 +33,9 @@
  * readable in scripts (role: { type: 'role', id: 'viewer' }), and the very
  * string the core takes, so the core alone judges which roles may be
  * given.  The owner is not a role here: DatoCMS's project owner is the
- * account, not a collaborator, so it is neither a role nor a user.
+ * account, not a collaborator, so it is neither a listed role nor a
+ * listed user; only users.findMe shows the owner, as a user whose role is
+ * "owner" (sideloaded like the others, never listed or found by id).
  *
  * The permission flags are DatoCMS's role attributes, set to what the
  * roster role allows (API.md "Roles"): a member manages settings and API
@@ -35,6 +43,7 @@
  */
 #define P_EDIT_SITE (1u << 0)
 #define P_KEYS      (1u << 1)
+#define P_USERS     (1u << 2)
 
 /* clang-format off */
 static const struct {
@@ -47,7 +56,7 @@ static const struct {
 	{ "can_manage_menu",			0 },
 	{ "can_edit_environment",		0 },
 	{ "can_promote_environments",		0 },
-	{ "can_manage_users",			0 },
+	{ "can_manage_users",			P_USERS },
 	{ "can_manage_shared_filters",		0 },
 	{ "can_manage_upload_collections",	0 },
 	{ "can_manage_build_triggers",		0 },
@@ -80,9 +89,11 @@ static const struct {
 	const char *id;
 	const char *name;
 	unsigned    grants;
+	int         listed; /* in /roles: the roles one can be given */
 } roles[] = {
-	{ "member", "Member", P_EDIT_SITE | P_KEYS },
-	{ "viewer", "Viewer", 0 },
+	{ "member", "Member", P_EDIT_SITE | P_KEYS, 1 },
+	{ "viewer", "Viewer", 0, 1 },
+	{ "owner", "Owner", P_EDIT_SITE | P_KEYS | P_USERS, 0 },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -102,9 +113,11 @@ static const char *const why_codes[] = {
  * is INVALID_FIELD with details {field, code: "VALIDATION_UNIQUENESS"},
  * as DatoCMS's own CLI branches on; a body that fails the endpoint's
  * schema is INVALID_FORMAT with details.messages (what DatoCMS answers
- * such a body); the rate limit is TOO_MANY_REQUESTS, though DatoCMS's
- * error page also lists RATE_LIMIT_EXCEEDED (the client itself reads only
- * the status and X-RateLimit-Reset, so neither changes its behaviour).
+ * such a body); the rate limit is RATE_LIMIT_EXCEEDED, as DatoCMS's error
+ * page lists it (the client itself reads only the status and
+ * X-RateLimit-Reset).  Every error's doc_url leads to the code's section
+ * of roster's own API reference (docs/api-reference.md, which roster serves at
+ * PUBLIC_URL/docs/api-reference.md): its anchor is the code in lower case.
  * CONFLICT, GONE and the 405 have no DatoCMS counterpart on a /cma route;
  * nginx's own /cma errors (deploy/nginx) use the same codes for 413 and
  * 5xx.  CREATED is the one success DatoCMS answers 201.
@@ -128,7 +141,7 @@ static const char *const why_codes[] = {
 	X(TOO_LARGE,      413, "REQUEST_ENTITY_TOO_LARGE") \
 	X(MEDIA_TYPE,     415, "INVALID_CONTENT_TYPE_HEADER") \
 	X(UNPROCESSABLE,  422, "INVALID_FIELD") \
-	X(RATE_LIMITED,   429, "TOO_MANY_REQUESTS") \
+	X(RATE_LIMITED,   429, "RATE_LIMIT_EXCEEDED") \
 	X(INTERNAL,       500, "INTERNAL_SERVER_ERROR") \
 	X(UNAVAILABLE,    503, "SERVICE_UNAVAILABLE")
 /* clang-format on */
@@ -171,6 +184,23 @@ cma_api_code(enum rerr e)
 	return cma_wire[(unsigned)e < RERR__MAX ? e : RERR_INTERNAL].code;
 }
 
+/*
+ * Where an error code is explained: its section of docs/api-reference.md as roster
+ * serves it (GET /docs/api-reference.md), "#" and the code in lower case, which is
+ * the anchor its heading gets.
+ */
+static const char *
+doc_url(struct ctx *c, const char *code)
+{
+	char *u = arena_printf(c->rq->a, "%s/docs/api-reference.md#%s",
+	    c->svc->cfg != NULL ? c->svc->cfg->public_url : "", code);
+	char *p = strchr(u, '#');
+
+	for (; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return u;
+}
+
 void
 cma_api_render(struct ctx *c, enum rerr e, struct resp *out)
 {
@@ -182,6 +212,9 @@ cma_api_render(struct ctx *c, enum rerr e, struct resp *out)
 	if (rerr_success(e)) {
 		json_object_set_new(env, "data",
 		    c->data != NULL ? c->data : json_array());
+		/* Sideloaded resources (include=role): "included". */
+		if (c->extra != NULL)
+			json_object_update(env, c->extra);
 	} else {
 		msg = c->op.msg != NULL ? c->op.msg : rerr_message(e);
 		/*
@@ -208,8 +241,8 @@ cma_api_render(struct ctx *c, enum rerr e, struct resp *out)
 		 * Never "transient": the official client retries such an
 		 * error forever.  The id ties the error to the log line.
 		 */
-		attrs = json_pack("{s:s, s:o}", "code", cma_api_code(e),
-		    "details", details);
+		attrs = json_pack("{s:s, s:s, s:o}", "code", cma_api_code(e),
+		    "doc_url", doc_url(c, cma_api_code(e)), "details", details);
 		err = json_pack("{s:s, s:s, s:o}", "id", c->rq->request_id,
 		    "type", "api_error", "attributes", attrs);
 		json_object_set_new(env, "data", json_pack("[o]", err));
@@ -490,7 +523,8 @@ cma_api_roles_list(struct ctx *c)
 
 	c->data = json_array();
 	for (i = 0; i < NELEM(roles); i++)
-		json_array_append_new(c->data, role_json(i));
+		if (roles[i].listed)
+			json_array_append_new(c->data, role_json(i));
 	return RERR_OK;
 }
 
@@ -501,7 +535,7 @@ cma_api_role_find(struct ctx *c)
 	size_t i;
 
 	for (i = 0; i < NELEM(roles); i++)
-		if (strcmp(c->key, roles[i].id) == 0) {
+		if (roles[i].listed && strcmp(c->key, roles[i].id) == 0) {
 			c->data = role_json(i);
 			return RERR_OK;
 		}
@@ -509,14 +543,79 @@ cma_api_role_find(struct ctx *c)
 }
 
 /*
- * GET /cma/users: 200, every collaborator (members and viewers; the owner
- * is the account, not a collaborator), read a keyset page at a time.
+ * The roles a request asked to sideload: include=role (JSON:API's
+ * comma-separated relationship paths; role is the only one a user has,
+ * and any other is ignored, like unknown query parameters).
+ */
+static int
+wants_roles(struct ctx *c)
+{
+	const char *inc, *p, *e;
+	int         bad = 0;
+
+	if ((inc = http_query(c->rq, "include", &bad)) == NULL || bad)
+		return 0;
+	for (p = inc; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e - p == 4 && strncmp(p, "role", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The index of a role id in roles[], or -1. */
+static int
+role_index(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(roles); i++)
+		if (strcmp(id, roles[i].id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Sideloads, when asked, the roles the users of the answer have (a bit
+ * per roles[] entry in `seen`) in a top-level "included" array.
+ */
+static void
+include_roles(struct ctx *c, unsigned seen)
+{
+	json_t *inc;
+	size_t  i;
+
+	if (!wants_roles(c))
+		return;
+	inc = json_array();
+	for (i = 0; i < NELEM(roles); i++)
+		if (seen & (1u << i))
+			json_array_append_new(inc, role_json(i));
+	c->extra = json_pack("{s:o}", "included", inc);
+}
+
+static unsigned
+role_bit(const char *role)
+{
+	int k = role_index(role);
+
+	return k < 0 ? 0 : 1u << k;
+}
+
+/*
+ * GET /cma/users[?include=role]: 200, every collaborator (members and
+ * viewers; the owner is the account, not a collaborator), read a keyset
+ * page at a time.  The client's users.list() sends no include; a request
+ * of its own (client.request) or another JSON:API client may.
  */
 enum rerr
 cma_api_users_list(struct ctx *c)
 {
 	struct team_page pg;
 	const char      *cursor = NULL;
+	unsigned         seen = 0;
 	size_t           i;
 	enum rerr        e;
 
@@ -526,10 +625,13 @@ cma_api_users_list(struct ctx *c)
 			 &pg)) != RERR_OK)
 			return e;
 		for (i = 0; i < pg.n; i++)
-			if (strcmp(pg.v[i].role, "owner") != 0)
+			if (strcmp(pg.v[i].role, "owner") != 0) {
 				json_array_append_new(c->data,
 				    user_json(&pg.v[i]));
+				seen |= role_bit(pg.v[i].role);
+			}
 	} while ((cursor = pg.next) != NULL);
+	include_roles(c, seen);
 	return RERR_OK;
 }
 
@@ -548,7 +650,7 @@ collaborator(struct ctx *c, struct member *m)
 	return RERR_OK;
 }
 
-/* GET /cma/users/{id}: 200; 404 not a collaborator. */
+/* GET /cma/users/{id}[?include=role]: 200; 404 not a collaborator. */
 enum rerr
 cma_api_user_find(struct ctx *c)
 {
@@ -556,6 +658,102 @@ cma_api_user_find(struct ctx *c)
 	enum rerr     e;
 
 	if ((e = collaborator(c, &m)) != RERR_OK)
+		return e;
+	c->data = user_json(&m);
+	include_roles(c, role_bit(m.role));
+	return RERR_OK;
+}
+
+/*
+ * A website key as DatoCMS shows an API token (what its /users/me answers
+ * for one): it acts as a member, and reads (never the raw key).
+ */
+static json_t *
+key_token_json(const struct cred_info *k)
+{
+	return json_pack("{s:s, s:s, s:{s:s, s:n, s:b, s:b, s:b, s:n, s:s,"
+			 " s:s}, s:{s:o}}",
+	    "type", "access_token", "id", k->id, "attributes", "name",
+	    k->name != NULL ? k->name : "Website API key", "token",
+	    "can_access_cda", 0, "can_access_cda_preview", 0, "can_access_cma",
+	    1, "hardcoded_type", "last_cma_access", "today", "last_cda_access",
+	    "never", "relationships", "role", role_ref("member"));
+}
+
+/*
+ * GET /cma/users/me[?include=role] (users.findMe), any credential that
+ * reaches the site: 200 with the token's user as a user, the owner
+ * included (role "owner"); for a df_ key, which has no user, the key as
+ * an access_token, as DatoCMS answers for an API token.
+ */
+enum rerr
+cma_api_user_me(struct ctx *c)
+{
+	struct cred_info k;
+	struct member    m;
+	enum rerr        e;
+
+	if (c->actor.kind == CRED_KEY) {
+		if ((e = cred_key_get(&c->op, c->site, c->actor.cred_id, &k)) !=
+		    RERR_OK)
+			return e;
+		c->data = key_token_json(&k);
+		include_roles(c, role_bit("member"));
+		return RERR_OK;
+	}
+	if ((e = team_get(&c->op, c->site, c->actor.user_id, &m)) != RERR_OK)
+		return e;
+	c->data = user_json(&m);
+	include_roles(c, role_bit(m.role));
+	return RERR_OK;
+}
+
+/*
+ * PUT /cma/users/{id} {"data":{"type":"user","id"?,"attributes"?:
+ * {"is_active"},"relationships"?:{"role"}}} (users.update; team:write,
+ * owner): 200 with the collaborator as they are now; 403; 404 not a
+ * collaborator; 422 INVALID_FORMAT (not such a document, or data.id is
+ * another id), INVALID_FIELD role, or is_active other than true (roster
+ * does not deactivate collaborators: remove them).
+ */
+enum rerr
+cma_api_user_update(struct ctx *c)
+{
+	struct member m;
+	json_t       *d, *id, *attrs, *act;
+	const char   *role;
+	enum rerr     e;
+
+	if ((e = resource(c, "user", &d)) != RERR_OK ||
+	    (e = role_relationship(c, d, 0, &role)) != RERR_OK)
+		return e;
+	if ((id = json_object_get(d, "id")) != NULL &&
+	    (!json_is_string(id) || strcmp(json_string_value(id), c->id) != 0))
+		return bad_format(c, "#/data/id: must be the id in the path");
+	if ((attrs = json_object_get(d, "attributes")) != NULL) {
+		if (!json_is_object(attrs))
+			return bad_format(c,
+			    "#/data/attributes: must be an object");
+		if ((act = json_object_get(attrs, "is_active")) != NULL &&
+		    !json_is_boolean(act))
+			return bad_format(c,
+			    "#/data/attributes/is_active: must be a boolean");
+		if (act != NULL && !json_is_true(act))
+			return op_invalid(&c->op, "is_active",
+			    "roster does not deactivate collaborators: remove "
+			    "them instead");
+	}
+	/* Refused before any read: a role nobody can be given (the core's
+	 * rule, said before the 404 of a non-collaborator). */
+	if (role != NULL && role_parse(role) != ROLE_MEMBER &&
+	    role_parse(role) != ROLE_VIEWER)
+		return op_invalid(&c->op, "role",
+		    "role must be \"member\" or \"viewer\"");
+	if ((e = collaborator(c, &m)) != RERR_OK)
+		return e;
+	if (role != NULL &&
+	    ((e = team_set_role(&c->op, c->site, c->id, role)) != RERR_OK ||
+		(e = collaborator(c, &m)) != RERR_OK))
 		return e;
 	c->data = user_json(&m);
 	return RERR_OK;
@@ -577,5 +775,31 @@ cma_api_user_destroy(struct ctx *c)
 	    (e = team_remove(&c->op, c->site, c->id)) != RERR_OK)
 		return e;
 	c->data = user_json(&m);
+	return RERR_OK;
+}
+
+/*
+ * GET /cma/site (site.find; team:read): 200, the website as a DatoCMS
+ * site: its name, domain and time zone (roster keeps nothing else of what
+ * a DatoCMS project has: one locale, no models, hence the constants).
+ */
+enum rerr
+cma_api_site_find(struct ctx *c)
+{
+	struct website_info w;
+	enum rerr           e;
+
+	if ((e = website_get(&c->op, c->site, &w)) != RERR_OK)
+		return e;
+	c->data = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:[s], s:n, s:b},"
+			    " s:{s:{s:o}, s:{s:[]}}, s:{s:s}}",
+	    "type", "site", "id", w.id, "attributes", "name", w.name, "domain",
+	    w.domain, "timezone", w.timezone, "locales", "en",
+	    "internal_domain", "no_index", 0, "relationships", "owner", "data",
+	    w.owner_id != NULL ?
+		json_pack("{s:s, s:s}", "type", "account", "id", w.owner_id) :
+		json_null(),
+	    "item_types", "data", "meta", "created_at",
+	    clock_iso(c->rq->a, w.created_at));
 	return RERR_OK;
 }

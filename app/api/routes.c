@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "roster/cma_api.h"
+#include "roster/docs.h"
 #include "roster/join_page.h"
 #include "roster/metrics.h"
 #include "roster/routes.h"
@@ -20,6 +21,7 @@
 #define READ_TEAM	(NEED_TOKEN | NEED_KEY | NEED_SITE)
 #define WRITE_TEAM	(NEED_TOKEN | NEED_SITE | NEED_OWNER)
 #define KEYS		(NEED_TOKEN | NEED_SITE | NEED_MEMBER)
+#define SETTINGS	(NEED_TOKEN | NEED_SITE | NEED_MEMBER)
 #define INVITE_KEY_MSG	"Website API keys cannot invite team members"
 #define TEAM_KEY_MSG	"Website API keys cannot manage team members"
 
@@ -40,10 +42,35 @@ static const struct route routes[] = {
 	{ .method = M_GET, .path = "/join.css", .fn = join_page_css,
 	  .flags = ROUTE_NO_RATE, .body = BODY_NONE, .dialect = D_PLAIN,
 	  .name = "join.css" },
+	{ .method = M_GET, .path = "/docs/api-reference.md", .fn = docs_api_show,
+	  .flags = ROUTE_NO_RATE, .body = BODY_NONE, .dialect = D_PLAIN,
+	  .name = "docs.api" },
+	{ .method = M_GET, .path = ADM "/account",
+	  .fn = team_api_account_get, .need = NEED_CRED, .body = BODY_NONE,
+	  .dialect = D_TEAM, .name = "account.get" },
+	{ .method = M_PUT, .path = ADM "/account",
+	  .fn = team_api_account_update, .need = NEED_TOKEN,
+	  .body = BODY_REQUIRED, .dialect = D_TEAM, .name = "account.update" },
 	{ .method = M_GET, .path = ADM "/websites",
 	  .fn = team_api_websites_list, .need = NEED_TOKEN,
 	  .perms = PERM_WEBSITES_READ, .body = BODY_NONE, .dialect = D_TEAM,
 	  .name = "websites.list" },
+	{ .method = M_POST, .path = ADM "/websites",
+	  .fn = team_api_website_create, .need = NEED_TOKEN,
+	  .perms = PERM_WEBSITES_WRITE, .body = BODY_REQUIRED,
+	  .dialect = D_TEAM, .name = "websites.create" },
+	{ .method = M_GET, .path = ADM "/websites/:site",
+	  .fn = team_api_website_get, .need = NEED_TOKEN | NEED_SITE,
+	  .perms = PERM_SETTINGS_READ, .body = BODY_NONE, .dialect = D_TEAM,
+	  .name = "websites.get" },
+	{ .method = M_PUT, .path = ADM "/websites/:site",
+	  .fn = team_api_website_update, .need = SETTINGS,
+	  .perms = PERM_SETTINGS_WRITE, .body = BODY_REQUIRED,
+	  .dialect = D_TEAM, .name = "websites.update" },
+	/* Answers 403 to every credential that reaches it, as DataFast. */
+	{ .method = M_DELETE, .path = ADM "/websites/:site",
+	  .fn = team_api_website_delete, .need = NEED_CRED | NEED_SITE,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "websites.delete" },
 	{ .method = M_GET, .path = ADM "/websites/:site/team",
 	  .fn = team_api_list, .need = READ_TEAM, .perms = PERM_TEAM_READ,
 	  .body = BODY_NONE, .dialect = D_TEAM, .name = "team.list" },
@@ -85,15 +112,31 @@ static const struct route routes[] = {
 	  .fn = team_api_token_revoke, .need = NEED_TOKEN,
 	  .perms = PERM_KEYS_WRITE, .body = BODY_NONE, .dialect = D_TEAM,
 	  .name = "tokens.revoke" },
-	{ .method = M_GET, .path = ADM "/websites/:site/api-keys",
+	/* Website keys at DataFast's /apikeys, and the earlier /api-keys. */
+	{ .method = M_GET, .path = ADM "/websites/:site/apikeys",
 	  .fn = team_api_keys_list, .need = KEYS, .perms = PERM_KEYS_READ,
 	  .body = BODY_NONE, .dialect = D_TEAM, .name = "apikeys.list" },
-	{ .method = M_POST, .path = ADM "/websites/:site/api-keys",
+	{ .method = M_POST, .path = ADM "/websites/:site/apikeys",
 	  .fn = team_api_key_create, .need = KEYS, .perms = PERM_KEYS_WRITE,
 	  .body = BODY_OPTIONAL, .dialect = D_TEAM, .name = "apikeys.create" },
-	{ .method = M_DELETE, .path = ADM "/websites/:site/api-keys/:id",
+	{ .method = M_PUT, .path = ADM "/websites/:site/apikeys/:id",
+	  .fn = team_api_key_roll, .need = KEYS, .perms = PERM_KEYS_WRITE,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "apikeys.roll" },
+	{ .method = M_DELETE, .path = ADM "/websites/:site/apikeys/:id",
 	  .fn = team_api_key_revoke, .need = KEYS, .perms = PERM_KEYS_WRITE,
 	  .body = BODY_NONE, .dialect = D_TEAM, .name = "apikeys.revoke" },
+	{ .method = M_GET, .path = ADM "/websites/:site/api-keys",
+	  .fn = team_api_keys_list, .need = KEYS, .perms = PERM_KEYS_READ,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "api-keys.list" },
+	{ .method = M_POST, .path = ADM "/websites/:site/api-keys",
+	  .fn = team_api_key_create, .need = KEYS, .perms = PERM_KEYS_WRITE,
+	  .body = BODY_OPTIONAL, .dialect = D_TEAM, .name = "api-keys.create" },
+	{ .method = M_PUT, .path = ADM "/websites/:site/api-keys/:id",
+	  .fn = team_api_key_roll, .need = KEYS, .perms = PERM_KEYS_WRITE,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "api-keys.roll" },
+	{ .method = M_DELETE, .path = ADM "/websites/:site/api-keys/:id",
+	  .fn = team_api_key_revoke, .need = KEYS, .perms = PERM_KEYS_WRITE,
+	  .body = BODY_NONE, .dialect = D_TEAM, .name = "api-keys.revoke" },
 	/*
 	 * API.md "The Site-invitation API (DatoCMS dialect)": no path names
 	 * the website, it is the caller's own (ROUTE_OWN_SITE).
@@ -138,13 +181,23 @@ static const struct route routes[] = {
 	{ .method = M_GET, .path = CMA "/users/:id", .fn = cma_api_user_find,
 	  .need = READ_TEAM, .perms = PERM_TEAM_READ, .flags = ROUTE_OWN_SITE,
 	  .body = BODY_NONE, .dialect = D_CMA, .name = "cma.users.find" },
+	/* More literal than /users/:id, so it wins (app/http/router.c). */
+	{ .method = M_GET, .path = CMA "/users/me", .fn = cma_api_user_me,
+	  .need = READ_TEAM, .flags = ROUTE_OWN_SITE, .body = BODY_NONE,
+	  .dialect = D_CMA, .name = "cma.users.me" },
+	{ .method = M_PUT, .path = CMA "/users/:id", .fn = cma_api_user_update,
+	  .need = WRITE_TEAM, .perms = PERM_TEAM_WRITE,
+	  .key_msg = TEAM_KEY_MSG, .flags = ROUTE_OWN_SITE,
+	  .body = BODY_REQUIRED, .dialect = D_CMA, .name = "cma.users.update" },
 	{ .method = M_DELETE, .path = CMA "/users/:id",
 	  .fn = cma_api_user_destroy, .need = WRITE_TEAM,
 	  .perms = PERM_TEAM_WRITE, .key_msg = TEAM_KEY_MSG,
 	  .flags = ROUTE_OWN_SITE, .body = BODY_NONE, .dialect = D_CMA,
 	  .name = "cma.users.destroy" },
+	{ .method = M_GET, .path = CMA "/site", .fn = cma_api_site_find,
+	  .need = READ_TEAM, .perms = PERM_TEAM_READ, .flags = ROUTE_OWN_SITE,
+	  .body = BODY_NONE, .dialect = D_CMA, .name = "cma.site.find" },
 };
-/* clang-format on */
 /* clang-format on */
 
 /* The dialect that answers a path no route matched. */

@@ -14,18 +14,44 @@
 #include "roster/operation.h"
 #include "roster/secret.h"
 
+/* DataFast's vocabulary, in the order docs/api-reference.md lists it. */
 /* clang-format off */
 static const struct {
 	const char	*name;
 	unsigned	 bit;
+	unsigned	 implies;	/* X:write's X:read */
 } perm_table[] = {
-	{ "team:read",		PERM_TEAM_READ },
-	{ "team:write",		PERM_TEAM_WRITE },
-	{ "websites:read",	PERM_WEBSITES_READ },
-	{ "api-keys:read",	PERM_KEYS_READ },
-	{ "api-keys:write",	PERM_KEYS_WRITE },
+	{ "analytics:read",	PERM_ANALYTICS_READ,	0 },
+	{ "websites:read",	PERM_WEBSITES_READ,	0 },
+	{ "websites:write",	PERM_WEBSITES_WRITE,	PERM_WEBSITES_READ },
+	{ "api-keys:read",	PERM_KEYS_READ,		0 },
+	{ "api-keys:write",	PERM_KEYS_WRITE,	PERM_KEYS_READ },
+	{ "team:read",		PERM_TEAM_READ,		0 },
+	{ "team:write",		PERM_TEAM_WRITE,	PERM_TEAM_READ },
+	{ "alerts:read",	PERM_ALERTS_READ,	0 },
+	{ "alerts:write",	PERM_ALERTS_WRITE,	PERM_ALERTS_READ },
+	{ "settings:read",	PERM_SETTINGS_READ,	0 },
+	{ "settings:write",	PERM_SETTINGS_WRITE,	PERM_SETTINGS_READ },
+	{ "funnels:read",	PERM_FUNNELS_READ,	0 },
+	{ "funnels:write",	PERM_FUNNELS_WRITE,	PERM_FUNNELS_READ },
+	{ "goals:read",		PERM_GOALS_READ,	0 },
+	{ "goals:write",	PERM_GOALS_WRITE,	PERM_GOALS_READ },
+	{ "payments:read",	PERM_PAYMENTS_READ,	0 },
+	{ "payments:write",	PERM_PAYMENTS_WRITE,	PERM_PAYMENTS_READ },
 };
 /* clang-format on */
+
+#define NPERMS (sizeof(perm_table) / sizeof(perm_table[0]))
+_Static_assert(NPERMS == PERM_NAMES_MAX, "a row per permission name");
+
+/*
+ * The stored form (sql/0007_wire.sql): the grant's bits with bit 30, the
+ * mark of this encoding; `*` also sets every name's bit, which is how a
+ * binary from before reads it (its five bits all set).  A row without the
+ * mark holds the five first names in bits 0-4, and 31 was `*`.
+ */
+#define PERM_STORED_MARK (1LL << 30)
+#define PERM_OLD_ALL     31
 
 /* Packed by hand; clang-format would put one item per line. */
 /* clang-format off */
@@ -43,34 +69,77 @@ perm_parse(const char *s)
 	if (s == NULL)
 		return 0;
 	if (strcmp(s, "*") == 0)
-		return PERM_ALL;
-	for (i = 0; i < sizeof(perm_table) / sizeof(perm_table[0]); i++)
+		return PERM_STAR;
+	for (i = 0; i < NPERMS; i++)
 		if (strcmp(s, perm_table[i].name) == 0)
 			return perm_table[i].bit;
 	return 0;
 }
 
 unsigned
-perm_close(unsigned p)
+perm_close(unsigned g)
 {
+	size_t i;
+
+	if (g & PERM_STAR)
+		return PERM_ALL;
 	/* Writing implies reading what one writes. */
-	if (p & PERM_TEAM_WRITE)
-		p |= PERM_TEAM_READ;
-	if (p & PERM_KEYS_WRITE)
-		p |= PERM_KEYS_READ;
-	return p & PERM_ALL;
+	for (i = 0; i < NPERMS; i++)
+		if (g & perm_table[i].bit)
+			g |= perm_table[i].implies;
+	return g & PERM_ALL;
 }
 
 int
-perm_names(unsigned p, const char **out)
+perm_names(unsigned g, const char **out)
 {
 	size_t i;
 	int    n = 0;
 
-	for (i = 0; i < sizeof(perm_table) / sizeof(perm_table[0]); i++)
-		if (p & perm_table[i].bit)
+	if (g & PERM_STAR) {
+		out[0] = "*";
+		return 1;
+	}
+	for (i = 0; i < NPERMS; i++)
+		if (g & perm_table[i].bit)
 			out[n++] = perm_table[i].name;
 	return n;
+}
+
+const char *
+perm_vocabulary(void)
+{
+	static char text[512];
+	size_t      i, n = 0;
+
+	if (text[0] != '\0')
+		return text;
+	for (i = 0; i < NPERMS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s, ",
+		    perm_table[i].name);
+	snprintf(text + n - 2, sizeof(text) - n + 2, " or *");
+	return text;
+}
+
+long long
+perm_encode(unsigned g)
+{
+	g &= PERM_ALL | PERM_STAR;
+	if (g & PERM_STAR)
+		g = PERM_STAR | PERM_ALL;
+	return PERM_STORED_MARK | (long long)g;
+}
+
+unsigned
+perm_decode(long long v)
+{
+	if (!(v & PERM_STORED_MARK))
+		return (v & PERM_OLD_ALL) == PERM_OLD_ALL ?
+		    PERM_STAR :
+		    (unsigned)(v & PERM_OLD_ALL);
+	if (v & PERM_STAR)
+		return PERM_STAR;
+	return (unsigned)(v & PERM_ALL);
 }
 
 enum role
@@ -221,9 +290,10 @@ resolve(struct op *op, const char *authz, int own, const char *site,
 	copy_cell(ac->email, sizeof(ac->email), &r, AUTH_C_EMAIL);
 	copy_cell(ac->name, sizeof(ac->name), &r, AUTH_C_NAME);
 	/* Keys have a fixed, read-only grant: API.md caps them at member. */
-	ac->perms = ac->kind == CRED_KEY ?
+	ac->grant = ac->kind == CRED_KEY ?
 	    PERM_TEAM_READ :
-	    perm_close((unsigned)db_cell_i64(&r, 0, AUTH_C_PERMS));
+	    perm_decode(db_cell_i64(&r, 0, AUTH_C_PERMS));
+	ac->perms = perm_close(ac->grant);
 	ac->scoped = db_cell_i64(&r, 0, AUTH_C_SCOPED) != 0;
 	if (db_cell(&r, 0, AUTH_C_SITE) != NULL) {
 		ac->site_exists = 1;
@@ -302,6 +372,7 @@ auth_check(struct op *op, const struct actor *ac, unsigned need, unsigned perms,
 	if ((need & NEED_MEMBER) && ac->role != ROLE_OWNER &&
 	    ac->role != ROLE_MEMBER)
 		return op_fail(op, RERR_FORBIDDEN,
-		    "Viewers cannot manage API keys");
+		    "Viewers have read-only access: this needs a member "
+		    "or the owner");
 	return RERR_OK;
 }

@@ -13,6 +13,7 @@
 #include "roster/arena.h"
 #include "roster/auth.h"
 #include "roster/cache.h"
+#include "roster/cred.h"
 #include "roster/db.h"
 #include "roster/email_address.h"
 #include "roster/operation.h"
@@ -225,16 +226,69 @@ static const struct db_field team_fields[TEAM_C__MAX] = {
 /* clang-format on */
 static const struct db_map team_map = DB_MAP(struct member, team_fields);
 
+/*
+ * One page from the database: limit rows after cursor c (NULL: the first),
+ * and the next page's cursor when more remain.
+ */
+static enum rerr
+page_read(struct op *op, const char *site, long limit,
+    const struct team_cursor *cur, struct team_page *pg)
+{
+	struct team_cursor c;
+	struct dbres       r;
+	struct dbp         p[7];
+	size_t             n;
+	int                rc;
+
+	/* One row more than asked tells whether a next page exists. */
+	if (cur == NULL) {
+		p[0] = DB_STR(site);
+		p[1] = DB_I64(limit + 1);
+		rc = db_exec(op->db, op->a, STMT_TEAM_FIRST, p, 2, &r);
+	} else {
+		p[0] = DB_STR(site);
+		p[1] = DB_I64(cur->rank);
+		p[2] = DB_I64(cur->rank);
+		p[3] = DB_I64(cur->joined);
+		p[4] = DB_I64(cur->joined);
+		p[5] = DB_STR(cur->user_id);
+		p[6] = DB_I64(limit + 1);
+		rc = db_exec(op->db, op->a, STMT_TEAM_AFTER, p, 7, &r);
+	}
+	if (rc != 0)
+		return op_db(op, rc);
+	n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
+	pg->v = db_map(op->a, &r, &team_map, n);
+	pg->n = n;
+	pg->next = NULL;
+	pg->gen = -1;
+	if (r.nrows > (size_t)limit) {
+		snprintf(c.site, sizeof(c.site), "%s", site);
+		c.rank = (int)db_cell_i64(&r, n - 1, TEAM_C_SORT_RANK);
+		c.joined = pg->v[n - 1].joined_at;
+		snprintf(c.user_id, sizeof(c.user_id), "%s",
+		    pg->v[n - 1].user_id);
+		pg->next = team_cursor_encode(op->a, &c);
+	}
+	/*
+	 * The generation read with the rows (the same snapshot), not the one
+	 * authentication read: a change committed in between must not be
+	 * filed under the older generation.  An empty page has no row to
+	 * carry it.
+	 */
+	if (r.nrows > 0)
+		pg->gen = db_cell_i64(&r, 0, TEAM_C_TEAM_GEN);
+	return RERR_OK;
+}
+
 enum rerr
 team_list(struct op *op, const char *site, long limit, const char *cursor,
     struct team_page *pg)
 {
 	struct team_cursor c;
-	struct dbres       r;
-	struct dbp         p[7];
 	char               key[CACHE_KEY_MAX];
-	size_t             n, klen;
-	int                rc;
+	size_t             klen;
+	enum rerr          e;
 
 	memset(pg, 0, sizeof(*pg));
 	pg->gen = -1;
@@ -257,45 +311,67 @@ team_list(struct op *op, const char *site, long limit, const char *cursor,
 	    strcmp(op->actor->site, site) == 0 &&
 	    page_get(op, key, klen, op->actor->team_gen, pg) == 0)
 		return RERR_OK;
-	/* One row more than asked tells whether a next page exists. */
-	if (cursor == NULL) {
-		p[0] = DB_STR(site);
-		p[1] = DB_I64(limit + 1);
-		rc = db_exec(op->db, op->a, STMT_TEAM_FIRST, p, 2, &r);
-	} else {
-		p[0] = DB_STR(site);
-		p[1] = DB_I64(c.rank);
-		p[2] = DB_I64(c.rank);
-		p[3] = DB_I64(c.joined);
-		p[4] = DB_I64(c.joined);
-		p[5] = DB_STR(c.user_id);
-		p[6] = DB_I64(limit + 1);
-		rc = db_exec(op->db, op->a, STMT_TEAM_AFTER, p, 7, &r);
-	}
-	if (rc != 0)
-		return op_db(op, rc);
-	n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
-	pg->v = db_map(op->a, &r, &team_map, n);
-	pg->n = n;
-	if (r.nrows > (size_t)limit) {
-		snprintf(c.site, sizeof(c.site), "%s", site);
-		c.rank = (int)db_cell_i64(&r, n - 1, TEAM_C_SORT_RANK);
-		c.joined = pg->v[n - 1].joined_at;
-		snprintf(c.user_id, sizeof(c.user_id), "%s",
-		    pg->v[n - 1].user_id);
-		pg->next = team_cursor_encode(op->a, &c);
-	}
-	/*
-	 * Kept under the generation read with the rows (the same snapshot),
-	 * not the one authentication read: a change committed in between
-	 * must not be filed under the older generation.  An empty page has
-	 * no row to carry it and is not kept.
-	 */
-	if (r.nrows > 0)
-		pg->gen = db_cell_i64(&r, 0, TEAM_C_TEAM_GEN);
-	if (klen > 0 && r.nrows > 0)
+	if ((e = page_read(op, site, limit, cursor != NULL ? &c : NULL, pg)) !=
+	    RERR_OK)
+		return e;
+	/* Kept under the generation read with the rows (page_read()). */
+	if (klen > 0 && pg->gen >= 0)
 		page_put(op, key, klen, pg->gen, pg);
 	return RERR_OK;
+}
+
+struct all_args {
+	const char  *site;
+	team_page_fn fn;
+	void        *arg;
+};
+
+/*
+ * Every page, in one snapshot (the transaction's first read fixes it), so
+ * that a change committed while the pages are read shows in none of them
+ * or in all.  Each page lives in an arena of its own, reset once fn has
+ * taken what it needs: memory holds one page, whatever the team's size.
+ */
+static enum rerr
+all_tx(struct op *op, void *arg)
+{
+	struct all_args   *a = arg;
+	struct team_cursor c;
+	struct team_page   pg;
+	struct arena       page_arena;
+	struct op          page_op = *op;
+	enum rerr          e;
+	int                more;
+
+	if ((e = a->fn(op, NULL, a->arg)) != RERR_OK) /* (re)start */
+		return e;
+	arena_init(&page_arena);
+	page_op.a = &page_arena;
+	e = page_read(&page_op, a->site, TEAM_LIMIT_MAX, NULL, &pg);
+	while (e == RERR_OK) {
+		if ((e = a->fn(&page_op, &pg, a->arg)) != RERR_OK)
+			break;
+		if ((more = pg.next != NULL) &&
+		    team_cursor_decode(pg.next, &c) != 0)
+			e = RERR_INTERNAL;
+		arena_reset(&page_arena);
+		if (!more || e != RERR_OK)
+			break;
+		e = page_read(&page_op, a->site, TEAM_LIMIT_MAX, &c, &pg);
+	}
+	arena_release(&page_arena);
+	/* What a page's statement said of a failure (op_db()) is op's. */
+	op->msg = page_op.msg;
+	op->retry = page_op.retry;
+	return e;
+}
+
+enum rerr
+team_list_all(struct op *op, const char *site, team_page_fn fn, void *arg)
+{
+	struct all_args a = { site, fn, arg };
+
+	return op_tx(op, all_tx, &a);
 }
 
 /*
@@ -412,6 +488,9 @@ remove_tx(struct op *op, void *arg)
 		return op_fail(op, RERR_NOT_FOUND,
 		    "User is not a member of this website");
 	}
+	/* Their keys would go on reading the team: they go with them. */
+	if ((e = cred_keys_revoke_creator(op, a->site, a->user)) != RERR_OK)
+		return e;
 	return op_audit(op, a->site, "member.remove", a->user);
 }
 
@@ -459,6 +538,10 @@ role_tx(struct op *op, void *arg)
 		return op_fail(op, RERR_NOT_FOUND,
 		    "User is not a member of this website");
 	}
+	/* A viewer cannot manage keys, so keeps none it made. */
+	if (role_parse(a->role) == ROLE_VIEWER &&
+	    (e = cred_keys_revoke_creator(op, a->site, a->user)) != RERR_OK)
+		return e;
 	return op_audit(op, a->site, "member.role",
 	    arena_printf(op->a, "%s %s", a->user, a->role));
 }

@@ -69,6 +69,15 @@ struct stmt_def {
 	    "body_text") "," \
 			 " body_html = " LINK_REMOVED("body_html")
 
+/* STMT_USER_GET and STMT_WEBSITE_OWNER (enum user_col). */
+#define USER_SELECT \
+	"SELECT u.id, u.name, u.email, u.image, u.created_at FROM users u"
+
+/* STMT_KEY_LIST and STMT_KEY_GET (enum key_list_col). */
+#define KEY_SELECT \
+	"SELECT id, name, display_key, created_at, created_by, last_used_at" \
+	" FROM credentials"
+
 /* STMT_AUDIT_LIST and STMT_AUDIT_LIST_USER (enum audit_col). */
 #define AUDIT_SELECT \
 	"SELECT id, created_at, website_id, user_id, credential_id, action," \
@@ -126,7 +135,7 @@ static const struct stmt_def stmts[STMT__MAX] = {
  * credential id.
  */
 [STMT_WEBSITES_OF_USER] = { WEBSITES_OF_USER_C__MAX,
-	"SELECT w.id, w.domain, w.name, m.role, w.seat_limit"
+	"SELECT w.id, w.domain, w.name, m.role, w.seat_limit, w.timezone"
 	" FROM members m JOIN websites w ON w.id = m.website_id"
 	" WHERE m.user_id = ? AND (? = 0 OR EXISTS (SELECT 1"
 	"   FROM credential_websites cw WHERE cw.credential_id = ?"
@@ -134,16 +143,38 @@ static const struct stmt_def stmts[STMT__MAX] = {
 	" ORDER BY w.created_at, w.id" },
 
 [STMT_WEBSITE_GET] = { WEBSITE_GET_C__MAX,
-	"SELECT id, domain, name, seat_limit FROM websites WHERE id = ?" },
-
-[STMT_WEBSITE_INSERT] = { 0,
-	"INSERT INTO websites (id, domain, name, seat_limit, created_at)"
-	" VALUES (?, ?, ?, ?, ?)" },
+	"SELECT id, domain, name, seat_limit, timezone, allowed_email_domains,"
+	" accept_redirect_url, owner_id, created_at FROM websites WHERE id = ?" },
 
 /*
- * Serialises seat-consuming writes of one website: the row lock does it on
- * one server, and the write makes two such transactions on different Galera
- * nodes conflict at certification.  Params: website id.
+ * A second website of one owner with one domain breaks
+ * websites_owner_domain: 1062, the 409 of POST /websites.
+ * Params: id, domain, name, timezone, seat limit, owner id, created.
+ */
+[STMT_WEBSITE_INSERT] = { 0,
+	"INSERT INTO websites (id, domain, name, timezone, seat_limit,"
+	" owner_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)" },
+
+/*
+ * The settings PUT /websites/{id} names; a NULL text, or a flag of 0,
+ * keeps a setting as it is (the three the flags guard may be set to
+ * NULL).  Counts matched rows (FOUND_ROWS).  Params: domain, name,
+ * timezone, set seat limit?, seat limit, set email domains?, email
+ * domains, set redirect?, redirect URL, website id.
+ */
+[STMT_WEBSITE_UPDATE] = { 0,
+	"UPDATE websites SET domain = COALESCE(?, domain),"
+	" name = COALESCE(?, name), timezone = COALESCE(?, timezone),"
+	" seat_limit = IF(?, ?, seat_limit),"
+	" allowed_email_domains = IF(?, ?, allowed_email_domains),"
+	" accept_redirect_url = IF(?, ?, accept_redirect_url)"
+	" WHERE id = ?" },
+
+/*
+ * Serialises the writes of one website that count something against a
+ * limit (seats, website keys): the row lock does it on one server, and the
+ * write makes two such transactions on different Galera nodes conflict at
+ * certification.  Params: website id.
  */
 [STMT_WEBSITE_LOCK] = { 0,
 	"UPDATE websites SET seat_seq = seat_seq + 1 WHERE id = ?" },
@@ -178,6 +209,22 @@ static const struct stmt_def stmts[STMT__MAX] = {
 
 [STMT_USER_INSERT] = { 0,
 	"INSERT INTO users (id, email, name, created_at) VALUES (?, ?, ?, ?)" },
+
+/* GET /account.  Params: user id. */
+[STMT_USER_GET] = { USER_C__MAX,
+	USER_SELECT " WHERE u.id = ?" },
+
+/* PUT /account: the user's own choice, NULL clears it.  Params: name, id. */
+[STMT_USER_RENAME] = { 0,
+	"UPDATE users SET name = ? WHERE id = ?" },
+
+/*
+ * The account a website key acts for (GET /account with a df_ key): the
+ * website's owner.  Params: website id.
+ */
+[STMT_WEBSITE_OWNER] = { USER_C__MAX,
+	USER_SELECT " JOIN members m ON m.user_id = u.id"
+	" WHERE m.website_id = ? AND m.role = 'owner'" },
 
 /* Params: website id, user id. */
 [STMT_MEMBER_OF] = { MEMBER_OF_C__MAX,
@@ -424,7 +471,7 @@ static const struct stmt_def stmts[STMT__MAX] = {
 
 /* Params: user id. */
 [STMT_TOKEN_LIST] = { TOKEN_LIST_C__MAX,
-	"SELECT id, name, display_key, perms, scoped, created_at"
+	"SELECT id, name, display_key, perms, scoped, created_at, last_used_at"
 	" FROM credentials WHERE user_id = ? AND kind = 'token'"
 	" AND revoked_at IS NULL ORDER BY created_at, id" },
 
@@ -437,22 +484,45 @@ static const struct stmt_def stmts[STMT__MAX] = {
 
 /* Params: website id. */
 [STMT_KEY_LIST] = { KEY_LIST_C__MAX,
-	"SELECT id, name, display_key, created_at FROM credentials"
+	KEY_SELECT
 	" WHERE website_id = ? AND kind = 'key' AND revoked_at IS NULL"
 	" ORDER BY created_at, id" },
 
+/* One live key, as the list shows it.  Params: key id, website id. */
+[STMT_KEY_GET] = { KEY_LIST_C__MAX,
+	KEY_SELECT
+	" WHERE id = ? AND website_id = ? AND kind = 'key'"
+	" AND revoked_at IS NULL" },
+
 /*
- * Params: id, kind, hash, user id, website id, name, display key, perms,
- * scoped, created.
+ * The live keys of a website, counted under the website's row lock
+ * (STMT_WEBSITE_LOCK) against the limit of 10.  Params: website id.
+ */
+[STMT_KEY_COUNT] = { KEY_COUNT_C__MAX,
+	"SELECT COUNT(*) FROM credentials"
+	" WHERE website_id = ? AND kind = 'key' AND revoked_at IS NULL" },
+
+/*
+ * Params: id, kind, hash, user id, website id, created by, name, display
+ * key, perms, scoped, created.
  */
 [STMT_CRED_INSERT] = { 0,
 	"INSERT INTO credentials (id, kind, token_hash, user_id, website_id,"
-	" name, display_key, perms, scoped, created_at)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
+	" created_by, name, display_key, perms, scoped, created_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" },
 
 [STMT_CRED_SITE_INSERT] = { 0,
 	"INSERT INTO credential_websites (credential_id, website_id)"
 	" VALUES (?, ?)" },
+
+/*
+ * lastUsedAt, written between requests by each worker at most once a
+ * minute per credential (app/core/usage.c); never moved back by a worker
+ * that writes late.  Params: used at, credential id, used at.
+ */
+[STMT_CRED_TOUCH] = { 0,
+	"UPDATE credentials SET last_used_at = ? WHERE id = ?"
+	" AND (last_used_at IS NULL OR last_used_at < ?)" },
 
 /* Params: now, token id, user id. */
 [STMT_TOKEN_REVOKE] = { 0,
@@ -463,6 +533,28 @@ static const struct stmt_def stmts[STMT__MAX] = {
 [STMT_KEY_REVOKE] = { 0,
 	"UPDATE credentials SET revoked_at = ? WHERE id = ? AND website_id = ?"
 	" AND kind = 'key' AND revoked_at IS NULL" },
+
+/*
+ * Roll: a new secret for the same record, the old hash gone in the same
+ * statement.  Params: hash, display key, key id, website id.
+ */
+[STMT_KEY_ROLL] = { 0,
+	"UPDATE credentials SET token_hash = ?, display_key = ?"
+	" WHERE id = ? AND website_id = ? AND kind = 'key'"
+	" AND revoked_at IS NULL" },
+
+/*
+ * The live keys a user made on a website, locked: what their removal, their
+ * leaving or their becoming a viewer revokes.  Params: website id, user id.
+ */
+[STMT_KEYS_OF_CREATOR] = { KEYS_OF_CREATOR_C__MAX,
+	"SELECT id FROM credentials WHERE website_id = ? AND created_by = ?"
+	" AND kind = 'key' AND revoked_at IS NULL ORDER BY id FOR UPDATE" },
+
+/* Params: now, website id, user id. */
+[STMT_KEYS_REVOKE_CREATOR] = { 0,
+	"UPDATE credentials SET revoked_at = ? WHERE website_id = ?"
+	" AND created_by = ? AND kind = 'key' AND revoked_at IS NULL" },
 
 /*
  * Params: id, at, website, user, credential, action, target, request id.

@@ -44,6 +44,7 @@
 #include "roster/router.h"
 #include "roster/routes.h"
 #include "roster/scoreboard.h"
+#include "roster/usage.h"
 #include "roster/worker.h"
 
 static volatile sig_atomic_t stopping;
@@ -244,18 +245,33 @@ record(struct worker *w, const struct job *j)
 	slot->met.tx_retries = w->tx_retries;
 	slot->met.cache_hits = cache_hits;
 	slot->met.cache_misses = cache_misses;
+	/* lastUsedAt: noted in memory, written by maintain() if due. */
+	if (j->rq.cred_id != NULL)
+		usage_note(j->rq.cred_id, clock_now_ms());
 }
 
 /*
- * Housekeeping between requests, after the answer went out: past
- * rate-limit windows and idempotency records go a batch at a time, every
- * thousandth request.
+ * Housekeeping between requests, after the answer went out: credentials'
+ * last uses that are due (at most one write a minute per credential,
+ * include/roster/usage.h); past rate-limit windows and idempotency
+ * records, a batch at a time, every thousandth request.
  */
+static void
+flush_uses(struct worker *w, int all)
+{
+	struct op op;
+
+	op_init(&op, w->svc.db, &w->a, w->cfg, NULL, NULL);
+	usage_flush(&op, all);
+}
+
 static void
 maintain(struct worker *w)
 {
 	struct op op;
 
+	if (usage_due())
+		flush_uses(w, 0);
 	if (w->served % 1000 != 0)
 		return;
 	op_init(&op, w->svc.db, &w->a, w->cfg, NULL, NULL);
@@ -336,6 +352,8 @@ worker_run(const struct config *cfg, int fd, struct scoreboard *sb,
 			break;
 	}
 	FCGX_Free(&req, 0);
+	/* The uses noted since their last write, on the way out. */
+	flush_uses(&w, 1);
 	arena_release(&w.a);
 	db_free(w.svc.db);
 	ratelimit_free(w.svc.rl);

@@ -54,6 +54,10 @@
 #   BENCH_TARGET_ROUNDS (5; 0 skips steps 3b and 3c)
 #   BENCH_MEM_FIRST (10000)  BENCH_MEM_TOTAL (200000)
 #   BENCH_SCENARIOS: a subset, e.g. "health team5_token" (default: all)
+#   A quick look at one scenario, the rest skipped (no target rounds, no
+#   rate-limit rounds, a short memory run):
+#     BENCH_SCENARIOS=team10k_all BENCH_CONCURRENCY="1 8" BENCH_TARGET_ROUNDS=0 \
+#     BENCH_RL_ROUNDS=0 BENCH_MEM_FIRST=100 BENCH_MEM_TOTAL=200 deploy/bench/bench.sh
 #   BENCH_STATE (.run/bench)  BENCH_OUT (build/bench)  BENCH_BINARY (build/roster)
 #   BENCH_KEEP=1: keep the state dir (database, logs) after the run.
 #
@@ -304,6 +308,8 @@ scenario() {
 		run_wrk "$f" "$c" "$d" "$API/websites/$LARGE/team?limit=100" -H "Authorization: Bearer $TOKEN" ;;
 	team10k_middle)
 		run_wrk "$f" "$c" "$d" "$API/websites/$LARGE/team?limit=100&cursor=$MIDDLE" -H "Authorization: Bearer $TOKEN" ;;
+	team10k_all)
+		run_wrk "$f" "$c" "$d" "$API/websites/$LARGE/team" -H "Authorization: Bearer $TOKEN" ;;
 	invite_revoke)
 		run_wrk "$f" "$c" "$d" "$URL" -s "$SCRIPT_DIR/invite_revoke.lua" -- pairs "$SMALL" "$TOKEN" "$RUN_TAG-$name-c$c-$RANDOM" ;;
 	invite_small)
@@ -316,7 +322,7 @@ scenario() {
 }
 
 SCENARIOS=(nginx_return health team5_token team5_key team10k_first team10k_middle
-	invite_revoke invite_small invite_large)
+	team10k_all invite_revoke invite_small invite_large)
 if [ -n "${BENCH_SCENARIOS:-}" ]; then
 	read -r -a SCENARIOS <<<"$BENCH_SCENARIOS"
 fi

@@ -38,6 +38,7 @@ SCENARIOS = [
     ("team5_key", "team list, 5 members, df_ key"),
     ("team10k_first", "team list, 10,000 members, first page of 100"),
     ("team10k_middle", "team list, 10,000 members, middle page (cursor)"),
+    ("team10k_all", "team list, 10,000 members, every one (no limit)"),
     ("invite_revoke", "invite then revoke, 5-member website (writes)"),
     ("invite_small", "invite stream into the 5-member website"),
     ("invite_large", "invite stream into the 10,000-member website"),
@@ -47,7 +48,7 @@ SCENARIOS = [
 STORES = ["local", "database", "memcached"]
 
 READS = ["nginx_return", "health", "team5_token", "team5_key",
-         "team10k_first", "team10k_middle"]
+         "team10k_first", "team10k_middle", "team10k_all"]
 WRITES = ["invite_revoke", "invite_small", "invite_large"]
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
@@ -113,6 +114,10 @@ def cmd_seeded(api, small, large, token, key):
             sys.exit("more than 200 pages")
     if seen != 10000 or middle is None:
         sys.exit("walked %d pages, %d members; no middle cursor" % (pages, seen))
+    # Without limit: every member at once, as DataFast's clients read it.
+    body = get("/websites/%s/team" % large, token)
+    if len(body["data"]) != 10000 or body.get("nextCursor"):
+        sys.exit("the unpaged list holds %d members" % len(body["data"]))
     print(urllib.parse.quote(middle, safe=""))
 
 

@@ -16,6 +16,7 @@ PACKAGES=(
 	memcached        # the optional rate-limit store (rate_store = memcached)
 	mariadb-server mariadb-client nginx-light
 	curl python3
+	tzdata           # the IANA time zones a website's timezone is checked against
 	python3-aiosmtpd # the SMTP receiver of the delivery tests
 	chromium         # the join page's browser test (driven by playwright-core)
 	clang libclang-rt-14-dev # clang's sanitizer runtimes: make asan

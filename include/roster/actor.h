@@ -26,7 +26,8 @@ struct actor {
 	char           key_site[ID_LEN + 1]; /* keys: their website */
 	char           email[EMAIL_MAX + 1]; /* tokens: the user's */
 	char           name[201 * 4];        /* tokens: the user's, may be "" */
-	unsigned       perms;  /* effective, implications applied */
+	unsigned       perms;  /* effective: perm_close() of the grant */
+	unsigned       grant;  /* tokens: the permissions as granted */
 	int            scoped; /* token has an allowlist */
 	/* The website the route names, if any: */
 	char      site[ID_LEN + 1];

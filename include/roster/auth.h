@@ -18,14 +18,43 @@
 
 struct op;
 
+/*
+ * DataFast's permission vocabulary (docs/api-reference.md, "Credentials and
+ * permissions"), a bit per name.
+ * A token's grant is stored as given (perm_encode()) and returned as
+ * given; what a request may do is the grant's closure (perm_close()):
+ * `*` is every name, and X:write implies X:read.  roster enforces the
+ * names its routes need; the others are accepted, stored and returned.
+ *
+ * Bits 0-4 are the five names roster knew first, in the places they had
+ * in the database then (sql/0007_wire.sql): keep them where they are.
+ */
 enum perm {
 	PERM_TEAM_READ = 1 << 0,
 	PERM_TEAM_WRITE = 1 << 1,
 	PERM_WEBSITES_READ = 1 << 2,
 	PERM_KEYS_READ = 1 << 3,
 	PERM_KEYS_WRITE = 1 << 4,
-	PERM_ALL = (1 << 5) - 1,
+	PERM_WEBSITES_WRITE = 1 << 5,
+	PERM_ANALYTICS_READ = 1 << 6,
+	PERM_ALERTS_READ = 1 << 7,
+	PERM_ALERTS_WRITE = 1 << 8,
+	PERM_SETTINGS_READ = 1 << 9,
+	PERM_SETTINGS_WRITE = 1 << 10,
+	PERM_FUNNELS_READ = 1 << 11,
+	PERM_FUNNELS_WRITE = 1 << 12,
+	PERM_GOALS_READ = 1 << 13,
+	PERM_GOALS_WRITE = 1 << 14,
+	PERM_PAYMENTS_READ = 1 << 15,
+	PERM_PAYMENTS_WRITE = 1 << 16,
+	/* Every name: what `*` grants, and the most a closure holds. */
+	PERM_ALL = (1 << 17) - 1,
+	/* `*` itself, in a grant (never in a closure). */
+	PERM_STAR = 1 << 17,
 };
+
+/* The most names a grant lists (perm_names()). */
+#define PERM_NAMES_MAX 17
 
 /*
  * What a route needs of its caller, as flags of its table row: which
@@ -66,12 +95,27 @@ enum rerr auth_resolve_own(struct op *, const char *authorization,
 enum rerr auth_check(struct op *, const struct actor *, unsigned need,
     unsigned perms, const char *key_msg);
 
-/* "team:read" → PERM_TEAM_READ, "*" → PERM_ALL; 0 when unknown. */
+/* "team:read" → PERM_TEAM_READ, "*" → PERM_STAR; 0 when unknown. */
 unsigned perm_parse(const char *);
-/* Adds implied permissions (team:write implies team:read, ...). */
-unsigned perm_close(unsigned);
-/* The names of the bits, in table order; returns how many (max 5). */
-int perm_names(unsigned, const char **out);
+/*
+ * What a grant allows: every name for PERM_STAR, and each X:write's
+ * X:read.  Route checks and comparisons between credentials use this.
+ */
+unsigned perm_close(unsigned grant);
+/*
+ * The names of a grant, in the vocabulary's order ("*" alone for
+ * PERM_STAR); returns how many (at most PERM_NAMES_MAX).
+ */
+int perm_names(unsigned grant, const char **out);
+/* "analytics:read, websites:read, ..., payments:write or *": for a 400. */
+const char *perm_vocabulary(void);
+/*
+ * A grant as the credentials table stores it, and back.  perm_decode()
+ * also reads the encoding of rows written before sql/0007_wire.sql (by an
+ * older binary during an upgrade, too).
+ */
+long long perm_encode(unsigned grant);
+unsigned  perm_decode(long long stored);
 
 enum role   role_parse(const char *);
 const char *role_name(enum role);

@@ -4,7 +4,8 @@
  * results as JSON:API resources (site_invitation, role, user), and the
  * dialect's envelope: {"data": resource or [resources]} on success,
  * {"data":[{"id","type":"api_error","attributes":{"code","details"}}]} on
- * failure, always Content-Type application/json.
+ * failure, always Content-Type application/json.  Its doc_url leads to
+ * the code's section of docs/api-reference.md, as roster serves it.
  *
  * No path names the website: the router resolves it from the credential or
  * the X-Site-Id header (ROUTE_OWN_SITE) and hands it over in ctx->site.
@@ -33,6 +34,9 @@ enum rerr cma_api_roles_list(struct ctx *);
 enum rerr cma_api_role_find(struct ctx *);
 enum rerr cma_api_users_list(struct ctx *);
 enum rerr cma_api_user_find(struct ctx *);
+enum rerr cma_api_user_me(struct ctx *);
+enum rerr cma_api_user_update(struct ctx *);
 enum rerr cma_api_user_destroy(struct ctx *);
+enum rerr cma_api_site_find(struct ctx *);
 
 #endif

@@ -15,12 +15,16 @@ enum stmt {
 	STMT_WEBSITES_OF_USER,
 	STMT_WEBSITE_GET,
 	STMT_WEBSITE_INSERT,
+	STMT_WEBSITE_UPDATE,
 	STMT_WEBSITE_LOCK,
 	STMT_TEAM_TOUCH,
 	STMT_TEAM_TOUCH_USER,
 	STMT_SEATS_USED,
 	STMT_USER_BY_EMAIL,
 	STMT_USER_INSERT,
+	STMT_USER_GET,
+	STMT_USER_RENAME,
+	STMT_WEBSITE_OWNER,
 	STMT_MEMBER_OF,
 	STMT_MEMBER_INSERT,
 	STMT_MEMBER_DELETE,
@@ -53,10 +57,16 @@ enum stmt {
 	STMT_TOKEN_LIST,
 	STMT_TOKEN_LIST_SITES,
 	STMT_KEY_LIST,
+	STMT_KEY_GET,
+	STMT_KEY_COUNT,
 	STMT_CRED_INSERT,
 	STMT_CRED_SITE_INSERT,
+	STMT_CRED_TOUCH,
 	STMT_TOKEN_REVOKE,
 	STMT_KEY_REVOKE,
+	STMT_KEY_ROLL,
+	STMT_KEYS_OF_CREATOR,
+	STMT_KEYS_REVOKE_CREATOR,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_LIST,
 	STMT_AUDIT_LIST_USER,
@@ -130,15 +140,21 @@ enum websites_of_user_col {
 	WEBSITES_OF_USER_C_NAME,       /* w.name */
 	WEBSITES_OF_USER_C_ROLE,       /* m.role */
 	WEBSITES_OF_USER_C_SEAT_LIMIT, /* w.seat_limit: NULL, no limit */
+	WEBSITES_OF_USER_C_TIMEZONE,   /* w.timezone */
 	WEBSITES_OF_USER_C__MAX
 };
 
 /* STMT_WEBSITE_GET. */
 enum website_get_col {
-	WEBSITE_GET_C_ID,         /* id */
-	WEBSITE_GET_C_DOMAIN,     /* domain */
-	WEBSITE_GET_C_NAME,       /* name */
-	WEBSITE_GET_C_SEAT_LIMIT, /* seat_limit: NULL, no limit */
+	WEBSITE_GET_C_ID,              /* id */
+	WEBSITE_GET_C_DOMAIN,          /* domain */
+	WEBSITE_GET_C_NAME,            /* name */
+	WEBSITE_GET_C_SEAT_LIMIT,      /* seat_limit: NULL, no limit */
+	WEBSITE_GET_C_TIMEZONE,        /* timezone */
+	WEBSITE_GET_C_EMAIL_DOMAINS,   /* allowed_email_domains: NULL, any */
+	WEBSITE_GET_C_ACCEPT_REDIRECT, /* accept_redirect_url: NULL, none */
+	WEBSITE_GET_C_OWNER_ID,        /* owner_id */
+	WEBSITE_GET_C_CREATED_AT,      /* created_at */
 	WEBSITE_GET_C__MAX
 };
 
@@ -153,6 +169,16 @@ enum user_by_email_col {
 	USER_BY_EMAIL_C_ID,   /* id */
 	USER_BY_EMAIL_C_NAME, /* name */
 	USER_BY_EMAIL_C__MAX
+};
+
+/* STMT_USER_GET and STMT_WEBSITE_OWNER: one select list. */
+enum user_col {
+	USER_C_ID,         /* u.id */
+	USER_C_NAME,       /* u.name */
+	USER_C_EMAIL,      /* u.email */
+	USER_C_IMAGE,      /* u.image */
+	USER_C_CREATED_AT, /* u.created_at */
+	USER_C__MAX
 };
 
 /* STMT_MEMBER_OF. */
@@ -274,12 +300,13 @@ enum outbox_stats_col {
 
 /* STMT_TOKEN_LIST. */
 enum token_list_col {
-	TOKEN_LIST_C_ID,          /* id */
-	TOKEN_LIST_C_NAME,        /* name */
-	TOKEN_LIST_C_DISPLAY_KEY, /* display_key */
-	TOKEN_LIST_C_PERMS,       /* perms */
-	TOKEN_LIST_C_SCOPED,      /* scoped */
-	TOKEN_LIST_C_CREATED_AT,  /* created_at */
+	TOKEN_LIST_C_ID,           /* id */
+	TOKEN_LIST_C_NAME,         /* name */
+	TOKEN_LIST_C_DISPLAY_KEY,  /* display_key */
+	TOKEN_LIST_C_PERMS,        /* perms: perm_encode() */
+	TOKEN_LIST_C_SCOPED,       /* scoped */
+	TOKEN_LIST_C_CREATED_AT,   /* created_at */
+	TOKEN_LIST_C_LAST_USED_AT, /* last_used_at: NULL, never */
 	TOKEN_LIST_C__MAX
 };
 
@@ -290,13 +317,27 @@ enum token_list_sites_col {
 	TOKEN_LIST_SITES_C__MAX
 };
 
-/* STMT_KEY_LIST. */
+/* STMT_KEY_LIST and STMT_KEY_GET: one select list. */
 enum key_list_col {
-	KEY_LIST_C_ID,          /* id */
-	KEY_LIST_C_NAME,        /* name */
-	KEY_LIST_C_DISPLAY_KEY, /* display_key */
-	KEY_LIST_C_CREATED_AT,  /* created_at */
+	KEY_LIST_C_ID,           /* id */
+	KEY_LIST_C_NAME,         /* name */
+	KEY_LIST_C_DISPLAY_KEY,  /* display_key */
+	KEY_LIST_C_CREATED_AT,   /* created_at */
+	KEY_LIST_C_CREATED_BY,   /* created_by: NULL, the admin CLI */
+	KEY_LIST_C_LAST_USED_AT, /* last_used_at: NULL, never */
 	KEY_LIST_C__MAX
+};
+
+/* STMT_KEY_COUNT. */
+enum key_count_col {
+	KEY_COUNT_C_N, /* live keys of the website */
+	KEY_COUNT_C__MAX
+};
+
+/* STMT_KEYS_OF_CREATOR. */
+enum keys_of_creator_col {
+	KEYS_OF_CREATOR_C_ID, /* id */
+	KEYS_OF_CREATOR_C__MAX
 };
 
 /* STMT_AUDIT_LIST and STMT_AUDIT_LIST_USER: one select list. */

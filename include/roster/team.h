@@ -44,13 +44,29 @@ struct team_cursor {
 };
 
 /*
- * GET /websites/{id}/team: one page in list order (owner first, then by
- * joined_at).  cursor NULL: the first page.  RERR_INVALID for a limit
- * outside 1..1000, or a cursor that is garbled, of an older format, or of
- * another website.
+ * GET /websites/{id}/team?limit=N: one page in list order (owner first,
+ * then by joined_at).  cursor NULL: the first page.  RERR_INVALID for a
+ * limit outside 1..1000, or a cursor that is garbled, of an older format,
+ * or of another website.
  */
 enum rerr team_list(struct op *, const char *site, long limit,
     const char *cursor, struct team_page *);
+/*
+ * Handed each page of team_list_all() in turn, or NULL when the listing
+ * starts (again: a transaction retried starts over).  The page, and
+ * anything fn allocates in op->a, is freed when fn returns: copy what
+ * must last into an arena of the caller's own.  Anything but RERR_OK
+ * stops the listing with that outcome.
+ */
+typedef enum rerr (
+    *team_page_fn)(struct op *, const struct team_page *, void *arg);
+/*
+ * GET /websites/{id}/team without a limit: every member, in list order,
+ * TEAM_LIMIT_MAX at a time, all read in one snapshot; memory holds one
+ * page at a time, not the team.  Pages are not cached.
+ */
+enum rerr team_list_all(struct op *, const char *site, team_page_fn fn,
+    void *arg);
 /* One member of the website, the owner included; 404 when not one. */
 enum rerr team_get(struct op *, const char *site, const char *user,
     struct member *);

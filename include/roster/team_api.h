@@ -16,7 +16,13 @@
 void team_api_render(struct ctx *, enum rerr, struct resp *);
 
 enum rerr team_api_health(struct ctx *);
+enum rerr team_api_account_get(struct ctx *);
+enum rerr team_api_account_update(struct ctx *);
 enum rerr team_api_websites_list(struct ctx *);
+enum rerr team_api_website_create(struct ctx *);
+enum rerr team_api_website_get(struct ctx *);
+enum rerr team_api_website_update(struct ctx *);
+enum rerr team_api_website_delete(struct ctx *);
 enum rerr team_api_list(struct ctx *);
 enum rerr team_api_invite(struct ctx *);
 enum rerr team_api_remove(struct ctx *);
@@ -30,6 +36,7 @@ enum rerr team_api_token_create(struct ctx *);
 enum rerr team_api_token_revoke(struct ctx *);
 enum rerr team_api_keys_list(struct ctx *);
 enum rerr team_api_key_create(struct ctx *);
+enum rerr team_api_key_roll(struct ctx *);
 enum rerr team_api_key_revoke(struct ctx *);
 
 #endif

@@ -18,6 +18,11 @@
 //   ROSTER_CMA_VIEWER_ID       a viewer of the website (found, then removed)
 //   ROSTER_CMA_VIEWER_EMAIL    that viewer's email
 //   ROSTER_CMA_EMAIL_DOMAIN    a domain for fresh invitation emails
+//   ROSTER_CMA_MEMBER_ID       the member's user id
+//   ROSTER_CMA_OTHER_ID        another member, whose role users.update changes
+//   ROSTER_CMA_KEY_ID          the df_ key's id
+//   ROSTER_CMA_SITE_NAME       the website's name
+//   ROSTER_CMA_SITE_DOMAIN     the website's domain
 //
 // The clients keep their default autoRetry: a response the client does not
 // take for a final answer (a non-JSON GET, a transient error) would make
@@ -41,11 +46,28 @@ const ownerId = env('ROSTER_CMA_OWNER_ID');
 const viewerId = env('ROSTER_CMA_VIEWER_ID');
 const viewerEmail = env('ROSTER_CMA_VIEWER_EMAIL');
 const domain = env('ROSTER_CMA_EMAIL_DOMAIN');
+const memberId = env('ROSTER_CMA_MEMBER_ID');
+const otherId = env('ROSTER_CMA_OTHER_ID');
+const keyId = env('ROSTER_CMA_KEY_ID');
+const siteName = env('ROSTER_CMA_SITE_NAME');
+const siteDomain = env('ROSTER_CMA_SITE_DOMAIN');
+const origin = new URL(baseUrl).origin;
+
+// What the client put on the wire, for the tests that check it: every
+// request of `recorded` through fetchFn (the client's own option).
+const sent = [];
+const recordingFetch = (url, init) => {
+  sent.push({ url: String(url), method: init.method, body: init.body });
+  return fetch(url, init);
+};
 
 const client = (apiToken, extra = {}) =>
   buildClient({ apiToken, baseUrl, ...extra });
 
 const owner = client(env('ROSTER_CMA_OWNER_TOKEN'));
+const recorded = client(env('ROSTER_CMA_OWNER_TOKEN'), {
+  fetchFn: recordingFetch,
+});
 const member = client(env('ROSTER_CMA_MEMBER_TOKEN'));
 const key = client(env('ROSTER_CMA_KEY'));
 const revoked = client(env('ROSTER_CMA_REVOKED_TOKEN'));
@@ -88,6 +110,12 @@ async function rejects(promise, status, code, details) {
   assert.equal(typeof found.id, 'string');
   assert.equal(typeof found.attributes.details, 'object');
   assert.notEqual(found.attributes.transient, true);
+  // doc_url (the client's types declare it): the code's section of the API
+  // reference roster serves, PUBLIC_URL/docs/api-reference.md#code.
+  assert.equal(
+    found.attributes.doc_url,
+    `${origin}/docs/api-reference.md#${code.toLowerCase()}`,
+  );
   const ct = error.response.headers['content-type'];
   assert.match(ct, /^application\/json/);
   return error;
@@ -305,4 +333,121 @@ test('X-Site-Id (extraHeaders) chooses the website of an unscoped token', T, asy
 test('the environment option (X-Environment) is ignored', T, async () => {
   const c = client(env('ROSTER_CMA_OWNER_TOKEN'), { environment: 'main' });
   assert.equal((await c.roles.list()).length, 2);
+});
+
+// -------------------------------------------------------------------------
+// users.update, users.findMe, site.find, include=role, doc_url
+
+test('users.update changes a collaborator\'s role; is_active only true', T, async () => {
+  sent.length = 0;
+  const updated = await recorded.users.update(otherId, { role: role('viewer') });
+  assert.equal(updated.id, otherId);
+  assert.deepEqual(updated.role, role('viewer'));
+  // What the client sends: PUT /users/ID, data.relationships.role, no
+  // attributes when none are given.
+  const put = sent.find((r) => r.method === 'PUT');
+  assert.equal(put.url, `${baseUrl}/users/${otherId}`);
+  const body = JSON.parse(put.body);
+  assert.deepEqual(body, {
+    data: {
+      id: otherId,
+      type: 'user',
+      relationships: { role: { data: { id: 'viewer', type: 'role' } } },
+    },
+  });
+  assert.deepEqual((await owner.users.find(otherId)).role, role('viewer'));
+  const again = await owner.users.update(otherId, {
+    is_active: true,
+    role: role('member'),
+  });
+  assert.deepEqual(again.role, role('member'));
+  assert.equal(again.is_active, true);
+  // Nothing to change: the collaborator as they are.
+  assert.deepEqual((await owner.users.update(otherId, {})).role, role('member'));
+  await rejects(
+    owner.users.update(otherId, { is_active: false }),
+    422,
+    'INVALID_FIELD',
+    { field: 'is_active' },
+  );
+  await rejects(owner.users.update(otherId, { role: role('owner') }), 422, 'INVALID_FIELD', {
+    field: 'role',
+  });
+  await rejects(owner.users.update(ownerId, { role: role('viewer') }), 404, 'NOT_FOUND');
+  await rejects(owner.users.update(unknownId(), { role: role('viewer') }), 404, 'NOT_FOUND');
+  for (const c of [member, key]) {
+    await rejects(c.users.update(otherId, { role: role('viewer') }), 403, 'INSUFFICIENT_PERMISSIONS');
+  }
+  assert.deepEqual((await owner.users.find(otherId)).role, role('member'));
+});
+
+test('users.findMe: the token\'s user, the owner too; a df_ key as an access token', T, async () => {
+  const me = await owner.users.findMe();
+  assert.equal(me.type, 'user');
+  assert.equal(me.id, ownerId);
+  assert.deepEqual(me.role, role('owner'));
+  assert.equal(typeof me.email, 'string');
+  const m = await member.users.findMe();
+  assert.equal(m.id, memberId);
+  assert.deepEqual(m.role, role('member'));
+  const k = await key.users.findMe();
+  assert.equal(k.type, 'access_token');
+  assert.equal(k.id, keyId);
+  assert.deepEqual(k.role, role('member'));
+  assert.equal(k.token, null);
+  await rejects(revoked.users.findMe(), 401, 'INVALID_AUTHORIZATION_HEADER');
+});
+
+test('include=role sideloads the roles (users.find, users.findMe, a list request)', T, async () => {
+  // users.find(id, { include: 'role' }) sends ?include=role; the raw body
+  // carries the sideloaded roles in `included`.
+  sent.length = 0;
+  const found = await recorded.users.rawFind(memberId, { include: 'role' });
+  assert.match(sent[0].url, /\/users\/[0-9a-f]{24}\?include=role$/);
+  assert.equal(found.data.id, memberId);
+  assert.deepEqual(
+    found.included.map((r) => [r.type, r.id, r.attributes.name]),
+    [['role', 'member', 'Member']],
+  );
+  assert.equal((await owner.users.find(memberId, { include: 'role' })).id, memberId);
+  const me = await owner.users.rawFindMe({ include: 'role' });
+  assert.deepEqual(
+    me.included.map((r) => r.id),
+    ['owner'],
+  );
+  assert.equal(me.included[0].attributes.can_manage_users, true);
+  // users.list() takes no parameters; the client's own request() does.
+  const listed = await owner.request({
+    method: 'GET',
+    url: '/users',
+    queryParams: { include: 'role' },
+  });
+  const ids = new Set(listed.data.map((u) => u.relationships.role.data.id));
+  assert.deepEqual(
+    listed.included.map((r) => r.id).sort(),
+    [...ids].sort(),
+  );
+  // Without include nothing is sideloaded.
+  assert.equal((await owner.users.rawFind(memberId)).included, undefined);
+});
+
+test('site.find: the website as a DatoCMS site', T, async () => {
+  for (const c of [owner, member, key]) {
+    const site = await c.site.find();
+    assert.equal(site.type, 'site');
+    assert.equal(site.id, websiteId);
+    assert.equal(site.name, siteName);
+    assert.equal(site.domain, siteDomain);
+    assert.equal(site.timezone, 'UTC');
+  }
+  await rejects(revoked.site.find(), 401, 'INVALID_AUTHORIZATION_HEADER');
+});
+
+test('doc_url leads to the reference roster serves, to the code\'s section', T, async () => {
+  const error = await rejects(owner.siteInvitations.find(unknownId()), 404, 'NOT_FOUND');
+  const url = error.findError('NOT_FOUND').attributes.doc_url;
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  assert.ok(text.includes('\n#### `NOT_FOUND`\n'), 'the page has the code\'s heading');
 });

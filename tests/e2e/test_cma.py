@@ -116,7 +116,9 @@ def audit_actions(site_id, target):
 
 def test_official_client_every_route():
     """The official @datocms/cma-client-node (pinned), unmodified with baseUrl http://HOST/cma,
-    drives every route of the /cma table, each rejection an ApiError with its status and code."""
+    drives every route of the /cma table (users.update, users.findMe and site.find included, and
+    include=role), each rejection an ApiError with its status, its code and a doc_url into roster's
+    own API reference."""
     node = shutil.which("node")
     assert node, "node is not installed (deploy/local/deps.sh installs it)"
     assert os.path.isdir(os.path.join(CLIENT_DIR, "node_modules", "@datocms", "cma-client-node")), \
@@ -125,6 +127,7 @@ def test_official_client_every_route():
     member = add_member(s, "member", token=False)
     member.token = make_token(member.email, websites=[s.id])[0]
     viewer = add_member(s, "viewer", token=False)
+    other = add_member(s, "member", token=False)
     rev_key, rev_id = make_token(s.owner.email, websites=[s.id])
     ok(http("DELETE", "%s/access-tokens/%s" % (API, rev_id), token=s.owner.token), "revoke token")
     env = dict(os.environ)
@@ -140,6 +143,11 @@ def test_official_client_every_route():
         "ROSTER_CMA_VIEWER_ID": viewer.id,
         "ROSTER_CMA_VIEWER_EMAIL": viewer.email,
         "ROSTER_CMA_EMAIL_DOMAIN": new_email("d").split("@")[1],
+        "ROSTER_CMA_MEMBER_ID": member.id,
+        "ROSTER_CMA_OTHER_ID": other.id,
+        "ROSTER_CMA_KEY_ID": s.key_id,
+        "ROSTER_CMA_SITE_NAME": s.name,
+        "ROSTER_CMA_SITE_DOMAIN": s.domain,
     })
     try:
         p = subprocess.run([node, "--test", "--test-reporter=spec", "client.test.mjs"], cwd=CLIENT_DIR,
@@ -150,7 +158,7 @@ def test_official_client_every_route():
     out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
     assert p.returncode == 0, "node --test client.test.mjs: exit %d\n%s" % (p.returncode, out[-8000:])
     passed = re.search(r"^\S* ?pass (\d+)$", out, re.M)
-    assert passed and int(passed.group(1)) >= 11 and re.search(r"^\S* ?fail 0$", out, re.M), \
+    assert passed and int(passed.group(1)) >= 16 and re.search(r"^\S* ?fail 0$", out, re.M), \
         "unexpected node --test summary:\n%s" % out[-3000:]
 
 
@@ -595,7 +603,7 @@ RATE_PORTS = range(18900, 19000)
 
 def test_rate_limit_429_and_the_client_waits():
     """Rate limits per credential: every /cma response carries X-RateLimit-Limit, -Remaining and
-    -Reset; past the limit, 429 TOO_MANY_REQUESTS (the dialect's code for it; never transient) with X-RateLimit-Reset in
+    -Reset; past the limit, 429 RATE_LIMIT_EXCEEDED (never transient) with X-RateLimit-Reset in
     whole seconds to wait (>= 1, not a timestamp) and Retry-After beside it; the official client
     sleeps that long and retries until it gets through.  On a stack of its own (port 189xx) with
     a budget of 3 requests per 2-second window."""
@@ -623,7 +631,7 @@ def test_rate_limit_429_and_the_client_waits():
         last = seen[-1]
         if last.status != 429:  # a window boundary fell inside the burst
             last = cma("GET", "/site-invitations", token=t)
-        cma_err(last, 429, "TOO_MANY_REQUESTS", "past the limit")
+        cma_err(last, 429, "RATE_LIMIT_EXCEEDED", "past the limit")
         reset = last.headers.get("x-ratelimit-reset")
         assert reset in ("1", "2"), "X-RateLimit-Reset %r: seconds to wait, 1 or 2" % reset
         assert last.headers.get("retry-after") == reset, last.headers
@@ -655,3 +663,111 @@ def test_rate_limit_429_and_the_client_waits():
     assert not reports, "sanitizer reports of the rate-limit stack:\n%s" % text
     if res is not None and res[0] != 0:
         print("warning: rate-limit stack down: exit %s\n%s" % res, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# users.update, users.findMe, site.find, include=role: what the client cannot send
+
+
+def user_doc(uid=None, role=None, attrs=None, typ="user"):
+    d = {"type": typ}
+    if uid is not None:
+        d["id"] = uid
+    if role is not None:
+        d["relationships"] = {"role": {"data": {"type": "role", "id": role}}}
+    if attrs is not None:
+        d["attributes"] = attrs
+    return {"data": d}
+
+
+def test_users_update_bad_documents_422():
+    """PUT /cma/users/{id}: a body that is not a user document is INVALID_FORMAT (wrong type, data.id of
+    another user, is_active not a boolean, role data of the wrong shape); is_active false is INVALID_FIELD
+    is_active; nothing changes."""
+    s = new_site()
+    m = add_member(s, "member", token=False)
+    t = scoped(s)
+    path = "/users/" + m.id
+    for doc, what in ((user_doc(m.id, "viewer", typ="site_invitation"), "wrong type"),
+                      (user_doc(random_id(), "viewer"), "another id"),
+                      (user_doc(m.id, attrs={"is_active": "yes"}), "is_active a string"),
+                      ({"data": {"type": "user", "relationships": {"role": {"data": None}}}}, "role data null"),
+                      ({"data": []}, "data an array")):
+        cma_err(cma("PUT", path, doc, token=t), 422, "INVALID_FORMAT", what)
+    cma_err(cma("PUT", path, user_doc(m.id, attrs={"is_active": False}), token=t), 422, "INVALID_FIELD",
+            "deactivate", field="is_active")
+    cma_err(cma("PUT", path, user_doc(m.id, "viewer"), token=s.key), 403, "INSUFFICIENT_PERMISSIONS", "df_ key")
+    assert [x["role"] for x in team(s) if x["userId"] == m.id] == ["member"]
+    d = cma_ok(cma("PUT", path, user_doc(m.id, "viewer"), token=t, ctype="application/json"), what="update")
+    assert d["type"] == "user" and d["relationships"]["role"]["data"] == {"type": "role", "id": "viewer"}, d
+    assert [x["role"] for x in team(s) if x["userId"] == m.id] == ["viewer"], "seen by the Team API at once"
+
+
+def test_users_update_to_viewer_revokes_their_keys():
+    """users.update to viewer is the core's role change: the keys the member made are revoked with it."""
+    s = new_site()
+    m = add_member(s, "member", permissions="*")
+    k = ok(http("POST", "%s/websites/%s/apikeys" % (API, s.id), body={}, token=m.token))[0]["key"]
+    cma_ok(cma("PUT", "/users/" + m.id, user_doc(m.id, "viewer"), token=scoped(s)))
+    err(http("GET", s.team, token=k), 401, "the demoted member's key")
+
+
+def test_include_role_raw():
+    """include=role on /users, /users/{id} and /users/me sideloads the roles in a top-level `included`
+    array (each once); without it there is no `included`; another include path is ignored."""
+    s = new_site()
+    add_member(s, "member", token=False)
+    v = add_member(s, "viewer", token=False)
+    add_member(s, "viewer", token=False)
+    t = scoped(s)
+    r = cma("GET", "/users?include=role", token=t)
+    cma_ok(r)
+    assert sorted(x["id"] for x in r.body["included"]) == ["member", "viewer"], r.body["included"]
+    assert all(x["type"] == "role" and "name" in x["attributes"] for x in r.body["included"]), r.body
+    r = cma("GET", "/users/%s?include=role,unknown.path" % v.id, token=t)
+    cma_ok(r)
+    assert [x["id"] for x in r.body["included"]] == ["viewer"], r.body
+    r = cma("GET", "/users/me?include=role", token=t)
+    assert cma_ok(r)["id"] == s.owner.id and [x["id"] for x in r.body["included"]] == ["owner"], r.body
+    for path in ("/users", "/users/" + v.id, "/users/me", "/users?include=nothing"):
+        r = cma("GET", path, token=t)
+        cma_ok(r)
+        assert "included" not in r.body, "%s: %r" % (path, r.body)
+
+
+def test_site_find_raw():
+    """GET /cma/site: type "site", id the website id, attributes name and domain (and timezone); seen by
+    the df_ key too; a PUT of the website's name through the Team API shows at once."""
+    s = new_site()
+    d = cma_ok(cma("GET", "/site", token=s.key))
+    assert d["type"] == "site" and d["id"] == s.id, d
+    assert (d["attributes"]["name"], d["attributes"]["domain"], d["attributes"]["timezone"]) == (
+        s.name, s.domain, "UTC"), d
+    ok(http("PUT", "%s/websites/%s" % (API, s.id), body={"name": "Site renamed", "timezone": "Europe/Rome"},
+            token=s.owner.token))
+    d = cma_ok(cma("GET", "/site", token=scoped(s)))
+    assert d["attributes"]["name"] == "Site renamed" and d["attributes"]["timezone"] == "Europe/Rome", d
+
+
+def test_doc_url_on_every_error():
+    """Every /cma error carries attributes.doc_url, a link to the code's section of roster's own API
+    reference (served at /docs/api-reference.md): 401, 403, 404, 405, 422 and 415 alike."""
+    s = new_site()
+    t = scoped(s)
+    base = "http://127.0.0.1:%d/docs/api-reference.md#" % H.STACK.port
+    cases = [(cma("GET", "/users"), 401, "INVALID_AUTHORIZATION_HEADER"),
+             (cma("POST", "/site-invitations", inv_doc(new_email()), token=s.key), 403,
+              "INSUFFICIENT_PERMISSIONS"),
+             (cma("GET", "/site-invitations/" + random_id(), token=t), 404, "NOT_FOUND"),
+             (cma("PATCH", "/users", token=t), 405, "INVALID_ENDPOINT"),
+             (cma("POST", "/site-invitations", inv_doc("bad"), token=t), 422, "INVALID_FIELD"),
+             (cma("POST", "/site-invitations", raw="x", token=t, headers={"Content-Type": "text/plain"}), 415,
+              "INVALID_CONTENT_TYPE_HEADER")]
+    page = http("GET", "/docs/api-reference.md")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/plain"), page
+    text = page.raw.decode()
+    for r, status, code in cases:
+        cma_err(r, status, code)
+        url = r.body["data"][0]["attributes"].get("doc_url")
+        assert url == base + code.lower(), "%s: doc_url %r" % (code, url)
+        assert "\n#### `%s`\n" % code in text, "no section for %s in /docs/api-reference.md" % code

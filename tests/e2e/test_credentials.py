@@ -3,9 +3,12 @@ allowlists, access tokens and website API keys.  Each docstring names the rule o
 shared/API.md's "Credentials" section (or the route table) it checks."""
 
 import base64
+import threading
+import time
 
+import harness as H
 from harness import (API, HEX24, Soft, add_member, err, http, invite, make_token, new_email, new_site,
-                     ok, random_id, sha256_hex, sql_value, team, db)
+                     now_utc, ok, parse_iso, random_id, sha256_hex, sql, sql_value, team, db, wait_for)
 
 
 # ---------------------------------------------------------------------------
@@ -345,3 +348,341 @@ def test_website_api_keys_list_create_revoke():
     d = ok(http("POST", keys, token=s.owner.token, headers={"Content-Type": "application/json"}, raw_body=""),
            "create with an empty body")
     ok(http("GET", s.team, token=d[0]["key"]))
+
+
+# ---------------------------------------------------------------------------
+# DataFast's permission vocabulary, token rows
+
+
+VOCABULARY = ["analytics:read", "websites:read", "websites:write", "api-keys:read", "api-keys:write",
+              "team:read", "team:write", "alerts:read", "alerts:write", "settings:read", "settings:write",
+              "funnels:read", "funnels:write", "goals:read", "goals:write", "payments:read", "payments:write"]
+
+
+def tokens_of(token):
+    return ok(http("GET", API + "/access-tokens", token=token), "list tokens")
+
+
+def test_permission_vocabulary_stored_as_granted():
+    """Credentials: DataFast's whole permission vocabulary is accepted, stored and returned as granted (a
+    DataFast script asking for analytics:read gets no 400); `*` is returned as ["*"]; X:write is returned
+    without the X:read it implies."""
+    s = new_site(key=False)
+    soft = Soft()
+    grants = [[p] for p in VOCABULARY] + [["analytics:read", "websites:read", "funnels:read"], ["*"],
+                                           ["team:write"], list(reversed(VOCABULARY))]
+    made = {}
+    for g in grants:
+        d = soft.ok(http("POST", API + "/access-tokens", body={"name": "vocab", "permissions": g},
+                         token=s.owner.token), "grant %r" % g)
+        if d:
+            want = g if g == ["*"] else [p for p in VOCABULARY if p in g]
+            soft.true(d[0].get("permissions") == want, "created with %r, answered %r" % (g, d[0].get("permissions")))
+            made[d[0]["_id"]] = want
+    listed = {t["_id"]: t["permissions"] for t in tokens_of(s.owner.token)}
+    for tid, want in made.items():
+        soft.true(listed.get(tid) == want, "token %s listed with %r, granted %r" % (tid, listed.get(tid), want))
+    soft.done()
+
+
+def test_permission_unknown_400_names_the_valid_ones():
+    """Credentials: any other permission string is 400, and the message names the valid ones."""
+    s = new_site(key=False)
+    for bad in ("analytics:write", "admin", "Team:Read", "team:*", ""):
+        m = err(http("POST", API + "/access-tokens", body={"permissions": [bad]}, token=s.owner.token), 400,
+                "permission %r" % bad)
+        for name in ("analytics:read", "payments:write", "settings:read", "*"):
+            assert name in m, "the 400 for %r does not name %s: %r" % (bad, name, m)
+
+
+def test_permission_closure_enforced():
+    """Credentials: roster enforces the closure of a grant: settings:write implies settings:read (GET
+    /websites/{id}), team:write implies team:read; a name roster does not use (analytics:read) grants no
+    route."""
+    s = new_site(key=False)
+    soft = Soft()
+    sw, _ = make_token(s.owner.email, "settings:write")
+    soft.ok(http("GET", API + "/websites/" + s.id, token=sw), "settings:write reads the settings")
+    soft.err(http("GET", s.team, token=sw), 403, "settings:write does not read the team")
+    ar, _ = make_token(s.owner.email, "analytics:read")
+    for path in (s.team, API + "/websites", API + "/websites/" + s.id, API + "/access-tokens"):
+        soft.err(http("GET", path, token=ar), 403, "analytics:read on %s" % path)
+    soft.ok(http("GET", API + "/account", token=ar), "any credential reads its account")
+    soft.done()
+
+
+def test_created_token_within_closure():
+    """POST /access-tokens: a new token's closure stays within its creator's: a `*` token may make any
+    name; a team:write token may make team:read (implied) but not websites:read; a token with every name but
+    not `*` may make `*` (the same closure)."""
+    s = new_site(key=False)
+    soft = Soft()
+    tw, _ = make_token(s.owner.email, "team:write,api-keys:write")
+    soft.ok(http("POST", API + "/access-tokens", body={"permissions": ["team:read"]}, token=tw), "implied read")
+    soft.err(http("POST", API + "/access-tokens", body={"permissions": ["websites:read"]}, token=tw), 403,
+             "a name the creator lacks")
+    soft.err(http("POST", API + "/access-tokens", body={"permissions": ["*"]}, token=tw), 403, "* from less")
+    every, _ = make_token(s.owner.email, VOCABULARY)
+    d = soft.ok(http("POST", API + "/access-tokens", body={"permissions": ["*"]}, token=every), "* from every name")
+    if d:
+        soft.true(d[0]["permissions"] == ["*"], "%r" % d)
+    d = soft.ok(http("POST", API + "/access-tokens", body={}, token=tw), "the creator's grant by default")
+    if d:
+        soft.true(d[0]["permissions"] == ["api-keys:write", "team:write"], "default grant %r" % d[0]["permissions"])
+    soft.done()
+
+
+def test_token_rows_datafast_fields():
+    """Access tokens: rows are DataFast's: _id (id beside it), name, displayKey, scope "user", permissions,
+    websiteIds, lastUsedAt (null until used), createdAt; key only in the create answer."""
+    s = new_site(key=False)
+    d = ok(http("POST", API + "/access-tokens", body={"name": "rows", "permissions": ["team:read"],
+                                                       "websiteIds": [s.id]}, token=s.owner.token))[0]
+    for k in ("_id", "id", "name", "key", "displayKey", "scope", "permissions", "websiteIds", "lastUsedAt",
+              "createdAt"):
+        assert k in d, "create answer lacks %s: %r" % (k, d)
+    assert d["_id"] == d["id"] and HEX24.match(d["_id"]), d
+    assert d["scope"] == "user" and d["websiteIds"] == [s.id] and d["lastUsedAt"] is None, d
+    parse_iso(d["createdAt"])
+    row = [t for t in tokens_of(s.owner.token) if t["_id"] == d["_id"]]
+    assert len(row) == 1, row
+    row = row[0]
+    assert set(row) == {"_id", "id", "name", "displayKey", "scope", "permissions", "websiteIds", "lastUsedAt",
+                        "createdAt"}, row
+    assert row["lastUsedAt"] is None, "never used, yet %r" % row
+
+
+# ---------------------------------------------------------------------------
+# lastUsedAt
+
+
+def rows_updated():
+    """MariaDB's count of rows updated, by every session (an UPDATE that
+    matches no row counts nothing)."""
+    return int(sql("SHOW GLOBAL STATUS LIKE 'Handler_update'")[0][1])
+
+
+def test_last_used_at_recorded_within_a_minute():
+    """lastUsedAt: when the credential last authenticated, exact to about a minute, for tokens and keys:
+    null before the first use, the time of the first use soon after it (written between requests)."""
+    s = new_site()
+    tok, tid = make_token(s.owner.email, "*")
+    keys = API + "/websites/%s/apikeys" % s.id
+    t0 = now_utc()
+    for _ in range(3):
+        ok(http("GET", s.team, token=tok))
+        ok(http("GET", s.team, token=s.key))
+
+    def seen():
+        t = [x for x in tokens_of(s.owner.token) if x["_id"] == tid][0]["lastUsedAt"]
+        k = [x for x in ok(http("GET", keys, token=s.owner.token)) if x["_id"] == s.key_id][0]["lastUsedAt"]
+        return t, k
+    assert wait_for(lambda: all(seen()), 5), "lastUsedAt still null after use: %r" % (seen(),)
+    for v in seen():
+        dt = abs((parse_iso(v) - t0).total_seconds())
+        assert dt < 60, "lastUsedAt %s is %ss from the use at %s" % (v, dt, t0)
+
+
+def test_last_used_at_no_write_per_request():
+    """lastUsedAt costs the read path no write per request: 60 reads by one credential update at most one
+    row per worker (the first use each worker writes), not one per request."""
+    s = new_site(key=False)
+    tok, _ = make_token(s.owner.email, "team:read")
+    ok(http("GET", s.team, token=tok))
+    time.sleep(0.5)
+    before = rows_updated()
+    for _ in range(60):
+        ok(http("GET", s.team, token=tok))
+    time.sleep(0.5)
+    delta = rows_updated() - before
+    workers = len(H.worker_pids(H.STACK.master_pid()))
+    assert delta <= workers + 2, "60 reads updated %d rows (%d workers): a write per request?" % (delta, workers)
+
+
+# ---------------------------------------------------------------------------
+# Website keys at DataFast's /apikeys
+
+
+def test_website_keys_at_apikeys_rows():
+    """Website keys: list, create, roll, delete at /websites/{id}/apikeys; rows are _id (id beside), name,
+    displayKey, websiteId, createdBy (the maker's user; null for the admin CLI), lastUsedAt, createdAt; key
+    only in the create and roll answers."""
+    s = new_site()
+    keys = API + "/websites/%s/apikeys" % s.id
+    d = ok(http("POST", keys, body={"name": "dk"}, token=s.owner.token), "create")[0]
+    assert d["key"].startswith("df_") and d["_id"] == d["id"] and d["websiteId"] == s.id, d
+    assert d["createdBy"] == s.owner.id and d["lastUsedAt"] is None and d["name"] == "dk", d
+    rows = {x["_id"]: x for x in ok(http("GET", keys, token=s.owner.token), "list")}
+    assert set(rows) == {s.key_id, d["_id"]}, rows
+    for x in rows.values():
+        assert set(x) == {"_id", "id", "name", "displayKey", "websiteId", "createdBy", "lastUsedAt",
+                          "createdAt"}, x
+    assert rows[s.key_id]["createdBy"] is None, "a CLI key has no creator: %r" % rows[s.key_id]
+    ok(http("DELETE", keys + "/" + d["_id"], token=s.owner.token), "delete")
+    err(http("GET", s.team, token=d["key"]), 401, "deleted key")
+    # The earlier paths answer the same.
+    alias = API + "/websites/%s/api-keys" % s.id
+    assert [x["_id"] for x in ok(http("GET", alias, token=s.owner.token))] == [s.key_id]
+
+
+def test_roll_key():
+    """Roll (PUT /websites/{id}/apikeys/{keyId}): a new raw key for the same record; the old value is
+    refused at once (by every worker, its cache included); the alias /api-keys rolls too."""
+    s = new_site()
+    keys = API + "/websites/%s/apikeys" % s.id
+    for _ in range(8):  # every worker caches the key's resolution
+        ok(http("GET", s.team, token=s.key))
+    before = [x for x in ok(http("GET", keys, token=s.owner.token)) if x["_id"] == s.key_id][0]
+    d = ok(http("PUT", keys + "/" + s.key_id, token=s.owner.token), "roll")[0]
+    assert d["_id"] == s.key_id and d["key"].startswith("df_") and d["key"] != s.key, d
+    assert d["displayKey"] != before["displayKey"] and d["name"] == before["name"], (before, d)
+    for _ in range(8):
+        err(http("GET", s.team, token=s.key), 401, "the old key after the roll")
+        ok(http("GET", s.team, token=d["key"]), "the new key")
+    d2 = ok(http("PUT", API + "/websites/%s/api-keys/%s" % (s.id, s.key_id), token=s.owner.token), "alias")[0]
+    err(http("GET", s.team, token=d["key"]), 401, "the key before the second roll")
+    ok(http("GET", s.team, token=d2["key"]))
+    assert sql_value("SELECT COUNT(*) FROM %s.audit_log WHERE action='apikey.roll' AND target='%s'"
+                     % (db(), s.key_id)) == "2"
+
+
+def test_roll_refusals_leave_the_old_key():
+    """Roll: 404 for an unknown key or another website's; 403 for a viewer, a df_ key, or a token without
+    team:read; a roll that fails leaves the old key working."""
+    s = new_site()
+    other = new_site(key=False, owner=s.owner)
+    v = add_member(s, "viewer", permissions="*")
+    keys = API + "/websites/%s/apikeys" % s.id
+    no_read, _ = make_token(s.owner.email, "api-keys:write")
+    soft = Soft()
+    soft.err(http("PUT", keys + "/" + random_id(), token=s.owner.token), 404, "unknown key")
+    soft.err(http("PUT", API + "/websites/%s/apikeys/%s" % (other.id, s.key_id), token=s.owner.token), 404,
+             "through another website")
+    soft.err(http("PUT", keys + "/" + s.key_id, token=v.token), 403, "viewer")
+    soft.err(http("PUT", keys + "/" + s.key_id, token=s.key), 403, "the key itself")
+    soft.err(http("PUT", keys + "/" + s.key_id, token=no_read), 403, "api-keys:write without team:read")
+    soft.done()
+    ok(http("GET", s.team, token=s.key), "the old key works after every refused roll")
+
+
+def test_eleventh_key_400_under_concurrency():
+    """Website keys: at most 10 per website; the 11th is 400, even when 16 are asked for at once."""
+    s = new_site(key=False)
+    keys = API + "/websites/%s/apikeys" % s.id
+    results = []
+
+    def make():
+        results.append(http("POST", keys, body={"name": "c"}, token=s.owner.token))
+    threads = [threading.Thread(target=make) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(r.status for r in results)
+    assert codes.count(200) == 10 and codes.count(400) == 6, "16 at once: %r" % codes
+    for r in results:
+        if r.status == 400:
+            err(r, 400, contains="10")
+    assert len(ok(http("GET", keys, token=s.owner.token))) == 10
+    one = ok(http("GET", keys, token=s.owner.token))[0]["_id"]
+    ok(http("DELETE", keys + "/" + one, token=s.owner.token))
+    ok(http("POST", keys, body={"name": "again"}, token=s.owner.token), "room again after a revoke")
+    err(http("POST", keys, body={"name": "11th"}, token=s.owner.token), 400, "the 11th")
+
+
+# ---------------------------------------------------------------------------
+# Issue 12 items 2 and 3: keys of departed members, escalation
+
+
+def cma_users(token, site_id):
+    return http("GET", "/cma/users", token=token, headers={"X-Site-Id": site_id})
+
+
+def test_removed_member_loses_keys_they_made():
+    """A member who is removed loses the website keys they created, in the same transaction: the key no
+    longer reads the team, the invitations or /cma/users (every member's email); keys others made stay."""
+    s = new_site()
+    m = add_member(s, "member", permissions="*")
+    keys = API + "/websites/%s/api-keys" % s.id
+    mk = ok(http("POST", keys, body={"name": "member's"}, token=m.token), "the member makes a key")[0]["key"]
+    ok(http("GET", s.team, token=mk), "the member's key reads the team")
+    r = cma_users(mk, s.id)
+    assert r.status == 200, r
+    ok(http("DELETE", s.team, body={"userId": m.id}, token=s.owner.token), "remove the member")
+    soft = Soft()
+    for _ in range(4):  # every worker
+        soft.err(http("GET", s.team, token=mk), 401, "the removed member's key on the team")
+        soft.err(http("GET", s.team + "/invitations", token=mk), 401, "... on the invitations")
+        r = cma_users(mk, s.id)
+        soft.true(r.status == 401, "... on /cma/users: %r" % r)
+        soft.ok(http("GET", s.team, token=s.key), "the owner's (CLI) key still works")
+    soft.done()
+
+
+def test_demoted_member_loses_keys_they_made():
+    """A member who becomes a viewer loses the keys they created (viewers cannot manage keys); becoming a
+    member again does not bring them back."""
+    s = new_site()
+    m = add_member(s, "member", permissions="*")
+    keys = API + "/websites/%s/api-keys" % s.id
+    mk = ok(http("POST", keys, body={"name": "member's"}, token=m.token))[0]
+    ok(http("GET", s.team, token=mk["key"]))
+    ok(http("PATCH", s.team + "/" + m.id, body={"role": "viewer"}, token=s.owner.token), "to viewer")
+    err(http("GET", s.team, token=mk["key"]), 401, "the viewer's key")
+    ok(http("PATCH", s.team + "/" + m.id, body={"role": "member"}, token=s.owner.token), "back to member")
+    err(http("GET", s.team, token=mk["key"]), 401, "the key stays revoked")
+    ids = [x["id"] for x in ok(http("GET", keys, token=s.owner.token))]
+    assert mk["id"] not in ids and s.key_id in ids, ids
+    n = sql_value("SELECT COUNT(*) FROM %s.audit_log WHERE action='apikey.revoke' AND target='%s'"
+                  % (db(), mk["id"]))
+    assert n == "1", "the revocation is audited once: %s" % n
+
+
+def test_removal_that_fails_revokes_nothing():
+    """Keys are revoked with the removal, in its transaction: a removal refused (the owner, 400) or of a
+    non-member (404) revokes no key."""
+    s = new_site()
+    keys = API + "/websites/%s/api-keys" % s.id
+    ok_key = ok(http("POST", keys, body={"name": "owner's"}, token=s.owner.token))[0]["key"]
+    err(http("DELETE", s.team, body={"userId": random_id()}, token=s.owner.token), 404)
+    m = add_member(s, "member", permissions="*")
+    other = new_site(key=False)
+    mk = ok(http("POST", API + "/websites/%s/api-keys" % s.id, body={}, token=m.token))[0]["key"]
+    err(http("DELETE", other.team, body={"userId": m.id}, token=other.owner.token), 404, "not a member there")
+    ok(http("GET", s.team, token=ok_key))
+    ok(http("GET", s.team, token=mk), "the member's key outlives a removal elsewhere")
+
+
+def test_key_creation_needs_team_read():
+    """No credential creates what it could not do itself: a token with api-keys:write but without team:read
+    cannot create a df_ key (which reads the team): 403, and no key is made."""
+    s = new_site(key=False)
+    keys = API + "/websites/%s/api-keys" % s.id
+    w, _ = make_token(s.owner.email, "api-keys:read,api-keys:write")
+    err(http("GET", s.team, token=w), 403, "the token itself cannot read the team")
+    err(http("POST", keys, body={"name": "escalate"}, token=w), 403, "it cannot make a key that can")
+    assert ok(http("GET", keys, token=w)) == [], "no key was made"
+    rw, _ = make_token(s.owner.email, "api-keys:write,team:read")
+    k = ok(http("POST", keys, body={"name": "fine"}, token=rw))[0]["key"]
+    ok(http("GET", s.team, token=k))
+
+
+def test_scoped_token_sees_only_tokens_within_its_scope():
+    """A token scoped to some websites sees and manages only tokens whose scope lies within its own: not the
+    user's unscoped `*` token, nor one reaching another website."""
+    a = new_site(key=False)
+    b = new_site(key=False, owner=a.owner)
+    u = a.owner
+    scoped_a, sa_id = make_token(u.email, "*", websites=a.id)
+    _, sa2_id = make_token(u.email, "team:read", websites=a.id)
+    _, sab_id = make_token(u.email, "*", websites=[a.id, b.id])
+    _, sb_id = make_token(u.email, "*", websites=b.id)
+    seen = {t["id"] for t in tokens_of(scoped_a)}
+    assert seen == {sa_id, sa2_id}, "a token scoped to A sees %r (A-only: %r)" % (seen, {sa_id, sa2_id})
+    for tid, what in ((u.token_id, "the unscoped * token"), (sab_id, "a token for A and B"),
+                      (sb_id, "a token for B")):
+        err(http("DELETE", API + "/access-tokens/" + tid, token=scoped_a), 404, "revoke %s" % what)
+    ok(http("GET", b.team, token=u.token), "the unscoped token still works")
+    ok(http("DELETE", API + "/access-tokens/" + sa2_id, token=scoped_a), "a token within the scope")
+    full = {t["id"] for t in tokens_of(u.token)}
+    assert {u.token_id, sa_id, sab_id, sb_id} <= full and sa2_id not in full, full

@@ -4,6 +4,8 @@ Each test's docstring names the rule of shared/API.md it checks."""
 
 import base64
 import json
+import random
+import threading
 from datetime import timedelta
 from urllib.parse import urlparse, parse_qs, quote
 
@@ -835,3 +837,320 @@ def test_audit_records_writes():
         if what not in ("token", "token revoke"):
             soft.true(site == s.id, "%s: website_id %r != %s" % (what, site, s.id))
     soft.done()
+
+
+# ---------------------------------------------------------------------------
+# Account
+
+
+def test_account_get():
+    """GET /account (any valid credential): the caller's _id, name, email, image, createdAt; a df_ key has no
+    user: it answers its website's owner and adds its websiteId."""
+    s = new_site()
+    for tok in (s.owner.token, H.make_token(s.owner.email, "analytics:read")[0]):
+        d = ok(http("GET", API + "/account", token=tok), "GET /account")
+        assert len(d) == 1, d
+        d = d[0]
+        assert d["_id"] == s.owner.id and d["email"] == s.owner.email and d["name"] == s.owner.name, d
+        assert "image" in d and d["image"] is None and "websiteId" not in d, d
+        parse_iso(d["createdAt"])
+    d = ok(http("GET", API + "/account", token=s.key), "GET /account with a df_ key")[0]
+    assert d["_id"] == s.owner.id and d["websiteId"] == s.id, d
+    err(http("GET", API + "/account"), 401, "no credential")
+
+
+def test_account_rename_seen_at_once():
+    """PUT /account {"name"} (dft_): renames the caller; every team list shows the new name at once (on
+    every worker: their caches included)."""
+    a = new_site(key=False)
+    b = new_site(key=False)
+    m = add_member(a, "member", permissions="*")
+    add_member(b, "viewer", user=m)
+    for s in (a, b):
+        for _ in range(6):
+            team(s)
+    name = "Renamed Ünïcode " + H.uniq("n")
+    d = ok(http("PUT", API + "/account", body={"name": name}, token=m.token), "rename")[0]
+    assert d["name"] == name and d["_id"] == m.id, d
+    for s in (a, b):
+        for _ in range(6):
+            mine = [x for x in team(s) if x["userId"] == m.id]
+            assert mine and mine[0]["name"] == name, "team of %s shows %r" % (s.id, mine)
+    assert ok(http("GET", API + "/account", token=m.token))[0]["name"] == name
+
+
+def test_account_rename_refusals():
+    """PUT /account: 400 for a name missing, not a string, empty, over 200 characters or with control
+    characters; 403 for a df_ key; nothing changes."""
+    s = new_site()
+    soft = Soft()
+    for body in ({}, {"name": None}, {"name": 5}, {"name": ""}, {"name": "x" * 201}, {"name": "a\u0007b"}):
+        soft.err(http("PUT", API + "/account", body=body, token=s.owner.token), 400, "body %r" % (body,))
+    soft.err(http("PUT", API + "/account", body={"name": "key"}, token=s.key), 403, "a df_ key")
+    soft.ok(http("PUT", API + "/account", body={"name": "y" * 200}, token=s.owner.token), "200 characters")
+    soft.done()
+
+
+# ---------------------------------------------------------------------------
+# Websites
+
+
+def site_domain():
+    return "%s.e2e.example.com" % H.uniq("web")
+
+
+def test_website_create():
+    """POST /websites {"domain","timezone"?,"name"?} (websites:write, dft_): a website owned by the caller;
+    websiteId and domain (lowercased, without a final dot); GET /websites lists it with its timezone; the
+    caller is its owner; UTC by default."""
+    u = new_user()
+    dom = site_domain()
+    d = ok(http("POST", API + "/websites", body={"domain": " " + dom.upper() + ". ", "timezone": "Europe/Paris",
+                                                  "name": "Mine"}, token=u.token), "create")[0]
+    assert HEX24.match(d["websiteId"]) and d["domain"] == dom, d
+    listed = {x["_id"]: x for x in ok(http("GET", API + "/websites", token=u.token))}
+    w = listed[d["websiteId"]]
+    assert w["role"] == "owner" and w["timezone"] == "Europe/Paris" and w["name"] == "Mine", w
+    members = ok(http("GET", "%s/websites/%s/team" % (API, d["websiteId"]), token=u.token))
+    assert [(x["userId"], x["role"]) for x in members] == [(u.id, "owner")], members
+    d2 = ok(http("POST", API + "/websites", body={"domain": site_domain()}, token=u.token))[0]
+    g = ok(http("GET", API + "/websites/" + d2["websiteId"], token=u.token))[0]
+    assert g["timezone"] == "UTC" and g["name"] == d2["domain"], g
+    assert sql_value("SELECT owner_id FROM %s.websites WHERE id='%s'" % (db(), d["websiteId"])) == u.id
+
+
+def test_website_create_400():
+    """POST /websites: 400 for a domain that is not a host name (scheme, path, port, blank, one label, an
+    IP, a label over 63, non-ASCII, missing) or a timezone that is not an IANA name (no list kept: checked
+    against the system's zoneinfo, strict charset, no path traversal); nothing is made."""
+    u = new_user()
+    before = sql_value("SELECT COUNT(*) FROM %s.websites" % db())
+    soft = Soft()
+    for bad in ("https://example.com", "example.com/x", "example.com:8080", "exa mple.com", "localhost",
+                "10.0.0.1", "a" * 64 + ".com", "-x.example.com", "x-.example.com", "bücher.example",
+                "", ".", "a..b.com", "user@example.com", 5, None):
+        body = {"domain": bad} if bad is not None else {}
+        soft.err(http("POST", API + "/websites", body=body, token=u.token), 400, "domain %r" % (bad,))
+    for bad in ("Mars/Olympus", "europe/paris", "Europe/Paris/", "../../etc/passwd", "Europe/../UTC",
+                "posix/Europe/Paris", "right/UTC", "localtime", "zone.tab", "Europe//Paris", "/UTC", "UTC ",
+                "", "E" * 65, "Europe/Paris\u0000", "Etc/GMT+99", 3):
+        soft.err(http("POST", API + "/websites", body={"domain": site_domain(), "timezone": bad}, token=u.token),
+                 400, "timezone %r" % (bad,))
+    for good in ("America/Argentina/Buenos_Aires", "Etc/GMT+5", "Asia/Kolkata", "UTC", "Europe/London"):
+        soft.ok(http("POST", API + "/websites", body={"domain": site_domain(), "timezone": good}, token=u.token),
+                "timezone %r" % good)
+    soft.err(http("POST", API + "/websites", body={"domain": site_domain(), "name": ""}, token=u.token), 400,
+             "empty name")
+    soft.done()
+    after = sql_value("SELECT COUNT(*) FROM %s.websites" % db())
+    assert int(after) == int(before) + 5, "only the 5 good ones were made: %s -> %s" % (before, after)
+
+
+def test_website_create_permissions():
+    """POST /websites needs websites:write and a dft_ token: websites:read or a df_ key is 403."""
+    s = new_site()
+    ro, _ = H.make_token(s.owner.email, "websites:read")
+    soft = Soft()
+    soft.err(http("POST", API + "/websites", body={"domain": site_domain()}, token=ro), 403, "websites:read")
+    soft.err(http("POST", API + "/websites", body={"domain": site_domain()}, token=s.key), 403, "df_ key")
+    w, _ = H.make_token(s.owner.email, "websites:write")
+    soft.ok(http("POST", API + "/websites", body={"domain": site_domain()}, token=w), "websites:write")
+    soft.done()
+
+
+def test_website_create_409_duplicate_domain():
+    """POST /websites: 409 when a website of the caller already has that domain (whatever its case), even
+    for 10 creations at once (a database key, not a read first); another owner may use the domain."""
+    u = new_user()
+    dom = site_domain()
+    results = []
+
+    def make():
+        results.append(http("POST", API + "/websites", body={"domain": dom}, token=u.token))
+    threads = [threading.Thread(target=make) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(r.status for r in results)
+    assert codes == [200] + [409] * 9, "10 at once: %r" % codes
+    err(http("POST", API + "/websites", body={"domain": dom.upper()}, token=u.token), 409, "upper case")
+    n = sql_value("SELECT COUNT(*) FROM %s.websites WHERE domain='%s'" % (db(), dom))
+    assert n == "1", "%s websites of %s" % (n, dom)
+    other = new_user()
+    ok(http("POST", API + "/websites", body={"domain": dom}, token=other.token), "another owner")
+    # The CLI holds the same rule.
+    rc, out, _ = H.cli_raw("website", "create", "--domain", dom, "--owner-email", u.email)
+    assert rc == 1 and "domain" in out, (rc, out)
+
+
+def test_website_get():
+    """GET /websites/{id} (settings:read): _id, domain, name, timezone, seatLimit, allowedEmailDomains,
+    acceptRedirectUrl, createdAt; a viewer reads it; 403 for a non-member, a token without settings:read or
+    a df_ key; 404 for no such website."""
+    s = new_site(seats=5)
+    v = add_member(s, "viewer", permissions="settings:read")
+    stranger = new_site(key=False)
+    d = ok(http("GET", API + "/websites/" + s.id, token=v.token), "viewer")[0]
+    assert set(d) == {"_id", "domain", "name", "timezone", "seatLimit", "allowedEmailDomains",
+                      "acceptRedirectUrl", "createdAt"}, d
+    assert (d["_id"], d["domain"], d["name"], d["timezone"], d["seatLimit"], d["allowedEmailDomains"],
+            d["acceptRedirectUrl"]) == (s.id, s.domain, s.name, "UTC", 5, [], None), d
+    parse_iso(d["createdAt"])
+    tr, _ = H.make_token(s.owner.email, "team:read")
+    soft = Soft()
+    soft.err(http("GET", API + "/websites/" + s.id, token=stranger.owner.token), 403, "non-member")
+    soft.err(http("GET", API + "/websites/" + s.id, token=tr), 403, "team:read only")
+    soft.err(http("GET", API + "/websites/" + s.id, token=s.key), 403, "df_ key")
+    soft.err(http("GET", API + "/websites/" + random_id(), token=s.owner.token), 404, "unknown")
+    soft.err(http("GET", API + "/websites/nothex", token=s.owner.token), 404, "malformed")
+    soft.done()
+
+
+def test_website_update():
+    """PUT /websites/{id} (settings:write): name, domain, timezone by a member or the owner; seatLimit,
+    allowedEmailDomains, acceptRedirectUrl by the owner only (a member's 403 changes nothing); fields not
+    named stay; null clears; GET shows what PUT answered."""
+    s = new_site()
+    m = add_member(s, "member", permissions="*")
+    v = add_member(s, "viewer", permissions="*")
+    site = API + "/websites/" + s.id
+    dom = site_domain()
+    d = ok(http("PUT", site, body={"name": "Renamed", "domain": dom.upper(), "timezone": "Asia/Tokyo"},
+                token=m.token), "member")[0]
+    assert (d["name"], d["domain"], d["timezone"]) == ("Renamed", dom, "Asia/Tokyo"), d
+    soft = Soft()
+    for body in ({"seatLimit": 3}, {"allowedEmailDomains": ["example.com"]},
+                 {"acceptRedirectUrl": "https://app.example.com/welcome"}, {"name": "x", "seatLimit": None}):
+        soft.err(http("PUT", site, body=body, token=m.token), 403, "member sets %r" % body)
+    soft.err(http("PUT", site, body={"name": "viewer"}, token=v.token), 403, "viewer")
+    soft.err(http("PUT", site, body={"name": "key"}, token=s.key), 403, "df_ key")
+    soft.done()
+    d = ok(http("GET", site, token=s.owner.token))[0]
+    assert d["name"] == "Renamed" and d["seatLimit"] is None and d["allowedEmailDomains"] == [], d
+    d = ok(http("PUT", site, body={"seatLimit": 9, "allowedEmailDomains": ["Example.COM", "b.example.org",
+                                                                          "example.com."],
+                                   "acceptRedirectUrl": "https://app.example.com/welcome?x=1#y"},
+                token=s.owner.token), "owner")[0]
+    assert d["seatLimit"] == 9 and d["allowedEmailDomains"] == ["example.com", "b.example.org"], d
+    assert d["acceptRedirectUrl"] == "https://app.example.com/welcome?x=1#y" and d["name"] == "Renamed", d
+    assert ok(http("GET", site, token=m.token))[0] == d
+    d = ok(http("PUT", site, body={"seatLimit": None, "allowedEmailDomains": None, "acceptRedirectUrl": None},
+                token=s.owner.token), "clear")[0]
+    assert (d["seatLimit"], d["allowedEmailDomains"], d["acceptRedirectUrl"]) == (None, [], None), d
+    assert d["timezone"] == "Asia/Tokyo" and d["domain"] == dom, d
+    listed = [x for x in ok(http("GET", API + "/websites", token=s.owner.token)) if x["_id"] == s.id][0]
+    assert listed["name"] == "Renamed" and listed["timezone"] == "Asia/Tokyo", listed
+
+
+def test_website_update_400_and_409():
+    """PUT /websites/{id}: 400 for a value out of shape (seatLimit, allowedEmailDomains' shape and size,
+    acceptRedirectUrl http(s) with a host, domain, timezone, name), 409 for a domain another website of the
+    owner has; a refused PUT changes nothing."""
+    s = new_site()
+    twin = new_site(key=False, owner=s.owner)
+    site = API + "/websites/" + s.id
+    before = ok(http("GET", site, token=s.owner.token))[0]
+    soft = Soft()
+    bads = [{"seatLimit": 0}, {"seatLimit": -1}, {"seatLimit": "5"}, {"seatLimit": 1.5}, {"seatLimit": 1000001},
+            {"allowedEmailDomains": "example.com"}, {"allowedEmailDomains": [1]},
+            {"allowedEmailDomains": ["not a domain"]}, {"allowedEmailDomains": ["@example.com"]},
+            {"allowedEmailDomains": ["d%d.example.com" % i for i in range(51)]},
+            {"acceptRedirectUrl": "ftp://example.com/"}, {"acceptRedirectUrl": "https://"},
+            {"acceptRedirectUrl": "javascript:alert(1)"}, {"acceptRedirectUrl": "https://a b.example.com/"},
+            {"acceptRedirectUrl": "https://user@evil.example.com/"}, {"acceptRedirectUrl": "/relative"},
+            {"acceptRedirectUrl": "https://example.com:99999/"}, {"acceptRedirectUrl": 5},
+            {"acceptRedirectUrl": "https://example.com/" + "x" * 2000},
+            {"domain": "https://x.example.com"}, {"timezone": "Nowhere/City"}, {"name": ""}, {"name": 7},
+            {"name": "ok", "seatLimit": 0}]
+    for body in bads:
+        soft.err(http("PUT", site, body=body, token=s.owner.token), 400, "body %r" % (body,))
+    soft.err(http("PUT", site, body={"domain": twin.domain.upper()}, token=s.owner.token), 409, "twin's domain")
+    soft.ok(http("PUT", site, body={"allowedEmailDomains": ["d%d.example.com" % i for i in range(50)]},
+                 token=s.owner.token), "50 domains")
+    soft.ok(http("PUT", site, body={"allowedEmailDomains": None}, token=s.owner.token))
+    soft.done()
+    assert ok(http("GET", site, token=s.owner.token))[0] == before
+
+
+def test_website_seat_limit_applies_at_once():
+    """PUT /websites/{id} seatLimit applies at once on every worker (their cached view of the website
+    included): a limit of 1 on a website with its owner alone refuses the next invite."""
+    s = new_site(key=False)
+    for _ in range(6):
+        team(s)
+    ok(http("PUT", API + "/websites/" + s.id, body={"seatLimit": 2}, token=s.owner.token))
+    ok(invite(s, new_email()), "one seat left")
+    for _ in range(4):
+        err(invite(s, new_email()), 403, "full", contains="seat")
+    ok(http("PUT", API + "/websites/" + s.id, body={"seatLimit": None}, token=s.owner.token))
+    ok(invite(s, new_email()), "no limit again")
+
+
+def test_website_delete_403():
+    """DELETE /websites/{id}: 403 as in DataFast (deleting a website is not an API action), for the owner's
+    `*` token too; the website stays."""
+    s = new_site()
+    err(http("DELETE", API + "/websites/" + s.id, token=s.owner.token), 403, "owner")
+    err(http("DELETE", API + "/websites/" + s.id, token=s.key), 403, "df_ key")
+    err(http("DELETE", API + "/websites/" + s.id), 401, "no credential")
+    ok(http("GET", API + "/websites/" + s.id, token=s.owner.token), "still there")
+
+
+# ---------------------------------------------------------------------------
+# The team list without limit
+
+
+def seed_members(site, n):
+    """n members added in SQL (the owner stays first), as a hand edit: the team generation is bumped."""
+    tag = "%08x" % random.getrandbits(32)
+    sql("INSERT INTO %(db)s.users (id, email, name, created_at)"
+        " SELECT CONCAT('%(t)s', LPAD(LOWER(HEX(seq)), 16, '0')), CONCAT('big', seq, '-%(t)s@e2e.example.com'),"
+        " CONCAT('Big ', seq), 1 FROM seq_1_to_%(n)d;"
+        " INSERT INTO %(db)s.members (website_id, user_id, role, joined_at)"
+        " SELECT '%(s)s', CONCAT('%(t)s', LPAD(LOWER(HEX(seq)), 16, '0')), IF(seq %% 3 = 0, 'viewer', 'member'),"
+        " 1700000000000 + seq * 1000 FROM seq_1_to_%(n)d;"
+        " UPDATE %(db)s.websites SET team_gen = team_gen + 1 WHERE id = '%(s)s'"
+        % {"db": db(), "t": tag, "n": n, "s": site.id})
+
+
+def test_team_list_without_limit_returns_every_member():
+    """List team members: without limit the answer holds every member (2,345 here: over two of roster's
+    pages of 1,000, read in one snapshot), in list order, with no nextCursor; ?limit= pages and nextCursor
+    continues to the same list; a change shows at once."""
+    s = new_site(key=False)
+    seed_members(s, 2344)
+    r = http("GET", s.team, token=s.owner.token)
+    full = ok(r, "unpaged")
+    assert "nextCursor" not in r.body, "no nextCursor without limit: %r" % list(r.body)
+    assert len(full) == 2345 and full[0]["userId"] == s.owner.id, len(full)
+    ids = [x["userId"] for x in full]
+    assert len(set(ids)) == len(ids), "duplicates"
+    joined = [x["joinedAt"] for x in full[1:]]
+    assert joined == sorted(joined), "not in joinedAt order"
+    assert full[1]["name"] == "Big 1" and full[-1]["name"] == "Big 2344", (full[1], full[-1])
+    assert json.loads(r.raw)["data"] == full
+    got, cursor = [], None
+    while True:
+        q = "?limit=1000" + ("&cursor=" + quote(cursor, safe="") if cursor else "")
+        r = http("GET", s.team + q, token=s.owner.token)
+        got += ok(r)
+        cursor = r.body.get("nextCursor")
+        if not cursor:
+            break
+    assert got == full, "the pages differ from the unpaged list"
+    err(http("GET", s.team + "?limit=0", token=s.owner.token), 400)
+    ok(http("DELETE", s.team, body={"userId": full[7]["userId"]}, token=s.owner.token))
+    for _ in range(4):
+        again = ok(http("GET", s.team, token=s.owner.token))
+        assert len(again) == 2344 and full[7]["userId"] not in {x["userId"] for x in again}
+
+
+def test_team_list_cursor_without_limit_pages():
+    """Team list: a cursor without limit continues by pages of 100."""
+    s = new_site(key=False)
+    seed_members(s, 250)
+    r = http("GET", s.team + "?limit=100", token=s.owner.token)
+    cursor = r.body["nextCursor"]
+    r = http("GET", s.team + "?cursor=" + quote(cursor, safe=""), token=s.owner.token)
+    assert len(ok(r)) == 100 and r.body.get("nextCursor"), r

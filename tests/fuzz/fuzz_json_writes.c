@@ -11,8 +11,9 @@
  * only crashes.
  *
  * Input: the first byte picks the handler (see `targets`: 'A' the first,
- * 'B' the second, ..., 'H' and 'I' DatoCMS's create and update; any byte
- * picks one), the rest is the body.  A
+ * 'B' the second, ..., 'H' and 'I' DatoCMS's create and update, 'J' PUT
+ * /account, 'K' DatoCMS's users.update; any byte picks one), the rest is
+ * the body.  A
  * lowercase letter makes the path's :id the caller's own user id.  The
  * team list ('G') takes the rest as its query string instead: it is the
  * one read whose input is more than ids.
@@ -135,8 +136,13 @@ name_ok(struct ctx *c)
 static enum rerr
 oracle_token(struct ctx *c)
 {
-	static const char *const perms[] = { "team:read", "team:write",
-		"websites:read", "api-keys:read", "api-keys:write", "*" };
+	/* DataFast's vocabulary (docs/api-reference.md). */
+	static const char *const perms[] = { "analytics:read", "websites:read",
+		"websites:write", "api-keys:read", "api-keys:write",
+		"team:read", "team:write", "alerts:read", "alerts:write",
+		"settings:read", "settings:write", "funnels:read",
+		"funnels:write", "goals:read", "goals:write", "payments:read",
+		"payments:write", "*" };
 	json_t                  *pv, *sv, *x;
 	size_t                   i, j;
 
@@ -329,6 +335,50 @@ oracle_cma_update(struct ctx *c)
 	return RERR_UNAVAILABLE;
 }
 
+/*
+ * PUT /cma/users/{id} (users.update): a user document; data.id, if given,
+ * is the path's; attributes an object whose is_active, if given, is a
+ * boolean, and true (422 is_active otherwise); a role of member or viewer.
+ */
+static enum rerr
+oracle_cma_user(struct ctx *c)
+{
+	json_t     *d, *id, *attrs, *act;
+	const char *role;
+
+	if (cma_resource(c, "user", &d) != RERR_OK ||
+	    cma_role(d, 0, &role) != RERR_OK)
+		return RERR_FORMAT;
+	if ((id = json_object_get(d, "id")) != NULL &&
+	    (!json_is_string(id) || strcmp(json_string_value(id), c->id) != 0))
+		return RERR_FORMAT;
+	if ((attrs = json_object_get(d, "attributes")) != NULL) {
+		if (!json_is_object(attrs))
+			return RERR_FORMAT;
+		act = json_object_get(attrs, "is_active");
+		if (act != NULL && !json_is_boolean(act))
+			return RERR_FORMAT;
+		if (act != NULL && !json_is_true(act))
+			return RERR_INVALID;
+	}
+	if (role != NULL && strcmp(role, "viewer") != 0 &&
+	    strcmp(role, "member") != 0)
+		return RERR_INVALID;
+	return RERR_UNAVAILABLE;
+}
+
+/* PUT /account {"name"}: a name of 1 to 200 characters is required. */
+static enum rerr
+oracle_account(struct ctx *c)
+{
+	const char *name;
+
+	if (field(c->body, "name", &name, NULL) != 1 || *name == '\0' ||
+	    !fuzz_utf8_ok(name, strlen(name), 200))
+		return RERR_INVALID;
+	return RERR_UNAVAILABLE;
+}
+
 static void check_team(const struct target *, const struct resp *, enum rerr);
 static void check_cma(const struct target *, const struct resp *, enum rerr);
 
@@ -352,6 +402,10 @@ static const struct target targets[] = {
 	  oracle_cma_create, cma_api_render, check_cma },
 	{ "cma.invitations.update", cma_api_invite_update, K_JSON,
 	  oracle_cma_update, cma_api_render, check_cma },
+	{ "account.update", team_api_account_update, K_JSON, oracle_account,
+	  team_api_render, check_team },
+	{ "cma.users.update", cma_api_user_update, K_JSON, oracle_cma_user,
+	  cma_api_render, check_cma },
 };
 /* clang-format on */
 
@@ -394,6 +448,7 @@ actor_init(struct actor *ac)
 	snprintf(ac->user_id, sizeof(ac->user_id), "%s", OWNER);
 	snprintf(ac->email, sizeof(ac->email), "%s", EMAIL);
 	snprintf(ac->name, sizeof(ac->name), "The Owner");
+	ac->grant = PERM_STAR;
 	ac->perms = PERM_ALL;
 	snprintf(ac->site, sizeof(ac->site), "%s", SITE);
 	ac->site_exists = 1;

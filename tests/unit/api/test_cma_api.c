@@ -7,6 +7,7 @@
  * dialect, an unknown path is 404 and a wrong method 405 with Allow, here
  * in this dialect's envelope.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <jansson.h>
 
 #include "roster/arena.h"
+#include "roster/docs.h"
 #include "roster/cma_api.h"
 #include "roster/config.h"
 #include "roster/db.h"
@@ -101,7 +103,9 @@ str(json_t *o, const char *key)
 static void
 assert_api_error(const struct call *c, int status, const char *code)
 {
-	json_t *attrs;
+	json_t     *attrs;
+	const char *url, *hash;
+	size_t      i;
 
 	assert_int_equal(c->resp.status, status);
 	assert_string_equal(c->resp.content_type,
@@ -117,6 +121,21 @@ assert_api_error(const struct call *c, int status, const char *code)
 	assert_string_equal(str(attrs, "code"), code);
 	assert_true(json_is_object(json_object_get(attrs, "details")));
 	assert_null(json_object_get(attrs, "transient"));
+	/*
+	 * doc_url (declared by the client's types): the code's section of
+	 * roster's API reference, served at PUBLIC_URL/docs/api-reference.md.
+	 */
+	url = str(attrs, "doc_url");
+	assert_non_null(url);
+	assert_int_equal(strncmp(url, cfg.public_url, strlen(cfg.public_url)),
+	    0);
+	assert_int_equal(strncmp(url + strlen(cfg.public_url),
+			     "/docs/api-reference.md#", 13),
+	    0);
+	hash = strchr(url, '#') + 1;
+	assert_int_equal(strlen(hash), strlen(code));
+	for (i = 0; code[i] != '\0'; i++)
+		assert_int_equal(hash[i], tolower((unsigned char)code[i]));
 }
 
 /* "an unknown path is 404", in DatoCMS's shape under /cma. */
@@ -284,7 +303,7 @@ test_wire_every_outcome(void **state)
 
 /*
  * API.md DatoCMS codes: INVALID_AUTHORIZATION_HEADER 401, NOT_FOUND 404,
- * INVALID_FIELD 422 (a pending invitation too), TOO_MANY_REQUESTS 429.
+ * INVALID_FIELD 422 (a pending invitation too), RATE_LIMIT_EXCEEDED 429.
  */
 static void
 test_wire_codes(void **state)
@@ -299,7 +318,32 @@ test_wire_codes(void **state)
 	assert_string_equal(cma_api_code(RERR_INVALID), "INVALID_FIELD");
 	assert_int_equal(cma_api_status(RERR_INVALID), 422);
 	assert_string_equal(cma_api_code(RERR_RATE_LIMITED),
-	    "TOO_MANY_REQUESTS");
+	    "RATE_LIMIT_EXCEEDED");
+	assert_int_equal(cma_api_status(RERR_RATE_LIMITED), 429);
+}
+
+/*
+ * Every error code's doc_url lands on a section of the reference roster
+ * serves (docs/api-reference.md, embedded): a heading naming the code, whose anchor
+ * is the code in lower case.
+ */
+static void
+test_every_code_documented(void **state)
+{
+	char head[128];
+	int  e;
+
+	(void)state;
+	for (e = 0; e < RERR__MAX; e++) {
+		if (rerr_success((enum rerr)e))
+			continue;
+		snprintf(head, sizeof(head), "\n#### `%s`\n",
+		    cma_api_code((enum rerr)e));
+		if (strstr(docs_api_md, head) == NULL)
+			fail_msg("docs/api-reference.md has no heading %s",
+			    head);
+	}
+	assert_int_equal(strlen(docs_api_md), docs_api_md_len);
 }
 
 int
@@ -317,6 +361,7 @@ main(void)
 		T(test_early_413),
 		cmocka_unit_test(test_wire_every_outcome),
 		cmocka_unit_test(test_wire_codes),
+		cmocka_unit_test(test_every_code_documented),
 	};
 #undef T
 

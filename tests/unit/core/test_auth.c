@@ -19,29 +19,65 @@
 #include "roster/err.h"
 #include "roster/operation.h"
 
-/* The five permission names a token can be granted. */
+/* DataFast's whole vocabulary, in its order (docs/api-reference.md). */
+static const char *const vocabulary[] = {
+	"analytics:read",
+	"websites:read",
+	"websites:write",
+	"api-keys:read",
+	"api-keys:write",
+	"team:read",
+	"team:write",
+	"alerts:read",
+	"alerts:write",
+	"settings:read",
+	"settings:write",
+	"funnels:read",
+	"funnels:write",
+	"goals:read",
+	"goals:write",
+	"payments:read",
+	"payments:write",
+};
+
+#define NVOCAB (sizeof(vocabulary) / sizeof(vocabulary[0]))
+
+/* Every name of the vocabulary has a bit of its own. */
 static void
 test_perm_parse_names(void **state)
 {
+	unsigned seen = 0, b;
+	size_t   i;
+
 	(void)state;
+	assert_int_equal(NVOCAB, PERM_NAMES_MAX);
+	for (i = 0; i < NVOCAB; i++) {
+		b = perm_parse(vocabulary[i]);
+		assert_true(b != 0 && (b & (b - 1)) == 0);
+		assert_int_equal(b & seen, 0);
+		seen |= b;
+	}
+	assert_int_equal(seen, PERM_ALL);
 	assert_int_equal(perm_parse("team:read"), PERM_TEAM_READ);
 	assert_int_equal(perm_parse("team:write"), PERM_TEAM_WRITE);
 	assert_int_equal(perm_parse("websites:read"), PERM_WEBSITES_READ);
 	assert_int_equal(perm_parse("api-keys:read"), PERM_KEYS_READ);
 	assert_int_equal(perm_parse("api-keys:write"), PERM_KEYS_WRITE);
+	assert_int_equal(perm_parse("settings:write"), PERM_SETTINGS_WRITE);
 }
 
-/* `*` grants every permission. */
+/* `*` is a grant of its own; what it allows is every name. */
 static void
-test_perm_parse_star_is_all(void **state)
+test_perm_parse_star(void **state)
 {
 	(void)state;
-	assert_int_equal(perm_parse("*"), PERM_ALL);
-	assert_int_equal(PERM_ALL,
-	    PERM_TEAM_READ | PERM_TEAM_WRITE | PERM_WEBSITES_READ |
-		PERM_KEYS_READ | PERM_KEYS_WRITE);
+	assert_int_equal(perm_parse("*"), PERM_STAR);
+	assert_int_equal(PERM_STAR & PERM_ALL, 0);
+	assert_int_equal(perm_close(PERM_STAR), PERM_ALL);
+	assert_int_equal(perm_close(PERM_STAR | PERM_TEAM_READ), PERM_ALL);
 }
 
+/* Anything else is 400: no near miss is a name. */
 static void
 test_perm_parse_unknown_is_zero(void **state)
 {
@@ -54,27 +90,34 @@ test_perm_parse_unknown_is_zero(void **state)
 	assert_int_equal(perm_parse("team:*"), 0);
 	assert_int_equal(perm_parse("**"), 0);
 	assert_int_equal(perm_parse("api_keys:read"), 0);
-	assert_int_equal(perm_parse("websites:write"), 0);
+	assert_int_equal(perm_parse("analytics:write"), 0);
+	assert_int_equal(perm_parse("admin"), 0);
 }
 
-/* A token that may change the team may also read it. */
+/* X:write implies X:read, for every X that has both. */
 static void
-test_perm_close_team_write_implies_read(void **state)
+test_perm_close_write_implies_read(void **state)
 {
-	(void)state;
-	assert_int_equal(perm_close(PERM_TEAM_WRITE),
-	    PERM_TEAM_WRITE | PERM_TEAM_READ);
-	assert_int_equal(perm_close(PERM_TEAM_READ), PERM_TEAM_READ);
-}
+	static const char *const pairs[][2] = {
+		{ "websites:write", "websites:read" },
+		{ "api-keys:write", "api-keys:read" },
+		{ "team:write", "team:read" },
+		{ "alerts:write", "alerts:read" },
+		{ "settings:write", "settings:read" },
+		{ "funnels:write", "funnels:read" },
+		{ "goals:write", "goals:read" },
+		{ "payments:write", "payments:read" },
+	};
+	unsigned w, r;
+	size_t   i;
 
-/* Writing implies reading what one writes: api-keys likewise. */
-static void
-test_perm_close_keys_write_implies_read(void **state)
-{
 	(void)state;
-	assert_int_equal(perm_close(PERM_KEYS_WRITE),
-	    PERM_KEYS_WRITE | PERM_KEYS_READ);
-	assert_int_equal(perm_close(PERM_KEYS_READ), PERM_KEYS_READ);
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		w = perm_parse(pairs[i][0]);
+		r = perm_parse(pairs[i][1]);
+		assert_int_equal(perm_close(w), w | r);
+		assert_int_equal(perm_close(r), r);
+	}
 }
 
 static void
@@ -83,45 +126,86 @@ test_perm_close_no_other_implications(void **state)
 	(void)state;
 	assert_int_equal(perm_close(0), 0);
 	assert_int_equal(perm_close(PERM_WEBSITES_READ), PERM_WEBSITES_READ);
+	assert_int_equal(perm_close(PERM_ANALYTICS_READ), PERM_ANALYTICS_READ);
 	assert_int_equal(perm_close(PERM_TEAM_READ | PERM_KEYS_READ),
 	    PERM_TEAM_READ | PERM_KEYS_READ);
 	assert_int_equal(perm_close(PERM_ALL), PERM_ALL);
 	/* Bits outside the table (a corrupt row) are dropped. */
-	assert_int_equal(perm_close(~0u), PERM_ALL);
 	assert_int_equal(perm_close(1u << 20), 0);
 }
 
+/* A grant is returned as given: its names, or "*" alone. */
 static void
 test_perm_names(void **state)
 {
-	const char *out[5];
+	const char *out[PERM_NAMES_MAX];
+	size_t      i;
 
 	(void)state;
 	assert_int_equal(perm_names(0, out), 0);
-	assert_int_equal(perm_names(PERM_ALL, out), 5);
-	assert_string_equal(out[0], "team:read");
-	assert_string_equal(out[1], "team:write");
-	assert_string_equal(out[2], "websites:read");
-	assert_string_equal(out[3], "api-keys:read");
-	assert_string_equal(out[4], "api-keys:write");
-	assert_int_equal(perm_names(PERM_KEYS_WRITE | PERM_TEAM_READ, out), 2);
-	assert_string_equal(out[0], "team:read");
+	assert_int_equal(perm_names(PERM_STAR, out), 1);
+	assert_string_equal(out[0], "*");
+	assert_int_equal(perm_names(PERM_ALL, out), PERM_NAMES_MAX);
+	for (i = 0; i < NVOCAB; i++)
+		assert_string_equal(out[i], vocabulary[i]);
+	/* team:write alone stays team:write alone (no implied read). */
+	assert_int_equal(perm_names(PERM_TEAM_WRITE, out), 1);
+	assert_string_equal(out[0], "team:write");
+	assert_int_equal(perm_names(PERM_KEYS_WRITE | PERM_TEAM_READ |
+				 PERM_ANALYTICS_READ,
+			     out),
+	    3);
+	assert_string_equal(out[0], "analytics:read");
 	assert_string_equal(out[1], "api-keys:write");
+	assert_string_equal(out[2], "team:read");
 }
 
-/* Every name parses back to its bit. */
+/* The 400's list names every permission and `*`. */
 static void
-test_perm_names_round_trip(void **state)
+test_perm_vocabulary(void **state)
 {
-	const char *out[5];
-	unsigned    p = 0;
-	int         n, i;
+	const char *v = perm_vocabulary();
+	size_t      i;
 
 	(void)state;
-	n = perm_names(PERM_ALL, out);
-	for (i = 0; i < n; i++)
-		p |= perm_parse(out[i]);
-	assert_int_equal(p, PERM_ALL);
+	for (i = 0; i < NVOCAB; i++)
+		assert_non_null(strstr(v, vocabulary[i]));
+	assert_non_null(strstr(v, " or *"));
+	assert_ptr_equal(perm_vocabulary(), v);
+}
+
+/*
+ * Stored exactly as granted and read back so; rows of the encoding before
+ * sql/0007_wire.sql (bits 0-4, 31 for `*`) read as they meant.
+ */
+static void
+test_perm_encode_decode(void **state)
+{
+	unsigned grants[] = { 0, PERM_TEAM_WRITE, PERM_ANALYTICS_READ, PERM_ALL,
+		PERM_STAR, PERM_PAYMENTS_WRITE | PERM_TEAM_READ,
+		PERM_TEAM_READ | PERM_TEAM_WRITE | PERM_WEBSITES_READ |
+		    PERM_KEYS_READ | PERM_KEYS_WRITE };
+	size_t   i;
+
+	(void)state;
+	for (i = 0; i < sizeof(grants) / sizeof(grants[0]); i++)
+		assert_int_equal(perm_decode(perm_encode(grants[i])),
+		    grants[i]);
+	/* The five old names all granted are no longer `*`. */
+	assert_int_equal(perm_decode(perm_encode(31)), 31);
+	/* The encoding fits the column (INT) and is marked. */
+	assert_true(perm_encode(PERM_STAR) <= 0x7fffffffLL);
+	assert_true(perm_encode(0) != 0);
+	/* A binary from before reads a new `*` as its own (31). */
+	assert_int_equal(perm_encode(PERM_STAR) & 31, 31);
+	/* Old rows. */
+	assert_int_equal(perm_decode(31), PERM_STAR);
+	assert_int_equal(perm_decode(3), PERM_TEAM_READ | PERM_TEAM_WRITE);
+	assert_int_equal(perm_decode(4), PERM_WEBSITES_READ);
+	assert_int_equal(perm_decode(0), 0);
+	/* The values sql/0007_wire.sql writes. */
+	assert_int_equal(perm_encode(PERM_STAR), 1074003967LL);
+	assert_int_equal(perm_encode(0), 1073741824LL);
 }
 
 /* A website's team has three roles: owner, member, viewer. */
@@ -307,9 +391,10 @@ static const struct route_need
 #define MSG_UNLISTED   "This token is not allowed to access this website"
 #define MSG_NOT_MEMBER "You are not a member of this website"
 #define MSG_OWNER      "Only the website owner can do this"
-#define MSG_VIEWER     "Viewers cannot manage API keys"
-#define MSG_KEY        "Website API keys cannot use this endpoint"
-#define MSG_TOKEN      "Account tokens cannot use this endpoint"
+#define MSG_VIEWER \
+	"Viewers have read-only access: this needs a member or the owner"
+#define MSG_KEY   "Website API keys cannot use this endpoint"
+#define MSG_TOKEN "Account tokens cannot use this endpoint"
 
 /* clang-format off */
 static const struct {
@@ -646,7 +731,9 @@ test_check_roles(void **state)
 	assert_int_equal(check(&op, &ac, members, 0, NULL), RERR_OK);
 	ac.role = ROLE_VIEWER;
 	assert_int_equal(check(&op, &ac, members, 0, NULL), RERR_FORBIDDEN);
-	assert_string_equal(op.msg, "Viewers cannot manage API keys");
+	assert_string_equal(op.msg,
+	    "Viewers have read-only access: this needs a member "
+	    "or the owner");
 	assert_int_equal(check(&op, &ac, NEED_TOKEN | NEED_SITE, 0, NULL),
 	    RERR_OK);
 	/* A key acts as a member: never the owner. */
@@ -663,13 +750,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perm_parse_names),
-		cmocka_unit_test(test_perm_parse_star_is_all),
+		cmocka_unit_test(test_perm_parse_star),
 		cmocka_unit_test(test_perm_parse_unknown_is_zero),
-		cmocka_unit_test(test_perm_close_team_write_implies_read),
-		cmocka_unit_test(test_perm_close_keys_write_implies_read),
+		cmocka_unit_test(test_perm_close_write_implies_read),
 		cmocka_unit_test(test_perm_close_no_other_implications),
 		cmocka_unit_test(test_perm_names),
-		cmocka_unit_test(test_perm_names_round_trip),
+		cmocka_unit_test(test_perm_vocabulary),
+		cmocka_unit_test(test_perm_encode_decode),
 		cmocka_unit_test(test_role_parse),
 		cmocka_unit_test(test_role_name),
 		cmocka_unit_test(test_check_admission),

@@ -145,7 +145,7 @@ test_unknown_paths_404(void **state)
 	/* clang-format off */
 	static const char *const paths[] = {
 		"/", "/api", "/api/v1", "/api/v1/admin",
-		"/api/v1/admin/websites/" SITE,
+		"/api/v1/admin/websites/" SITE "/nothing",
 		"/api/v1/admin/websites//team",
 		TEAM "/" SITE "/extra",
 		"/api/v1/health/",
