@@ -41,7 +41,8 @@ static const struct db_field key_fields[KEY_LIST_C__MAX] = {
 static const struct db_map key_map = DB_MAP(struct cred_info, key_fields);
 
 enum rerr
-cred_token_list(struct op *op, struct cred_info **out, size_t *n)
+cred_token_list(struct op *op, const char *user, struct cred_info **out,
+    size_t *n)
 {
 	struct cred_info *v;
 	struct dbres      r, s;
@@ -49,7 +50,7 @@ cred_token_list(struct op *op, struct cred_info **out, size_t *n)
 	size_t            i, j, k;
 	int               rc;
 
-	p[0] = DB_STR(op->actor->user_id);
+	p[0] = DB_STR(op->actor != NULL ? op->actor->user_id : user);
 	if ((rc = db_rows(op->db, op->a, STMT_TOKEN_LIST, p, 1, &token_map,
 		 &r)))
 		return op_db(op, rc);
@@ -267,11 +268,26 @@ revoke_tx(struct op *op, void *arg)
 enum rerr
 cred_token_revoke(struct op *op, const char *id)
 {
-	struct revoke_args a = { STMT_TOKEN_REVOKE, id, op->actor->user_id,
-		NULL, "token.revoke" };
+	struct revoke_args a = { STMT_TOKEN_REVOKE, id, NULL, NULL,
+		"token.revoke" };
+	struct dbres       r;
+	struct dbp         p[1];
+	int                rc;
 
 	if (!id_valid(id))
 		return op_fail(op, RERR_NOT_FOUND, "Credential not found");
+	if (op->actor != NULL)
+		a.owner = op->actor->user_id;
+	else {
+		/* The CLI revokes anyone's: its owner's teams are bumped. */
+		p[0] = DB_STR(id);
+		if ((rc = db_exec(op->db, op->a, STMT_TOKEN_OWNER, p, 1, &r)))
+			return op_db(op, rc);
+		if (r.nrows != 1)
+			return op_fail(op, RERR_NOT_FOUND,
+			    "Credential not found");
+		a.owner = db_cell(&r, 0, TOKEN_OWNER_C_USER_ID);
+	}
 	return op_tx(op, revoke_tx, &a);
 }
 

@@ -25,8 +25,12 @@ struct cred_info {
 	int64_t      created_at;
 };
 
-/* GET /access-tokens: the acting user's live tokens. */
-enum rerr cred_token_list(struct op *, struct cred_info **, size_t *);
+/*
+ * GET /access-tokens: the acting user's live tokens; with op->actor NULL
+ * (the CLI), those of user.
+ */
+enum rerr cred_token_list(struct op *, const char *user, struct cred_info **,
+    size_t *);
 /*
  * POST /access-tokens.  perms 0 and nsites 0 mean "the caller's".  A token
  * never exceeds its creator: more permissions, or a website outside the
@@ -35,7 +39,10 @@ enum rerr cred_token_list(struct op *, struct cred_info **, size_t *);
  */
 enum rerr cred_token_create(struct op *, const char *user, const char *name,
     unsigned perms, const char **sites, size_t nsites, struct cred_info *);
-/* DELETE /access-tokens/{id}: only the acting user's own; else 404. */
+/*
+ * DELETE /access-tokens/{id}: only the acting user's own; else 404.  With
+ * op->actor NULL (the CLI), any live token.
+ */
 enum rerr cred_token_revoke(struct op *, const char *id);
 
 enum rerr cred_key_list(struct op *, const char *site, struct cred_info **,
