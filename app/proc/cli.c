@@ -28,6 +28,7 @@
 #include "roster/invite.h"
 #include "roster/jsonmem.h"
 #include "roster/log.h"
+#include "roster/manpage.h"
 #include "roster/master.h"
 #include "roster/migrate.h"
 #include "roster/operation.h"
@@ -58,6 +59,7 @@ static int cmd_token_revoke(struct cli *);
 static int cmd_apikey_list(struct cli *);
 static int cmd_apikey_revoke(struct cli *);
 static int cmd_outbox_list(struct cli *);
+static int cmd_man_page(struct cli *);
 static int cmd_config_keys(struct cli *);
 static int cmd_help(struct cli *);
 static int cmd_version(struct cli *);
@@ -144,10 +146,13 @@ static const struct cli_cmd cmds[] = {
 	  "Prints a website's audit trail, or what a user did, one JSON object\n"
 	  "per line, oldest first.  T: Unix seconds or ISO-8601 UTC\n"
 	  "(2026-05-21T10:00:00Z)." },
-	{ "config-keys", cmd_config_keys, 0, "[--format markdown|conf]",
+	{ "config-keys", cmd_config_keys, 0, "[--format markdown|conf|man]",
 	  "Prints every configuration key with its default, values and\n"
-	  "meaning: a Markdown table, or a roster.conf with each key\n"
-	  "commented out at its default." },
+	  "meaning: a Markdown table, a roster.conf with each key commented\n"
+	  "out at its default, or the manual page roster.conf(5)." },
+	{ "man-page", cmd_man_page, 0, "",
+	  "Prints this manual page, roster(8), made from the table of\n"
+	  "commands (make install installs it)." },
 	{ "help", cmd_help, CLI_WORDS, "[COMMAND]",
 	  "Prints the usage of every command, or of one; -h and --help\n"
 	  "too, and COMMAND --help." },
@@ -1081,11 +1086,106 @@ cmd_config_keys(struct cli *c)
 		config_write_table(stdout);
 	else if (strcmp(c->o.format, "conf") == 0)
 		config_write_example(stdout);
+	else if (strcmp(c->o.format, "man") == 0)
+		config_write_man(stdout);
 	else
 		return usage_error(c->cmd, NULL,
-		    "--format must be markdown "
-		    "or conf");
+		    "--format must be markdown, conf or man");
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* The words of cmd's synopsis: name, --config when it needs it, usage. */
+static void
+man_synopsis(FILE *f, const struct cli_cmd *cmd)
+{
+	fputs("\\fBroster ", f);
+	man_words(f, cmd->name);
+	fputs("\\fR", f);
+	if (cmd->flags & CLI_NEEDS_CONFIG)
+		fputs(" [\\-\\-config \\fIFILE\\fR]", f);
+	if (cmd->usage[0] != '\0') {
+		fputs(" ", f);
+		man_words(f, cmd->usage);
+	}
+	fputs("\n", f);
+}
+
+/*
+ * `roster man-page`: roster(8) from the table of commands, so the page
+ * lists every command with the usage and the words `roster help` prints.
+ */
+static int
+cmd_man_page(struct cli *c)
+{
+	FILE  *f = stdout;
+	size_t i;
+
+	(void)c;
+	fputs(".TH ROSTER 8 \"\" \"roster " ROSTER_VERSION
+	      "\" \"System Administration\"\n"
+	      ".SH NAME\nroster \\- team and invitation service: its FastCGI "
+	      "worker pool and its administration\n"
+	      /* Usage lines break at blanks only, never inside a word. */
+	      ".nh\n.ad l\n.SH SYNOPSIS\n",
+	    f);
+	for (i = 0; i < NCMDS; i++) {
+		fputs(i > 0 ? ".br\n" : "", f);
+		man_synopsis(f, &cmds[i]);
+	}
+	fputs(".SH DESCRIPTION\n", f);
+	man_text(f,
+	    "roster keeps websites' teams and invitations in MariaDB or MySQL "
+	    "and serves them over two HTTP APIs, behind nginx or Apache, as a "
+	    "pre-forked pool of FastCGI workers (`roster serve`).  The same "
+	    "binary migrates the database and administers it: the "
+	    "administration commands print one JSON object on stdout, or one "
+	    "per line for a list, and go through the same rules and audit "
+	    "trail as the API.  The command line is read before anything "
+	    "else: help and the version need neither a configuration nor a "
+	    "database.");
+	fputs(".SH COMMANDS\n", f);
+	for (i = 0; i < NCMDS; i++) {
+		fputs(".TP\n", f);
+		man_synopsis(f, &cmds[i]);
+		man_text(f, cmds[i].about);
+	}
+	fputs(".SH OPTIONS\n.TP\n.BI \\-\\-config \" FILE\"\n", f);
+	man_text(f,
+	    "The configuration file, anywhere on the line (also "
+	    "--config=FILE).  A command that reads the configuration needs "
+	    "one: --config, else ROSTER_CONFIG, else " ROSTER_CONFIG_DEFAULT
+	    " when it exists; else it is a usage error.");
+	fputs(".TP\n.BR \\-h \", \" \\-\\-help\n", f);
+	man_text(f, "The usage of every command, or after a command of it.");
+	fputs(".TP\n.B \\-\\-version\n", f);
+	man_text(f, "The version, as `roster version`.");
+	fputs(".SH EXIT STATUS\n.TP\n0\n", f);
+	man_text(f, "Done.");
+	fputs(".TP\n1\n", f);
+	man_text(f,
+	    "The command failed at run time: the database unreachable, a "
+	    "request refused ({\"error\": ...} on stdout, the message on "
+	    "stderr), a check of check-config failed, serve could not start.");
+	fputs(".TP\n2\n", f);
+	man_text(f,
+	    "Bad usage (the usage on stderr), or a configuration file that "
+	    "cannot be read or parsed.");
+	fputs(".SH SIGNALS\n", f);
+	man_text(f,
+	    "To the master of `roster serve`: SIGHUP reads the configuration "
+	    "again and replaces the workers; SIGUSR2 re-executes the binary at "
+	    "its path (an upgrade) keeping the socket; SIGTERM stops accepting "
+	    "and lets requests in flight finish.");
+	fputs(".SH ENVIRONMENT\n", f);
+	man_text(f,
+	    "ROSTER_CONFIG names the configuration file.  ROSTER_<KEY> "
+	    "overrides a key of it (see roster.conf(5)).");
+	fputs(".SH FILES\n.TP\n.I " ROSTER_CONFIG_DEFAULT "\n", f);
+	man_text(f, "The configuration, see roster.conf(5).");
+	fputs(".SH SEE ALSO\n.BR roster.conf (5),\n.BR nginx (8),\n"
+	      ".BR systemctl (1)\n",
+	    f);
+	return fflush(f) == 0 ? 0 : 1;
 }
 
 /* `roster help [COMMAND]`: on stdout, as it was asked for. */

@@ -31,16 +31,6 @@ enum cli_flags {
 					   could not */
 };
 
-/*
- * The configuration file a command that needs one reads when neither
- * --config nor ROSTER_CONFIG names one, if it exists (the packaged
- * layout; the Makefile's SYSCONFDIR moves it).  Else such a command is
- * a usage error.
- */
-#ifndef ROSTER_CONFIG_DEFAULT
-#define ROSTER_CONFIG_DEFAULT "/etc/roster/roster.conf"
-#endif
-
 struct cli_cmd {
 	const char *name;         /* its words: "user create" */
 	int (*run)(struct cli *); /* returns the exit status */
