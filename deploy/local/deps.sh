@@ -38,6 +38,7 @@ TEST_PACKAGES=(
 	clang-format     # make check-format (run by make test), make format
 	apache2 libapache2-mod-fcgid spawn-fcgi systemd # tests/e2e/test_deploy.py: Apache (mod_proxy_fcgi, mod_fcgid), spawn-fcgi, systemd-socket-activate
 	dpkg-dev lintian debootstrap # make deb, its lint, tests/package: a fresh Debian 12 root
+	groff-base       # tests/e2e/test_cli.py renders the man pages
 )
 BENCH_PACKAGES=(
 	wrk gnuplot-nox  # make bench: the load generator and the chart

@@ -49,7 +49,7 @@ def test_cli_help_needs_no_config():
     for cmd in ("serve", "mailer", "migrate", "check-config", "user create", "website create", "website list",
                 "website show", "website delete", "member add", "member list", "member remove", "invite",
                 "token create", "token list", "token revoke", "apikey create", "apikey list", "apikey revoke",
-                "outbox list", "audit", "config-keys", "help", "version"):
+                "outbox list", "audit", "config-keys", "man-page", "help", "version"):
         assert re.search(r"^(usage:| {6}) roster %s( |$)" % cmd, outs[0], re.M), (cmd, outs[0])
 
 
@@ -93,6 +93,43 @@ def test_cli_bad_usage_exits_2():
         assert "usage: roster " in errout, (args, errout)
         assert msg is None or ("roster: %s\n" % msg) in errout, (args, errout)
         assert "configuration" not in errout, (args, errout)
+
+
+def groff_text(page):
+    """A man page as text, through groff with every warning on: (text, warnings)."""
+    p = subprocess.run(["groff", "-man", "-Tutf8", "-P-cbou", "-ww", "-rLL=200n"], input=page.encode(), capture_output=True,
+                       timeout=30, env=dict(os.environ, LC_ALL="C.UTF-8"))
+    assert p.returncode == 0, p.stderr.decode()
+    # The text without its overstrike (bold, underline) and hyphenation marks.
+    text = re.sub(r".\x08", "", p.stdout.decode()).replace("\u2010", "-").replace("\u2212", "-")
+    return text, p.stderr.decode()
+
+
+def test_cli_man_pages_from_the_tables():
+    """`roster man-page` is roster(8) and `roster config-keys --format man` roster.conf(5), made from the
+    command and key tables: groff renders both without a warning, roster(8) has every usage line `roster help`
+    prints and roster.conf(5) every key `roster config-keys` lists, at its default."""
+    rc, page, errout = run("man-page")
+    assert rc == 0 and errout == "" and page.startswith(".TH ROSTER 8 "), (rc, errout, page[:100])
+    text, warnings = groff_text(page)
+    assert warnings == "", warnings
+    flat = " ".join(text.split())
+    rc, help_out, _ = run("help")
+    usages = re.findall(r"^(?:usage:| {6}) (roster .*)$", help_out, re.M)
+    assert len(usages) > 20, help_out
+    for u in usages:
+        want = " ".join(u.replace("--config FILE", "[--config FILE]").split())
+        assert want in flat, "roster(8) lacks %r" % want
+    for section in ("SYNOPSIS", "COMMANDS", "EXIT STATUS", "ENVIRONMENT", "SEE ALSO"):
+        assert re.search(r"^%s$" % section, text, re.M), section
+    rc, page5, errout = run("config-keys", "--format", "man")
+    assert rc == 0 and errout == "" and page5.startswith(".TH ROSTER.CONF 5 "), (rc, errout)
+    text5, warnings = groff_text(page5)
+    assert warnings == "", warnings
+    rc, table, _ = run("config-keys")
+    for key, default in re.findall(r"^\| `([a-z_]+)` \| (?:`([^`]*)`|\(empty\)) \|", table, re.M):
+        assert re.search(r"^ {7}%s\b" % key, text5, re.M), "roster.conf(5) lacks %s" % key
+        assert "Default: %s." % (default or "(empty)") in " ".join(text5.split()), (key, default)
 
 
 def test_cli_bad_config_exits_2():
