@@ -11,6 +11,7 @@
 #include "roster/email_address.h"
 #include "roster/invite_email.h"
 #include "roster/operation.h"
+#include "roster/user.h"
 
 /* A row of STMT_WEBSITES_ALL or STMT_WEBSITE_SHOW. */
 /* clang-format off */
@@ -131,6 +132,32 @@ admin_user_find(struct op *op, const char *raw, char *id)
 	memcpy(id, db_cell(&r, 0, USER_BY_EMAIL_C_ID), ID_LEN);
 	id[ID_LEN] = '\0';
 	return RERR_OK;
+}
+
+struct ensure_args {
+	const char *email, *name;
+	char       *id;
+	int        *created;
+};
+
+static enum rerr
+ensure_tx(struct op *op, void *arg)
+{
+	struct ensure_args *a = arg;
+	enum rerr           e;
+
+	if ((e = user_ensure(op, a->email, a->name, a->id, a->created)))
+		return e;
+	return *a->created ? op_audit(op, NULL, "user.create", a->id) : RERR_OK;
+}
+
+enum rerr
+admin_user_ensure(struct op *op, const char *email, const char *name, char *id,
+    int *created)
+{
+	struct ensure_args a = { email, name, id, created };
+
+	return op_tx(op, ensure_tx, &a);
 }
 
 /* A row of STMT_OUTBOX_PENDING; the link is read out of the text. */

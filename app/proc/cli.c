@@ -538,11 +538,12 @@ user_id_for(struct op *op, const char *raw, char *id, int create)
 {
 	char      email[EMAIL_MAX + 1];
 	enum rerr e;
+	int       created;
 
 	if (email_normalize(raw, strlen(raw), email) != 0)
 		return fail("email is not a valid address");
 	if (create)
-		e = user_ensure(op, email, NULL, id, NULL);
+		e = admin_user_ensure(op, email, NULL, id, &created);
 	else if ((e = admin_user_find(op, email, id)) == RERR_NOT_FOUND)
 		return fail("no user has this email (--create-user creates "
 			    "one)");
@@ -707,7 +708,7 @@ cmd_user_create(struct cli *c)
 
 	if (email_normalize(o->email, strlen(o->email), email) != 0)
 		return fail("email is not a valid address");
-	if ((e = user_ensure(op, email, o->name, id, &created)))
+	if ((e = admin_user_ensure(op, email, o->name, id, &created)))
 		return outcome(op, e);
 	return print(json_pack("{s:s, s:b}", "userId", id, "created", created));
 }

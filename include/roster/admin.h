@@ -48,6 +48,15 @@ enum rerr admin_website_delete(struct op *, const char *site,
  */
 enum rerr admin_user_find(struct op *, const char *email, char *id);
 
+/*
+ * The user with this normalised email, made if there is none (name may be
+ * NULL), in its own transaction with an audit row `user.create` when made:
+ * the CLI's `user create` and `token create --create-user`.  user_ensure()
+ * is the same inside a larger write.
+ */
+enum rerr admin_user_ensure(struct op *, const char *email, const char *name,
+    char *id, int *created);
+
 /* An invitation email not sent yet. */
 struct outbox_mail {
 	const char *id;

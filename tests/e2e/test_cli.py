@@ -354,7 +354,7 @@ def audit_actions(site_id):
 
 def test_cli_token_create_unknown_email():
     """`token create` for an email nobody has: exit 1, no user and no token made; with --create-user the
-    user is made and the token works."""
+    user is made and the token works.  Users the CLI makes are audited (user.create), like every write."""
     email = H.new_email("tok")
     rc, out, errout = cli_raw("token", "create", "--email", email)
     assert rc == 1 and json.loads(out) == {"error": "no user has this email (--create-user creates one)"}, \
@@ -365,6 +365,19 @@ def test_cli_token_create_unknown_email():
     assert ok(http("GET", API + "/websites", token=out["key"])) == []
     assert sql_value("SELECT COUNT(*) FROM users u JOIN credentials c ON c.user_id = u.id"
                      " WHERE u.email = '%s' AND c.id = '%s'" % (email, out["id"])) == "1"
+    # Both writes are audited: the user made, then the token.
+    uid = sql_value("SELECT id FROM users WHERE email = '%s'" % email)
+    assert sql_value("SELECT COUNT(*) FROM audit_log WHERE action = 'user.create' AND target = '%s'"
+                     % uid) == "1"
+    assert sql_value("SELECT COUNT(*) FROM audit_log WHERE action = 'token.create' AND target = '%s'"
+                     % out["id"]) == "1"
+    # `user create` of a new email is audited too; of a known one, not again.
+    email2 = H.new_email("usr")
+    made = cli("user", "create", "--email", email2)
+    assert made["created"] is True, made
+    cli("user", "create", "--email", email2)
+    assert sql_value("SELECT COUNT(*) FROM audit_log WHERE action = 'user.create' AND target = '%s'"
+                     % made["userId"]) == "1"
 
 
 def test_cli_website_list_show():
