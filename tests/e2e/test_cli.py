@@ -8,10 +8,13 @@ JSON object on stdout and exit 0, or {"error": ...} on stdout and exit 1."""
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 
 import harness as H
 from harness import API, HEX24, cli, cli_raw, err, http, new_site, new_user, ok, sql, sql_value
+import fcgi_client as F
 from invitelib import accept, token_of
 
 NO_CONF = "/nonexistent/roster.conf"
@@ -78,7 +81,7 @@ def test_cli_bad_usage_exits_2():
         (["user", "create", "--email", "e@example.com", "--role", "viewer"], "unknown option: --role"),
         (["token", "create", "--email", "e@example.com", "--website", "W"], "unknown option: --website"),
         (["serve", "now"], "unexpected argument: now"),
-        (["config-keys", "--format", "yaml"], "--format must be markdown or conf"),
+        (["config-keys", "--format", "yaml"], "--format must be markdown, conf or man"),
         (["audit"], "give --website or --user"),
         (["audit", "--website", "W", "--user", "U"], "give only one of --website or --user"),
         (["member", "remove", "--website", "W"], "give --email or --user"),
@@ -491,3 +494,45 @@ def test_cli_website_delete():
     assert audit_actions(s.id)[-1] == "website.delete"
     rc, out, errout = cli_raw("website", "delete", "--website", s.id)
     assert rc == 1 and json.loads(out) == {"error": "Website not found"}, (rc, out)
+
+
+def test_upgrade_refused_when_the_new_binary_fails_its_check():
+    """SIGUSR2 runs the new binary's `check-config` before re-executing it: with a configuration it refuses (here
+    an unknown key), the master logs "upgrade refused", keeps its pid and its binary, and goes on answering on its
+    socket; once the file is fixed, the same signal upgrades.  Without the check the re-executed master would
+    exit on the bad file and leave nothing serving."""
+    state = H.STACK.state
+    binary = os.path.join(state, "roster-upgrade")
+    shutil.copy2(H.STACK.binary, binary)
+    sock, pidf, log = (os.path.join(state, n) for n in ("up.sock", "up.pid", "up.log"))
+    conf = conf_with("upgrade.conf", listen=sock, pidfile=pidf, workers="2")
+    with open(log, "ab") as lf:
+        p = subprocess.Popen([binary, "serve", "--config", conf], cwd=H.ROOT, env=H.STACK.env,
+                             stdin=subprocess.DEVNULL, stdout=lf, stderr=subprocess.STDOUT)
+    try:
+        assert H.wait_for(lambda: os.path.exists(sock), 15), "serve did not listen:\n%s" % H.tail(log)
+        assert F.request(sock, "GET", "/api/v1/health").status == 200
+        exe = os.stat("/proc/%d/exe" % p.pid).st_ino
+        with open(conf, "a") as f:
+            f.write("bogus_key = 1\n")
+        p.send_signal(signal.SIGUSR2)
+        assert H.wait_for(lambda: "upgrade refused" in open(log, errors="replace").read(), 15), H.tail(log)
+        text = open(log, errors="replace").read()
+        assert "unknown key `bogus_key`" in text and "re-executing" not in text, H.tail(log)
+        assert p.poll() is None and os.stat("/proc/%d/exe" % p.pid).st_ino == exe, "the master went"
+        assert F.request(sock, "GET", "/api/v1/health").status == 200
+        with open(conf) as f:
+            good = f.read().replace("bogus_key = 1\n", "")
+        with open(conf, "w") as f:
+            f.write(good)
+        p.send_signal(signal.SIGUSR2)
+        assert H.wait_for(lambda: "upgrade: re-executing" in open(log, errors="replace").read(), 15), H.tail(log)
+        assert H.wait_for(lambda: F.request(sock, "GET", "/api/v1/health").status == 200, 15)
+        assert p.poll() is None, "the upgraded master exited:\n%s" % H.tail(log)
+    finally:
+        p.terminate()
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(10)
