@@ -9,6 +9,9 @@
 #   make check-layers  dependencies between app/'s layer folders point down
 #   make docs     rewrite the configuration's documentation from the code
 #   make check-docs  fail when it differs from what the code makes
+#   make install  PREFIX, DESTDIR: binary, man pages, units, roster.conf
+#   make deb      build/roster_VERSION_ARCH.deb (dpkg-deb)
+#   make test-package  the .deb in a fresh Debian 12 root (run by make test)
 #   make format   rewrite the C sources in the style of .clang-format
 #   make check-format  fail, naming the files, where `make format` would
 #                 change something (run by make test)
@@ -53,7 +56,7 @@ UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9][0-9]_*.sql))
 
-.PHONY: all asan run test test-cluster unit e2e check-layers check-docs docs deps format check-format install clean bench fuzz
+.PHONY: all asan run test test-cluster unit e2e check-layers check-docs docs deps format check-format install clean bench fuzz man deb test-package check-deps
 
 all: build/roster
 
@@ -130,8 +133,9 @@ build/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -Itests/unit -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS) -lcmocka \
 	  $(TEST_LDFLAGS_$(notdir $*))
 
+# Each task installs what it needs and no more (deploy/local/deps.sh).
 deps:
-	$(Q)deploy/local/deps.sh
+	$(Q)deploy/local/deps.sh run
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory build/roster
@@ -139,7 +143,8 @@ run: deps
 
 # Issue 6's benchmark: a private stack on 127.0.0.1:19700, bounded wrk loads,
 # build/bench/{results.csv,bench.png}; stops everything it started.
-bench: deps
+bench:
+	$(Q)deploy/local/deps.sh run bench
 	$(Q)$(MAKE) --no-print-directory build/roster
 	$(Q)deploy/bench/bench.sh
 
@@ -168,12 +173,14 @@ tests/cma/node_modules/.installed: tests/cma/package.json tests/cma/package-lock
 e2e: build/roster-asan tests/browser/node_modules/.installed tests/cma/node_modules/.installed
 	$(Q)/usr/bin/python3 tests/e2e/run.py --binary build/roster-asan
 
-test: deps
+test:
+	$(Q)deploy/local/deps.sh run test
 	$(Q)$(MAKE) --no-print-directory check-format
-	$(Q)$(MAKE) --no-print-directory all build/roster-asan check-layers check-docs
+	$(Q)$(MAKE) --no-print-directory all build/roster-asan check-layers check-deps check-docs
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-regress
 	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)$(MAKE) --no-print-directory test-package
 
 # libFuzzer targets, tests/fuzz/fuzz_NAME.c (README "Fuzzing").  The
 # application objects are built again with clang, coverage instrumentation
@@ -220,7 +227,8 @@ fuzz-regress: $(FUZZ_BINS)
 # Scale-out (issue 7): a 3-node MariaDB Galera cluster on loopback, two roster
 # hosts behind one nginx upstream, a node and then a host SIGKILLed under load,
 # nothing lost (tests/cluster/run.py; about 45 s; ports 19400-19499).
-test-cluster: deps
+test-cluster:
+	$(Q)deploy/local/deps.sh run cluster
 	$(Q)$(MAKE) --no-print-directory build/roster-asan
 	$(Q)/usr/bin/python3 tests/cluster/run.py --binary build/roster-asan
 
@@ -229,6 +237,11 @@ test-cluster: deps
 # or JSON header, even through another header.
 check-layers:
 	$(Q)/usr/bin/python3 tests/lint/check_layers.py
+
+# What each task's deps.sh call installs: `make run` no test tools, every
+# packaged service it brings kept off at boot (tests/lint/check_deps.py).
+check-deps:
+	$(Q)/usr/bin/python3 tests/lint/check_deps.py
 
 # Every configuration key is one line of CONFIG_KEYS (include/roster/config.h);
 # `roster config-keys` prints them as docs/configuration.md's table and as
@@ -259,10 +272,79 @@ check-format:
 	    "$$($(CLANG_FORMAT) --version)" >&2; \
 	  exit 1; }
 
-PREFIX ?= /usr/local
-install: build/roster
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 build/roster $(DESTDIR)$(PREFIX)/bin/roster
+# The manual pages, made by the binary from its tables of commands and keys
+# (so they cannot drift from them); make install installs them.
+MANPAGES := build/man/roster.8 build/man/roster.conf.5
+build/man/roster.8: build/roster
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q)build/roster man-page > $@.tmp && mv $@.tmp $@
+build/man/roster.conf.5: build/roster
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q)build/roster config-keys --format man > $@.tmp && mv $@.tmp $@
+man: $(MANPAGES)
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the binary, the manual pages,
+# the systemd units and tmpfiles.d entry (with this layout's paths), the
+# examples, and SYSCONFDIR/roster/roster.conf, which is never overwritten:
+# the example with the service's socket group and pid file set, mode 0640,
+# group roster when that group exists.  docs/install.md has the rest.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/roster
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+ifneq ($(SYSCONFDIR),/etc)
+ALL_CFLAGS += -DROSTER_CONFIG_DEFAULT='"$(SYSCONFDIR)/roster/roster.conf"'
+endif
+CONF := $(DESTDIR)$(SYSCONFDIR)/roster/roster.conf
+
+build/roster.conf: deploy/roster.conf.example
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|^#listen_group =.*|listen_group = www-data|' \
+	  -e 's|^#pidfile =.*|pidfile = /run/roster/roster.pid|' $< > $@.tmp && mv $@.tmp $@
+
+install: build/roster $(MANPAGES) build/roster.conf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/roster
+	install -m 0755 build/roster $(DESTDIR)$(BINDIR)/roster
+	install -m 0644 build/man/roster.8 $(DESTDIR)$(MANDIR)/man8/roster.8
+	install -m 0644 build/man/roster.conf.5 $(DESTDIR)$(MANDIR)/man5/roster.conf.5
+	install -m 0644 deploy/roster.conf.example $(DESTDIR)$(DOCDIR)/roster.conf.example
+	install -m 0644 deploy/nginx/roster.conf $(DESTDIR)$(DOCDIR)/examples/nginx-roster.conf
+	for u in roster.service roster.socket; do \
+	  sed -e 's|/usr/local/bin/roster|$(BINDIR)/roster|g' \
+	      -e 's|/etc/roster/|$(SYSCONFDIR)/roster/|g' deploy/systemd/$$u > build/$$u && \
+	  install -m 0644 build/$$u $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 deploy/systemd/roster.tmpfiles $(DESTDIR)$(TMPFILESDIR)/roster.conf
+	@if [ -e $(CONF) ]; then \
+	  echo "  KEEP    $(CONF) (the installed configuration is never overwritten)"; \
+	else \
+	  install -m 0640 build/roster.conf $(CONF) && \
+	  if [ -z "$(DESTDIR)" ] && getent group roster >/dev/null; then \
+	    chgrp roster $(CONF); fi; \
+	fi
+
+# `make deb`: build/roster_VERSION_ARCH.deb, with dpkg-deb (deploy/debian/).
+# `make test-package` installs it into a fresh Debian 12 root and serves
+# with it (tests/package/run.py: root, Debian's mirror; a few minutes the
+# first time, the debootstrapped base is kept in build/debian12).
+VERSION  := $(shell sed -n 's/^\#define ROSTER_VERSION "\(.*\)"$$/\1/p' include/roster/version.h)
+DEB_ARCH := $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null || echo unknown)
+DEB      := build/roster_$(VERSION)_$(DEB_ARCH).deb
+deb: $(DEB)
+$(DEB): build/roster $(MANPAGES) build/roster.conf $(wildcard deploy/debian/*) \
+  $(wildcard deploy/systemd/*) deploy/nginx/roster.conf LICENSE
+	@echo "  DEB     $@"
+	$(Q)deploy/debian/mkdeb.sh build/roster build >/dev/null
+
+test-package: $(DEB)
+	$(Q)/usr/bin/python3 tests/package/run.py --deb $(DEB)
 
 clean:
 	rm -rf build

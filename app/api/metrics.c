@@ -16,6 +16,7 @@
 #include "roster/metrics.h"
 #include "roster/router.h"
 #include "roster/scoreboard.h"
+#include "roster/version.h"
 
 static int
 loopback(const char *addr)
@@ -103,6 +104,11 @@ metrics_show(struct ctx *c)
 	routes = c->set->routes;
 	nroutes = c->set->n;
 	buf_init(b, c->rq->a, 8192);
+	/* The Prometheus convention for a build's facts: a gauge of 1. */
+	buf_puts(b,
+	    "# HELP roster_build_info The running roster's version.\n"
+	    "# TYPE roster_build_info gauge\n"
+	    "roster_build_info{version=\"" ROSTER_VERSION "\"} 1\n");
 	buf_puts(b,
 	    "# HELP roster_http_requests_total Requests answered, by "
 	    "route and status.\n# TYPE roster_http_requests_total counter\n");

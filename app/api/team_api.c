@@ -16,8 +16,10 @@
 #include "roster/db.h"
 #include "roster/invite.h"
 #include "roster/jsonmem.h"
+#include "roster/migrate.h"
 #include "roster/team.h"
 #include "roster/user.h"
+#include "roster/version.h"
 #include "roster/website.h"
 
 static json_t *
@@ -110,17 +112,31 @@ team_api_render(struct ctx *c, enum rerr e, struct resp *out)
 	jsonmem_dump(env, &out->body);
 }
 
-/* GET /api/v1/health: 200 when the database answers, else 503. */
+/*
+ * GET /api/v1/health: 200 when the database answers and its schema has
+ * every migration of this binary, with roster's version and the schema's;
+ * 503 naming the cause otherwise (the database unreachable, or a schema
+ * behind the binary: every other request would fail).  The schema is read
+ * here, on each health request, and nowhere on the request path.
+ */
 enum rerr
 team_api_health(struct ctx *c)
 {
-	int rc;
+	struct schema_status st;
+	int                  rc;
 
-	if ((rc = db_exec(c->svc->db, c->rq->a, STMT_PING, NULL, 0, NULL)))
-		return op_fail(&c->op, op_db(&c->op, rc),
+	/* Whatever the failure, health's answer is 503 and why. */
+	if ((rc = db_exec(c->svc->db, c->rq->a, STMT_PING, NULL, 0, NULL)) ||
+	    (rc = migrate_status(c->svc->db, c->rq->a, &st)))
+		return op_fail(&c->op, RERR_UNAVAILABLE,
 		    "The database is unreachable");
+	if (st.missing > 0)
+		return op_fail(&c->op, RERR_UNAVAILABLE,
+		    arena_printf(c->rq->a, "Not ready: %s",
+			migrate_describe(c->rq->a, &st)));
 	return data_one(c,
-	    json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
+	    json_pack("{s:s, s:s, s:s, s:i}", "status", "ok", "database", "ok",
+		"version", ROSTER_VERSION, "schema", st.applied));
 }
 
 /* A time, or null for "never" (a negative time). */
@@ -721,7 +737,7 @@ team_api_tokens_list(struct ctx *c)
 	size_t            n, i;
 	enum rerr         e;
 
-	if ((e = cred_token_list(&c->op, &v, &n)) != RERR_OK)
+	if ((e = cred_token_list(&c->op, NULL, &v, &n)) != RERR_OK)
 		return e;
 	c->data = json_array();
 	for (i = 0; i < n; i++)

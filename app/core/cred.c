@@ -97,7 +97,8 @@ within_scope(const struct op *op, const struct dbres *allow,
 }
 
 enum rerr
-cred_token_list(struct op *op, struct cred_info **out, size_t *n)
+cred_token_list(struct op *op, const char *user, struct cred_info **out,
+    size_t *n)
 {
 	struct cred_info *v;
 	struct dbres      r, s, allow;
@@ -105,7 +106,7 @@ cred_token_list(struct op *op, struct cred_info **out, size_t *n)
 	size_t            i, j, k, m;
 	int               rc;
 
-	p[0] = DB_STR(op->actor->user_id);
+	p[0] = DB_STR(op->actor != NULL ? op->actor->user_id : user);
 	if ((rc = db_rows(op->db, op->a, STMT_TOKEN_LIST, p, 1, &token_map,
 		 &r)))
 		return op_db(op, rc);
@@ -338,17 +339,32 @@ revoke_tx(struct op *op, void *arg)
 enum rerr
 cred_token_revoke(struct op *op, const char *id)
 {
-	struct revoke_args a = { STMT_TOKEN_REVOKE, id, op->actor->user_id,
-		NULL, "token.revoke" };
+	struct revoke_args a = { STMT_TOKEN_REVOKE, id, NULL, NULL,
+		"token.revoke" };
 	struct cred_info  *v;
+	struct dbres       r;
+	struct dbp         p[1];
 	size_t             n, i;
+	int                rc;
 	enum rerr          e;
 
 	if (!id_valid(id))
 		return op_fail(op, RERR_NOT_FOUND, "Credential not found");
+	if (op->actor != NULL)
+		a.owner = op->actor->user_id;
+	else {
+		/* The CLI revokes anyone's: its owner's teams are bumped. */
+		p[0] = DB_STR(id);
+		if ((rc = db_exec(op->db, op->a, STMT_TOKEN_OWNER, p, 1, &r)))
+			return op_db(op, rc);
+		if (r.nrows != 1)
+			return op_fail(op, RERR_NOT_FOUND,
+			    "Credential not found");
+		a.owner = db_cell(&r, 0, TOKEN_OWNER_C_USER_ID);
+	}
 	/* A token outside the acting token's scope is not there for it. */
-	if (op->actor->scoped) {
-		if ((e = cred_token_list(op, &v, &n)) != RERR_OK)
+	if (op->actor != NULL && op->actor->scoped) {
+		if ((e = cred_token_list(op, NULL, &v, &n)) != RERR_OK)
 			return e;
 		for (i = 0; i < n && strcmp(v[i].id, id) != 0; i++)
 			;

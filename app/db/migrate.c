@@ -11,6 +11,7 @@
 #include "roster/db.h"
 #include "roster/log.h"
 #include "roster/migrate.h"
+#include "roster/stmt.h"
 
 static const char version_table[] =
     "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -92,4 +93,73 @@ migrate_run(struct db *db, struct arena *a)
 		applied++;
 	}
 	return applied;
+}
+
+/* Whether version is among the rows of STMT_MIGRATION_APPLIED. */
+static int
+recorded(const struct dbres *r, int version)
+{
+	size_t j;
+
+	for (j = 0; j < r->nrows; j++)
+		if (db_cell_i64(r, j, MIGRATION_APPLIED_C_VERSION) == version)
+			return 1;
+	return 0;
+}
+
+int
+migrate_status(struct db *db, struct arena *a, struct schema_status *st)
+{
+	struct dbres r;
+	size_t       i, j;
+	int64_t      v;
+	int          rc;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < nmigrations; i++)
+		if (migrations[i].version > st->current)
+			st->current = migrations[i].version;
+	if ((rc = db_exec(db, a, STMT_SCHEMA_TABLE, NULL, 0, &r)) != 0)
+		return rc;
+	if (r.nrows == 1 && db_cell_i64(&r, 0, SCHEMA_TABLE_C_N) > 0) {
+		if ((rc = db_exec(db, a, STMT_MIGRATION_APPLIED, NULL, 0, &r)))
+			return rc;
+	} else
+		r.nrows = 0; /* never migrated */
+	for (i = 0; i < nmigrations; i++)
+		if (!recorded(&r, migrations[i].version)) {
+			if (st->missing++ == 0)
+				st->first_missing = migrations[i].version;
+		}
+	for (j = 0; j < r.nrows; j++) {
+		v = db_cell_i64(&r, j, MIGRATION_APPLIED_C_VERSION);
+		if (v > st->applied)
+			st->applied = (int)v;
+		for (i = 0; i < nmigrations && migrations[i].version != v; i++)
+			;
+		st->unknown += i == nmigrations;
+	}
+	return 0;
+}
+
+const char *
+migrate_describe(struct arena *a, const struct schema_status *st)
+{
+	if (st->applied == 0)
+		return arena_printf(a,
+		    "the database has no schema yet (this roster needs "
+		    "version %d): run `roster migrate`",
+		    st->current);
+	if (st->missing > 0)
+		return arena_printf(a,
+		    "the database schema is behind this roster: %zu "
+		    "migration(s) missing, from version %d (the database is "
+		    "at %d, this roster needs %d): run `roster migrate`",
+		    st->missing, st->first_missing, st->applied, st->current);
+	if (st->unknown > 0)
+		return arena_printf(a,
+		    "schema at version %d, newer than this roster's %d (a "
+		    "newer roster migrated it)",
+		    st->applied, st->current);
+	return arena_printf(a, "schema at version %d, current", st->applied);
 }

@@ -83,6 +83,21 @@ struct stmt_def {
 	"SELECT id, created_at, website_id, user_id, credential_id, action," \
 	" target, request_id FROM audit_log"
 
+/*
+ * STMT_WEBSITES_ALL and STMT_WEBSITE_SHOW (enum site_admin_col): a website
+ * as the administrator sees it, with its owner and its head counts.
+ * Params: now (for pending invitations), then the statement's own.
+ */
+#define SITE_ADMIN_SELECT \
+	"SELECT w.id, w.domain, w.name, w.seat_limit, w.created_at," \
+	" o.user_id, u.email," \
+	" (SELECT COUNT(*) FROM members m WHERE m.website_id = w.id)," \
+	" (SELECT COUNT(*) FROM invitations i WHERE i.website_id = w.id" \
+	"   AND i.status = 'pending' AND i.expires_at > ?)" \
+	" FROM websites w" \
+	" LEFT JOIN members o ON o.website_id = w.id AND o.role = 'owner'" \
+	" LEFT JOIN users u ON u.id = o.user_id"
+
 /* clang-format off */
 static const struct stmt_def stmts[STMT__MAX] = {
 [STMT_PING] = { PING_C__MAX, "SELECT 1" },
@@ -622,6 +637,63 @@ static const struct stmt_def stmts[STMT__MAX] = {
 [STMT_MIGRATION_RECORD] = { 0,
 	"INSERT INTO schema_version (version, name, applied_at)"
 	" VALUES (?, ?, ?)" },
+
+/*
+ * Whether the database has been migrated at all: asked before
+ * STMT_MIGRATION_APPLIED, which cannot be prepared without its table.
+ */
+[STMT_SCHEMA_TABLE] = { SCHEMA_TABLE_C__MAX,
+	"SELECT COUNT(*) FROM information_schema.TABLES"
+	" WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schema_version'" },
+
+/* `roster website list`.  Params: now. */
+[STMT_WEBSITES_ALL] = { SITE_ADMIN_C__MAX,
+	SITE_ADMIN_SELECT
+	" ORDER BY w.created_at, w.id" },
+
+/* `roster website show`.  Params: now, website id. */
+[STMT_WEBSITE_SHOW] = { SITE_ADMIN_C__MAX,
+	SITE_ADMIN_SELECT
+	" WHERE w.id = ?" },
+
+/* The user of a live token, for the CLI's revoke.  Params: token id. */
+[STMT_TOKEN_OWNER] = { TOKEN_OWNER_C__MAX,
+	"SELECT user_id FROM credentials WHERE id = ? AND kind = 'token'"
+	" AND revoked_at IS NULL" },
+
+/*
+ * Deleting a website (`roster website delete`), in one transaction: what
+ * hangs off it goes first, the website row last.  Audit rows stay: they
+ * are the record of what happened.  Params: website id, except where said.
+ */
+[STMT_WEBSITE_DROP_OUTBOX] = { 0,
+	"DELETE FROM outbox WHERE website_id = ?" },
+[STMT_WEBSITE_DROP_INVITES] = { 0,
+	"DELETE FROM invitations WHERE website_id = ?" },
+[STMT_WEBSITE_DROP_MEMBERS] = { 0,
+	"DELETE FROM members WHERE website_id = ?" },
+/* Keys are revoked, as one by one.  Params: now, website id. */
+[STMT_WEBSITE_DROP_KEYS] = { 0,
+	"UPDATE credentials SET revoked_at = ? WHERE website_id = ?"
+	" AND kind = 'key' AND revoked_at IS NULL" },
+/*
+ * Tokens' allowlists lose the website; a token whose list empties keeps
+ * scoped = 1 and so reaches nothing, never every website.
+ */
+[STMT_WEBSITE_DROP_CRED_SITES] = { 0,
+	"DELETE FROM credential_websites WHERE website_id = ?" },
+[STMT_WEBSITE_DROP] = { 0,
+	"DELETE FROM websites WHERE id = ?" },
+
+/*
+ * `roster outbox list`: the emails not sent yet, oldest first.  Params:
+ * website id or '' for every website.
+ */
+[STMT_OUTBOX_PENDING] = { OUTBOX_PENDING_C__MAX,
+	"SELECT o.id, o.invitation_id, o.website_id, o.to_email, o.subject,"
+	" o.link_sealed, o.attempts, o.last_error, o.created_at FROM outbox o"
+	" WHERE o.status = 'pending' AND (? = '' OR o.website_id = ?)"
+	" ORDER BY o.created_at, o.id" },
 };
 /* clang-format on */
 

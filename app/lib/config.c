@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "roster/config.h"
+#include "roster/manpage.h"
+#include "roster/version.h"
 
 enum ctype {
 	C_STR,
@@ -497,4 +499,58 @@ config_write_example(FILE *f)
 		fprintf(f, "#%s =%s%s\n", k->name, k->def[0] ? " " : "",
 		    k->def);
 	}
+}
+
+void
+config_write_man(FILE *f)
+{
+	const struct ckey *k;
+	char               values[128];
+
+	fputs(".TH ROSTER.CONF 5 \"\" \"roster " ROSTER_VERSION
+	      "\" \"File Formats\"\n"
+	      ".SH NAME\nroster.conf \\- configuration of roster\n"
+	      ".SH SYNOPSIS\n.I " ROSTER_CONFIG_DEFAULT "\n"
+	      ".SH DESCRIPTION\n",
+	    f);
+	man_text(f,
+	    "roster(8) reads one file, named by --config FILE, else by the "
+	    "environment variable ROSTER_CONFIG, else " ROSTER_CONFIG_DEFAULT
+	    " when it exists.  The same file serves `roster serve`, `roster "
+	    "mailer`, `roster migrate` and the administration commands; "
+	    "`roster check-config` checks it.");
+	fputs(".PP\n", f);
+	man_text(f,
+	    "A line `key = value` sets a key; blanks around the key, the = and "
+	    "the value are dropped, and double quotes around a value keep the "
+	    "blanks at its ends.  A line whose first character other than a "
+	    "blank is # is a comment; a # after a value is part of the value.  "
+	    "An unknown key or a bad value stops roster before it starts, with "
+	    "a message naming the file, the line and the key.  SIGHUP makes "
+	    "`roster serve` read the file again; a bad file is then refused "
+	    "and the running configuration kept.");
+	fputs(".SH KEYS\n", f);
+	for (k = ckeys; k < ckeys + NKEYS; k++) {
+		fputs(".TP\n.B ", f);
+		man_words(f, k->name);
+		fputs("\n", f);
+		man_text(f, k->doc);
+		fputs(".br\nDefault: ", f);
+		man_words(f, k->def[0] != '\0' ? k->def : "(empty)");
+		fputs(".  Values: ", f);
+		man_words(f, values_text(k, 0, values, sizeof(values)));
+		fputs(".\n", f);
+	}
+	fputs(".SH ENVIRONMENT\n", f);
+	man_text(f,
+	    "ROSTER_<KEY>, the key in upper case (ROSTER_DB_PASSWORD, "
+	    "ROSTER_WORKERS), overrides the file: a password can stay out of "
+	    "it, and `roster migrate` can run as another database user.");
+	fputs(".SH FILES\n.TP\n.I " ROSTER_CONFIG_DEFAULT "\n", f);
+	man_text(f,
+	    "the configuration; it holds the database password, so only "
+	    "root and roster's group read it.  The package installs it with "
+	    "every key commented out at its default (also in "
+	    "roster.conf.example, in roster's documentation directory).");
+	fputs(".SH SEE ALSO\n.BR roster (8)\n", f);
 }

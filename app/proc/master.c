@@ -320,12 +320,55 @@ pidfile_take(const char *path)
 }
 
 /*
+ * Before an upgrade: the new binary's `check-config` on our configuration
+ * file (the file parses, the database answers, the schema has the new
+ * binary's migrations).  The exec replaces this process: a new binary that
+ * then refused to start would leave nothing serving, so one that fails its
+ * check is not executed.  0 when it passed.
+ */
+static int
+upgrade_check(struct pool *p)
+{
+	char *argv[] = { p->exe, (char *)"check-config", (char *)"--config",
+		(char *)p->config_path, NULL };
+	int   st, fd;
+	pid_t pid;
+
+	if (p->config_path == NULL)
+		return 0;
+	if ((pid = fork()) < 0) {
+		log_err("upgrade: fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		/* Its lines on stdout say nothing the log needs; errors stay. */
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(fd, 1);
+		execv(p->exe, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			log_err("upgrade: waitpid: %s", strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	log_err("upgrade refused, keeping this binary: %s check-config "
+		"failed (%s %d; its reason is above)",
+	    p->exe, WIFEXITED(st) ? "exit" : "signal",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return -1;
+}
+
+/*
  * SIGUSR2: replace the running binary without closing the listen socket.
  * The master execs the binary found at its own path again (a new build
  * installed there), keeping its pid and passing the socket as systemd
  * would (fd 3, LISTEN_FDS, LISTEN_PID).  Old workers get SIGTERM, finish
  * their request and exit; the new master's workers start accepting at
- * once, and connections wait in the backlog meanwhile.
+ * once, and connections wait in the backlog meanwhile.  The new binary's
+ * check-config runs first (upgrade_check).
  */
 static void
 upgrade(struct pool *p, enum listen_origin origin, char **argv)
@@ -342,6 +385,8 @@ upgrade(struct pool *p, enum listen_origin origin, char **argv)
 		    p->exe);
 		return;
 	}
+	if (upgrade_check(p) != 0)
+		return;
 	if (fd != 3) {
 		if (dup2(fd, 3) < 0) {
 			log_err("upgrade: dup2: %s", strerror(errno));

@@ -8,9 +8,11 @@
  * a database; it loads the configuration for a command that needs one,
  * then runs it.
  *
- * Exit statuses: 0 done; 1 the command failed (an admin command prints
- * {"error":"..."} on stdout and the message on stderr); 2 bad usage (the
- * usage on stderr) or a bad configuration.
+ * Exit statuses: 0 done; 1 the command failed at run time (an admin
+ * command prints {"error":"..."} on stdout and the message on stderr: the
+ * database unreachable, a refused request); 2 bad usage (the usage on
+ * stderr: an unknown command or option, no configuration file named) or a
+ * configuration file that cannot be read or parsed.
  */
 #ifndef ROSTER_CLI_H
 #define ROSTER_CLI_H
@@ -24,6 +26,9 @@ enum cli_flags {
 	CLI_NEEDS_DB = 1 << 1,     /* cli_run() connects to the database */
 	CLI_WORDS = 1 << 2,        /* takes words (help's COMMAND), not
 					   options */
+	CLI_OWN_CONNECT = 1 << 3,  /* with CLI_NEEDS_DB: the command
+					   connects itself, to say why it
+					   could not */
 };
 
 struct cli_cmd {
@@ -43,6 +48,8 @@ struct cli_cmd {
 struct cli_opts {
 	const char *email, *name, *domain, *owner, *seats, *perms;
 	const char *websites, *website, *role, *since, *user, *format;
+	const char *id;
+	const char *create_user; /* a switch: "" when given */
 };
 
 /* A parsed command line. */

@@ -154,6 +154,16 @@
 	    "died leaves its emails to another after that")
 /* clang-format on */
 
+/*
+ * The file a command that needs the configuration reads when neither
+ * --config nor ROSTER_CONFIG names one, if it exists: the packaged layout
+ * (the Makefile's SYSCONFDIR moves it).  Else such a command is a usage
+ * error.
+ */
+#ifndef ROSTER_CONFIG_DEFAULT
+#define ROSTER_CONFIG_DEFAULT "/etc/roster/roster.conf"
+#endif
+
 /* The C type of each kind of key. */
 #define CONFIG_FIELD_STR(n, size)     char n[size];
 #define CONFIG_FIELD_URL(n, size)     char n[size];
@@ -202,5 +212,7 @@ void config_write_table(FILE *);
  * nothing until its value is edited.
  */
 void config_write_example(FILE *);
+/* The manual page roster.conf(5): the file's syntax and every key. */
+void config_write_man(FILE *);
 
 #endif

@@ -33,9 +33,11 @@ struct cred_info {
 /*
  * GET /access-tokens: the acting user's live tokens, as far as the acting
  * token may see them: a token with a website allowlist sees only tokens
- * whose allowlist lies within its own (never an unscoped one).
+ * whose allowlist lies within its own (never an unscoped one).  With
+ * op->actor NULL (the CLI), every live token of user.
  */
-enum rerr cred_token_list(struct op *, struct cred_info **, size_t *);
+enum rerr cred_token_list(struct op *, const char *user, struct cred_info **,
+    size_t *);
 /*
  * POST /access-tokens.  perms is a grant (perm_parse() bits; 0: the
  * caller's own grant) and nsites 0 means the caller's scope.  A token
@@ -48,7 +50,8 @@ enum rerr cred_token_create(struct op *, const char *user, const char *name,
     unsigned perms, const char **sites, size_t nsites, struct cred_info *);
 /*
  * DELETE /access-tokens/{id}: only the acting user's own, and only one the
- * acting token sees (cred_token_list()); else 404.
+ * acting token sees (cred_token_list()); else 404.  With op->actor NULL
+ * (the CLI), any live token.
  */
 enum rerr cred_token_revoke(struct op *, const char *id);
 

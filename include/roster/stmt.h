@@ -79,6 +79,17 @@ enum stmt {
 	STMT_MIGRATION_LOCK,
 	STMT_MIGRATION_APPLIED,
 	STMT_MIGRATION_RECORD,
+	STMT_SCHEMA_TABLE,
+	STMT_WEBSITES_ALL,
+	STMT_WEBSITE_SHOW,
+	STMT_TOKEN_OWNER,
+	STMT_WEBSITE_DROP_OUTBOX,
+	STMT_WEBSITE_DROP_INVITES,
+	STMT_WEBSITE_DROP_MEMBERS,
+	STMT_WEBSITE_DROP_KEYS,
+	STMT_WEBSITE_DROP_CRED_SITES,
+	STMT_WEBSITE_DROP,
+	STMT_OUTBOX_PENDING,
 	STMT__MAX
 };
 
@@ -372,6 +383,46 @@ enum migration_lock_col {
 enum migration_applied_col {
 	MIGRATION_APPLIED_C_VERSION, /* version */
 	MIGRATION_APPLIED_C__MAX
+};
+
+/* STMT_SCHEMA_TABLE. */
+enum schema_table_col {
+	SCHEMA_TABLE_C_N, /* 1 when schema_version exists, else 0 */
+	SCHEMA_TABLE_C__MAX
+};
+
+/* STMT_WEBSITES_ALL and STMT_WEBSITE_SHOW: one select list. */
+enum site_admin_col {
+	SITE_ADMIN_C_ID,          /* w.id */
+	SITE_ADMIN_C_DOMAIN,      /* w.domain */
+	SITE_ADMIN_C_NAME,        /* w.name */
+	SITE_ADMIN_C_SEAT_LIMIT,  /* w.seat_limit: NULL, no limit */
+	SITE_ADMIN_C_CREATED_AT,  /* w.created_at */
+	SITE_ADMIN_C_OWNER_ID,    /* the owner's user id: NULL, none */
+	SITE_ADMIN_C_OWNER_EMAIL, /* the owner's email: NULL, none */
+	SITE_ADMIN_C_MEMBERS,     /* members, the owner included */
+	SITE_ADMIN_C_PENDING,     /* pending, unexpired invitations */
+	SITE_ADMIN_C__MAX
+};
+
+/* STMT_TOKEN_OWNER. */
+enum token_owner_col {
+	TOKEN_OWNER_C_USER_ID, /* user_id */
+	TOKEN_OWNER_C__MAX
+};
+
+/* STMT_OUTBOX_PENDING. */
+enum outbox_pending_col {
+	OUTBOX_PENDING_C_ID,            /* o.id */
+	OUTBOX_PENDING_C_INVITATION_ID, /* o.invitation_id */
+	OUTBOX_PENDING_C_WEBSITE_ID,    /* o.website_id */
+	OUTBOX_PENDING_C_TO,            /* o.to_email */
+	OUTBOX_PENDING_C_SUBJECT,       /* o.subject */
+	OUTBOX_PENDING_C_LINK_SEALED,   /* o.link_sealed: NULL, none */
+	OUTBOX_PENDING_C_ATTEMPTS,      /* o.attempts */
+	OUTBOX_PENDING_C_LAST_ERROR,    /* o.last_error: NULL, none */
+	OUTBOX_PENDING_C_CREATED_AT,    /* o.created_at */
+	OUTBOX_PENDING_C__MAX
 };
 
 /* The SQL of a statement. */

@@ -1,8 +1,10 @@
 /*
  * cli (app/proc/cli.c): the table of commands and its parser.  The line is
  * parsed before any configuration or database: a command's options are the
- * flags its usage names (required unless in brackets), --config stands
- * anywhere, and help, the version and bad usage (exit 2) need nothing.
+ * flags its usage names (required unless in brackets, one of each
+ * parenthesised group), --config stands anywhere and is needed by a command
+ * that reads the configuration, and help, the version and bad usage (exit
+ * 2) need nothing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "roster/cli.h"
+#include "roster/config.h"
+
+/* The configuration every test but test_config_required names. */
+#define UNIT_CONF "/unit.conf"
 
 /* Parses the words of line (split on blanks) as `roster LINE`. */
 static int
@@ -35,10 +42,10 @@ parse(struct cli *c, const char *line)
 }
 
 static int
-no_env(void **state)
+unit_env(void **state)
 {
 	(void)state;
-	unsetenv("ROSTER_CONFIG");
+	setenv("ROSTER_CONFIG", UNIT_CONF, 1);
 	return 0;
 }
 
@@ -56,7 +63,7 @@ test_two_word_command_and_options(void **state)
 	assert_string_equal(c.o.email, "a@example.com");
 	assert_string_equal(c.o.name, "Ada");
 	assert_null(c.o.website);
-	assert_null(c.config_path);
+	assert_string_equal(c.config_path, UNIT_CONF);
 	assert_int_equal(c.cmd->flags, CLI_NEEDS_CONFIG | CLI_NEEDS_DB);
 }
 
@@ -81,7 +88,36 @@ test_config_anywhere(void **state)
 	assert_string_equal(c.config_path, "/env.conf");
 	assert_int_equal(parse(&c, "serve --config /c.conf"), 0);
 	assert_string_equal(c.config_path, "/c.conf");
+	setenv("ROSTER_CONFIG", UNIT_CONF, 1);
+}
+
+/*
+ * A command that reads the configuration and is given none (no --config,
+ * ROSTER_CONFIG unset or empty) takes ROSTER_CONFIG_DEFAULT when it exists,
+ * else is bad usage; commands that read none never need one.
+ */
+static void
+test_config_required(void **state)
+{
+	struct cli c;
+	int        have = access(ROSTER_CONFIG_DEFAULT, F_OK) == 0;
+
+	(void)state;
 	unsetenv("ROSTER_CONFIG");
+	assert_int_equal(parse(&c, "serve"), have ? 0 : 2);
+	assert_int_equal(parse(&c, "website list"), have ? 0 : 2);
+	if (have)
+		assert_string_equal(c.config_path, ROSTER_CONFIG_DEFAULT);
+	setenv("ROSTER_CONFIG", "", 1);
+	assert_int_equal(parse(&c, "check-config"), have ? 0 : 2);
+	assert_int_equal(parse(&c, "check-config --config /d.conf"), 0);
+	assert_string_equal(c.config_path, "/d.conf");
+	assert_int_equal(parse(&c, "version"), 0);
+	assert_int_equal(parse(&c, "config-keys --format man"), 0);
+	assert_int_equal(parse(&c, "man-page"), 0);
+	assert_int_equal(parse(&c, "token create --help"), 0);
+	assert_null(c.config_path);
+	setenv("ROSTER_CONFIG", UNIT_CONF, 1);
 }
 
 /* Flags outside brackets are required: bad usage, exit status 2. */
@@ -97,9 +133,38 @@ test_required_options(void **state)
 	assert_int_equal(parse(&c, "member add --website W --email e@x.org"),
 	    2);
 	assert_int_equal(parse(&c, "apikey create"), 2);
-	/* Either of audit's (--website ID | --user ID) is optional. */
+	/* One of audit's (--website ID | --user ID), not none, not both. */
 	assert_int_equal(parse(&c, "audit --user U --since 0"), 0);
-	assert_int_equal(parse(&c, "audit"), 0);
+	assert_int_equal(parse(&c, "audit --website W"), 0);
+	assert_int_equal(parse(&c, "audit"), 2);
+	assert_int_equal(parse(&c, "audit --website W --user U"), 2);
+	assert_int_equal(parse(&c, "member remove --website W --email e@x"), 0);
+	assert_int_equal(parse(&c, "member remove --website W"), 2);
+	assert_int_equal(parse(&c, "token revoke"), 2);
+	assert_int_equal(parse(&c, "apikey revoke --id K"), 2);
+}
+
+/* A switch takes no value: given, it reads ""; absent, NULL. */
+static void
+test_switch(void **state)
+{
+	struct cli c;
+
+	(void)state;
+	assert_int_equal(parse(&c, "token create --email e@x.org"), 0);
+	assert_null(c.o.create_user);
+	assert_int_equal(parse(&c,
+			     "token create --create-user --email "
+			     "e@x.org"),
+	    0);
+	assert_string_equal(c.o.create_user, "");
+	assert_string_equal(c.o.email, "e@x.org");
+	assert_int_equal(parse(&c,
+			     "token create --email e@x.org "
+			     "--create-user yes"),
+	    2);
+	/* Only where the usage names it. */
+	assert_int_equal(parse(&c, "user create --email e --create-user"), 2);
 }
 
 /* Only the flags a command's usage names, each with a value. */
@@ -195,6 +260,10 @@ test_flags(void **state)
 	assert_int_equal(c.cmd->flags, CLI_NEEDS_CONFIG | CLI_NEEDS_DB);
 	assert_int_equal(parse(&c, "apikey create --website W"), 0);
 	assert_int_equal(c.cmd->flags, CLI_NEEDS_CONFIG | CLI_NEEDS_DB);
+	/* check-config connects itself, to say why it could not. */
+	assert_int_equal(parse(&c, "check-config"), 0);
+	assert_int_equal(c.cmd->flags,
+	    CLI_NEEDS_CONFIG | CLI_NEEDS_DB | CLI_OWN_CONNECT);
 }
 
 int
@@ -203,12 +272,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_word_command_and_options),
 		cmocka_unit_test(test_config_anywhere),
+		cmocka_unit_test(test_config_required),
 		cmocka_unit_test(test_required_options),
+		cmocka_unit_test(test_switch),
 		cmocka_unit_test(test_unknown_options),
 		cmocka_unit_test(test_unknown_commands),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_flags),
 	};
 
-	return cmocka_run_group_tests(tests, no_env, NULL);
+	return cmocka_run_group_tests(tests, unit_env, NULL);
 }
