@@ -296,7 +296,7 @@ def test_404_405_in_datocms_shape():
                              ("DELETE", "/site-invitations", "GET, HEAD, POST"),
                              ("POST", "/site-invitations/" + random_id(), "GET, HEAD, PUT, DELETE"),
                              ("GET", "/site-invitations/%s/resend" % random_id(), "POST"),
-                             ("POST", "/roles", "GET, HEAD"), ("PUT", "/users/" + random_id(), "GET, HEAD, DELETE")):
+                             ("POST", "/roles", "GET, HEAD"), ("POST", "/users/" + random_id(), "GET, HEAD, PUT, DELETE")):
         r = cma(method, p, token=t)
         cma_err(r, 405, "INVALID_ENDPOINT", "%s /cma%s" % (method, p))
         assert r.headers.get("allow") == allow, "Allow %r, expected %r" % (r.headers.get("allow"), allow)
